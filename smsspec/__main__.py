@@ -1,0 +1,3 @@
+from smsspec.cli import main
+
+main()
