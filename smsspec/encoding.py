@@ -169,16 +169,20 @@ def with_lookalikes(text: str) -> str:
     return text.translate(_LOOKALIKE_TRANSLATION)
 
 
-def _gsm_counts(text: str) -> tuple[bool, int]:
-    """(all characters GSM-7, number of extension characters)."""
+_NONE: frozenset[str] = frozenset()
+
+
+def _classify(text: str) -> tuple[frozenset[str] | set[str], int]:
+    """(characters outside GSM-7, number of extension characters if none are)."""
     if text.isascii():
         raw = text.encode("ascii")
-        if len(raw.translate(None, _ASCII_NON_GSM)) != len(raw):
-            return False, 0
-        return True, len(raw) - len(raw.translate(None, _ASCII_EXTENSION))
-    if not GSM_CHARS.issuperset(text):
-        return False, 0
-    return True, sum(map(text.count, _EXTENSION_TABLE))
+        if len(raw.translate(None, _ASCII_NON_GSM)) == len(raw):
+            return _NONE, len(raw) - len(raw.translate(None, _ASCII_EXTENSION))
+    chars = set(text)
+    outside = chars.difference(GSM_CHARS)
+    if outside:
+        return outside, 0
+    return _NONE, sum(map(text.count, GSM_EXTENSION_CHARS.intersection(chars)))
 
 
 def _gsm_bounds(septets: str) -> list[tuple[int, int]]:
@@ -239,12 +243,10 @@ def _astral_count(text: str) -> int:
     return sum(c > "\uffff" for c in text)
 
 
-def _forcing(text: str) -> tuple[ForcingCharacter, ...]:
-    found = [
-        ForcingCharacter(c, text.index(c), text.count(c), _LOOKALIKES.get(c))
-        for c in set(text).difference(GSM_CHARS)
-    ]
-    found.sort(key=lambda f: f.index)
+def _forcing(text: str, outside: frozenset[str] | set[str]) -> tuple[ForcingCharacter, ...]:
+    found = [ForcingCharacter(c, text.index(c), text.count(c), _LOOKALIKES.get(c)) for c in outside]
+    if len(found) > 1:
+        found.sort(key=lambda f: f.index)
     return tuple(found)
 
 
@@ -253,8 +255,8 @@ def analyze(text: str) -> TextAnalysis:
     characters = len(text)
     if not text:
         return TextAnalysis(GSM_7, 0, 0, 0, ())
-    is_gsm, extension = _gsm_counts(text)
-    if is_gsm:
+    outside, extension = _classify(text)
+    if not outside:
         units = characters + extension
         if units <= GSM_SINGLE_SEPTETS:
             segments = 1
@@ -273,7 +275,7 @@ def analyze(text: str) -> TextAnalysis:
         segments = len(_ucs2_bounds_slow(text))
     else:
         segments = len(_ucs2_bounds(utf16))
-    return TextAnalysis(UCS_2, units, segments, characters, _forcing(text))
+    return TextAnalysis(UCS_2, units, segments, characters, _forcing(text, outside))
 
 
 def split_segments(text: str) -> list[str]:
@@ -284,8 +286,8 @@ def split_segments(text: str) -> list[str]:
     """
     if not text:
         return []
-    is_gsm, extension = _gsm_counts(text)
-    if is_gsm:
+    outside, extension = _classify(text)
+    if not outside:
         if len(text) + extension <= GSM_SINGLE_SEPTETS:
             return [text]
         septets = text.translate(_TO_SEPTETS) if extension else text
