@@ -1,0 +1,98 @@
+"""From a parsed request to what the connection must do: route, simulate, store, misbehave."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from smsspec.sandbox import admin, records
+from smsspec.sandbox.faults import Fault, FaultKind
+from smsspec.sandbox.providers import BY_PATH, Endpoint, endpoint_paths
+from smsspec.sandbox.providers.base import JSON_TYPE, Outcome, ProviderContext, json_reply
+from smsspec.sandbox.state import SandboxState
+from smsspec.sandbox.wire import Reply, Request
+
+
+class Mode(enum.Enum):
+    RESPOND = "respond"
+    HANG = "hang"
+    """Answer nothing and read nothing more until the server stops."""
+    CUT = "cut"
+    """Write the head and half the body of ``reply``, then close."""
+    RESET = "reset"
+    """Drop the connection at once, with a TCP reset."""
+
+
+@dataclass(frozen=True)
+class Action:
+    mode: Mode
+    reply: Reply | None = None
+
+
+class Dispatcher:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    def handle(self, request: Request) -> Action:
+        if request.path.startswith(admin.PREFIX):
+            return Action(Mode.RESPOND, admin.handle(self.state, request))
+        self.state.requests.count(request.path)
+        endpoint = BY_PATH.get(request.path)
+        if endpoint is None:
+            body = {"error": "no such endpoint", "endpoints": endpoint_paths()}
+            return Action(Mode.RESPOND, json_reply(404, body))
+        if request.method != endpoint.method:
+            reply = json_reply(405, {"error": "method not allowed"}, (("Allow", endpoint.method),))
+            return Action(Mode.RESPOND, reply)
+        fault = self.state.faults.take(request.path)
+        if fault is not None and not fault.kind.stores:
+            return _before_store(endpoint, fault)
+        outcome = self._simulate(endpoint, request)
+        if fault is None:
+            return Action(Mode.RESPOND, outcome.reply)
+        return _after_store(endpoint, fault, outcome)
+
+    def _simulate(self, endpoint: Endpoint, request: Request) -> Outcome:
+        state = self.state
+        outcome = endpoint.handler(request, ProviderContext(state.accounts, state.clock))
+        if outcome.accepted:
+            raw = records.raw_request(request)
+            received = state.clock()
+            state.store.add(
+                [records.build(endpoint.provider, a, raw, received) for a in outcome.accepted]
+            )
+        return outcome
+
+
+def _status_reply(endpoint: Endpoint, fault: Fault) -> Reply:
+    status = fault.kind.status or 500
+    retry = fault.retry_after_header()
+    headers = (("Retry-After", retry),) if retry is not None else ()
+    if endpoint.content_type == JSON_TYPE:
+        word = "sendingspeed_exceeded" if status == 529 else "error"
+        return json_reply(status, {"status": word}, headers)
+    return Reply(status, f"{status} sandbox fault\n".encode(), headers=headers)
+
+
+def _before_store(endpoint: Endpoint, fault: Fault) -> Action:
+    if fault.kind is FaultKind.HANG:
+        return Action(Mode.HANG)
+    if fault.kind is FaultKind.REFUSE:
+        return Action(Mode.RESET)
+    return Action(Mode.RESPOND, _status_reply(endpoint, fault))
+
+
+def _after_store(endpoint: Endpoint, fault: Fault, outcome: Outcome) -> Action:
+    kind = fault.kind
+    if kind is FaultKind.HANG_AFTER_STORE:
+        return Action(Mode.HANG)
+    if kind is FaultKind.CLOSE_MID_RESPONSE:
+        return Action(Mode.CUT, outcome.reply)
+    if kind is FaultKind.MALFORMED_BODY:
+        reply = outcome.reply
+        if reply.content_type.startswith("text/plain"):
+            broken = b"\xffSUCC"
+        else:
+            broken = reply.body[: len(reply.body) // 2]
+        return Action(Mode.RESPOND, Reply(reply.status, broken, reply.content_type, reply.headers))
+    return Action(Mode.RESPOND, _status_reply(endpoint, fault))

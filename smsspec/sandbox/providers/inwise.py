@@ -1,0 +1,174 @@
+"""inwise "Transactional SMS": ``POST /transactional/SMS/send`` with a JSON body.
+
+The inwise page does not show how the API key is passed; the sandbox reads
+it from the ``X-Api-Key`` header. A missing or wrong key gets HTTP 401 with
+the plain-text body ``you are not authorized to use rest API``.
+
+A readable request gets HTTP 200 and a JSON list with one object per entry
+of ``message.to``, in order::
+
+    [{"mobile_number":"972-54-1111111","status":"sent","reject_reason":null,"id":"<32 hex>"}]
+
+``status`` is ``sent`` (sync, the default) or ``queued`` (``"async": true``);
+a number that is not digits in dash-separated groups (an optional leading +,
+9 to 15 digits) is ``invalid`` with reject reason ``invalid-number`` and does
+not stop the others. Numbers listed in ``SandboxAccounts.inwise_rejections``
+answer the reason given there. Only ``sent`` and ``queued`` recipients
+without a reject reason are stored.
+
+The page does not describe how a malformed request is answered; the sandbox
+answers HTTP 400 with ``{"status":"error","message":"<text>"}``.
+
+``#name#`` placeholders are filled from ``message.field_vars`` for the
+matching ``rcpt`` before the text is stored.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from smsspec.sandbox.providers.base import (
+    Accepted,
+    Outcome,
+    ProviderContext,
+    json_reply,
+    load_json,
+    text_reply,
+)
+from smsspec.sandbox.wire import Reply, Request
+
+PATH = "/transactional/SMS/send"
+UNAUTHORIZED = "you are not authorized to use rest API"
+NUMBER = re.compile(r"\+?[0-9]+(?:-[0-9]+)*")
+_FLAGS = ("track_clicks", "add_unsubscribe_link", "add_unsubscribe_sms_reply")
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _digits(number: str) -> str:
+    return "".join(c for c in number if c.isdigit())
+
+
+def _valid_number(number: str) -> bool:
+    return NUMBER.fullmatch(number) is not None and 9 <= len(_digits(number)) <= 15
+
+
+def _field_vars(message: dict[str, object]) -> dict[str, dict[str, str]]:
+    """Placeholder values by recipient digits."""
+    raw = message.get("field_vars", [])
+    if not isinstance(raw, list):
+        raise _Invalid("message.field_vars must be a list")
+    found: dict[str, dict[str, str]] = {}
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("rcpt"), str):
+            raise _Invalid("each field_vars entry needs a rcpt")
+        fields = entry.get("fields", [])
+        if not isinstance(fields, list):
+            raise _Invalid("field_vars fields must be a list")
+        values = found.setdefault(_digits(entry["rcpt"]), {})
+        for item in fields:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                raise _Invalid("each field needs a name")
+            values[item["name"]] = str(item.get("content", ""))
+    return found
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace(f"#{name}#", value)
+    return text
+
+
+def _check(data: object) -> tuple[dict[str, object], dict[str, object], list[str]]:
+    if not isinstance(data, dict):
+        raise _Invalid("the body is not a JSON object")
+    message = data.get("message")
+    if not isinstance(message, dict):
+        raise _Invalid("message is missing")
+    content = message.get("content")
+    if not isinstance(content, str) or not content:
+        raise _Invalid("message.content is missing")
+    to = message.get("to")
+    if not isinstance(to, list) or not to:
+        raise _Invalid("message.to is missing")
+    numbers: list[str] = []
+    for entry in to:
+        if not isinstance(entry, dict) or not isinstance(entry.get("mobile_number"), str):
+            raise _Invalid("each message.to entry needs a mobile_number")
+        numbers.append(entry["mobile_number"])
+    for flag in (*_FLAGS, "async"):
+        holder = data if flag == "async" else message
+        if flag in holder and not isinstance(holder[flag], bool):
+            raise _Invalid(f"{flag} must be true or false")
+    for name in ("charset", "unsubscribe_text"):
+        if name in message and not isinstance(message[name], str):
+            raise _Invalid(f"message.{name} must be a string")
+    tags = message.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise _Invalid("message.tags must be a list of strings")
+    send_at = data.get("send_at")
+    if send_at is not None:
+        if not isinstance(send_at, str):
+            raise _Invalid("send_at must be a string")
+        try:
+            datetime.fromisoformat(send_at)
+        except ValueError:
+            raise _Invalid("send_at is not a date and time") from None
+    return data, message, numbers
+
+
+def handle(request: Request, ctx: ProviderContext) -> Outcome:
+    if request.header("x-api-key") != ctx.accounts.api_key:
+        return Outcome(text_reply(401, UNAUTHORIZED))
+    try:
+        data, message, numbers = _check(load_json(request.body))
+        values = _field_vars(message)
+    except ValueError:
+        return Outcome(_error("the body is not valid JSON"))
+    except _Invalid as problem:
+        return Outcome(_error(str(problem)))
+    queued = data.get("async") is True
+    content = str(message["content"])
+    details: dict[str, object] = {
+        key: message[key]
+        for key in ("charset", "tags", "unsubscribe_text", *_FLAGS)
+        if key in message
+    }
+    if "send_at" in data:
+        details["send_at"] = data["send_at"]
+    details["async"] = queued
+    results: list[dict[str, object]] = []
+    accepted: list[Accepted] = []
+    for number in numbers:
+        result_id = uuid.uuid4().hex
+        digits = _digits(number)
+        reason = None if _valid_number(number) else "invalid-number"
+        reason = reason or ctx.accounts.inwise_rejections.get(digits)
+        if reason == "invalid-number":
+            status = "invalid"
+        elif reason is None or reason == "insufficient-funds":
+            status = "queued" if queued or reason else "sent"
+        else:
+            status = "rejected"
+        results.append(
+            {"mobile_number": number, "status": status, "reject_reason": reason, "id": result_id}
+        )
+        if reason is None:
+            accepted.append(
+                Accepted(
+                    recipient=number,
+                    text=_fill(content, values.get(digits, {})),
+                    state=status,
+                    provider_id=result_id,
+                    details=details,
+                )
+            )
+    return Outcome(json_reply(200, results), tuple(accepted))
+
+
+def _error(message: str) -> Reply:
+    return json_reply(400, {"status": "error", "message": message})

@@ -1,0 +1,93 @@
+"""Skycore "Send SMS API v2": ``POST /skycore/v2/sendsms`` with a JSON body.
+
+The key travels in the ``x-api-key`` header; a missing or wrong key is
+answered with HTTP 401 and a Failure body. Every other problem is a Failure
+inside an HTTP 200 answer, as the real API does::
+
+    {"status":"Success","tracking-id":"<12 hex>","to":"<as sent>","from":"<as sent>",
+     "status-details":"SMS request accepted and queued for delivery"}
+    {"status":"Failure","error-code":"E111","error-info":"Invalid Sender.","to":"<as sent or empty>"}
+
+A ``from-mask`` longer than 11 characters is accepted and cut to 11; the
+stored message keeps the cut mask, which is what a handset would show.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from smsspec.sandbox.providers import skycore_codes as codes
+from smsspec.sandbox.providers.base import (
+    Accepted,
+    Outcome,
+    ProviderContext,
+    json_reply,
+    load_json,
+    matches,
+)
+from smsspec.sandbox.wire import Reply, Request
+
+PATH = "/skycore/v2/sendsms"
+QUEUED = "SMS request accepted and queued for delivery"
+
+
+def failure(code: str, info: str, to: object, status: int = 200) -> Reply:
+    shown = to if isinstance(to, str) else ""
+    payload = {"status": "Failure", "error-code": code, "error-info": info, "to": shown}
+    return json_reply(status, payload)
+
+
+def handle(request: Request, ctx: ProviderContext) -> Outcome:
+    try:
+        data = load_json(request.body)
+    except ValueError:
+        data = None
+    to = data.get("to") if isinstance(data, dict) else None
+    if request.header("x-api-key") != ctx.accounts.api_key:
+        return Outcome(failure(*codes.BAD_KEY, to, status=401))
+    if not isinstance(data, dict):
+        return Outcome(failure(codes.BAD_REQUEST, "The request body is not a JSON object.", to))
+    action = data.get("action")
+    if not isinstance(action, str) or action.strip().lower() != "sendsms":
+        return Outcome(failure(codes.BAD_REQUEST, "Unknown action.", to))
+    for name in ("message-text", "to", "from"):
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            return Outcome(failure(codes.BAD_REQUEST, f"Missing mandatory parameter {name}.", to))
+    text: str = data["message-text"]
+    sender: str = data["from"]
+    if not matches(codes.RECIPIENT, to):
+        return Outcome(failure(*codes.BAD_RECIPIENT, to))
+    if not matches(codes.SENDER, sender):
+        return Outcome(failure(*codes.BAD_SENDER, to))
+    mask = data.get("from-mask")
+    if mask is not None and not isinstance(mask, str):
+        return Outcome(failure(codes.BAD_REQUEST, "from-mask must be a string.", to))
+    campaign = data.get("campaign-ref")
+    if campaign is not None and not isinstance(campaign, str):
+        return Outcome(failure(codes.BAD_REQUEST, "campaign-ref must be a string.", to))
+    if ctx.accounts.enforce_campaign_check and not (campaign or "").strip():
+        return Outcome(failure(*codes.NO_CAMPAIGN, to))
+    tracking = data.get("click-tracking")
+    if tracking is not None and not isinstance(tracking, bool):
+        return Outcome(failure(codes.BAD_REQUEST, "click-tracking must be true or false.", to))
+    assert isinstance(to, str)
+    tracking_id = secrets.token_hex(6)
+    accepted = Accepted(
+        recipient=to,
+        text=text,
+        state="queued",
+        provider_id=tracking_id,
+        sender=sender,
+        mask=mask[: codes.MASK_LIMIT] if mask else None,
+        campaign=campaign or None,
+        details={"click_tracking": bool(tracking)},
+    )
+    payload = {
+        "status": "Success",
+        "tracking-id": tracking_id,
+        "to": to,
+        "from": sender,
+        "status-details": QUEUED,
+    }
+    return Outcome(json_reply(200, payload), (accepted,))

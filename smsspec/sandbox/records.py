@@ -1,0 +1,61 @@
+"""A stored message: what the simulated provider accepted, plus the raw request.
+
+Keys of a record (all always present)::
+
+    id           sandbox id of the record (uuid4)
+    provider     provider id, e.g. "skycore-xml"
+    provider_id  the id the provider answered with (tracking id, request id,
+                 inwise result id) or null (WhatCounts answers none)
+    recipient    the number as the request carried it
+    sender       sender number / short code / sender code, or null
+    mask         sender mask as the provider keeps it (Skycore cuts it to 11), or null
+    text         message text (inwise: with #field# placeholders filled)
+    encoding     "GSM-7" or "UCS-2"
+    segments     segments of this text for this one recipient
+    campaign     campaign reference / campaign name, or null
+    state        queued | accepted | paused | sent
+    received_at  ISO 8601 time of receipt, sandbox clock
+    details      provider-specific extras (macros, tags, send_at, ...)
+    request      {"method", "path", "headers", "body"} with credentials as "***"
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from smsspec.sandbox import redact
+from smsspec.sandbox.providers.base import Accepted
+from smsspec.sandbox.textinfo import analyze_text
+from smsspec.sandbox.wire import Request
+
+
+def raw_request(request: Request) -> dict[str, object]:
+    return {
+        "method": request.method,
+        "path": redact.target(request.target),
+        "headers": redact.headers(request.headers),
+        "body": redact.body(request.body.decode("utf-8", errors="replace")),
+    }
+
+
+def build(
+    provider: str, accepted: Accepted, raw: dict[str, object], received: datetime
+) -> dict[str, object]:
+    info = analyze_text(accepted.text)
+    return {
+        "id": str(uuid.uuid4()),
+        "provider": provider,
+        "provider_id": accepted.provider_id,
+        "recipient": accepted.recipient,
+        "sender": accepted.sender,
+        "mask": accepted.mask,
+        "text": accepted.text,
+        "encoding": info.encoding,
+        "segments": info.segments,
+        "campaign": accepted.campaign,
+        "state": accepted.state,
+        "received_at": received.isoformat(timespec="milliseconds"),
+        "details": dict(accepted.details),
+        "request": raw,
+    }

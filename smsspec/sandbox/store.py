@@ -1,0 +1,72 @@
+"""Accepted messages: kept in memory, and appended to a JSON Lines file when asked.
+
+Clearing the store empties memory only; the file is an append-only log of
+every message the sandbox ever accepted, one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import IO
+
+
+class MessageStore:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self._messages: list[dict[str, object]] = []
+        self._lock = threading.Lock()
+        self._path = Path(path) if path is not None else None
+        self._file: IO[str] | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def add(self, records: list[dict[str, object]]) -> None:
+        lines = "".join(
+            json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
+        )
+        with self._lock:
+            self._messages.extend(records)
+            if self._path is not None:
+                if self._file is None:
+                    self._path.parent.mkdir(parents=True, exist_ok=True)
+                    self._file = self._path.open("a", encoding="utf-8")
+                self._file.write(lines)
+                self._file.flush()
+
+    def messages(self) -> list[dict[str, object]]:
+        """Stored messages, oldest first."""
+        with self._lock:
+            return list(self._messages)
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._messages)
+            self._messages.clear()
+        return count
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, object]]:
+    """The messages recorded in a store file, oldest first; blank or broken lines are skipped."""
+    found: list[dict[str, object]] = []
+    with Path(path).open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                found.append(record)
+    return found
