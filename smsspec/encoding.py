@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "GSM_7",
     "GSM_BASIC_CHARS",
     "GSM_CHARS",
     "GSM_EXTENSION_CHARS",
@@ -20,6 +21,7 @@ __all__ = [
     "GSM_SINGLE_SEPTETS",
     "UCS2_MULTI_SEGMENT_UNITS",
     "UCS2_SINGLE_UNITS",
+    "UCS_2",
     "ForcingCharacter",
     "TextAnalysis",
     "analyze",
@@ -77,9 +79,9 @@ _TO_SEPTETS = {ord(c): _ESC + c for c in _EXTENSION_TABLE}
 
 def _build_lookalikes() -> dict[str, str]:
     table: dict[str, str] = {}
-    for c in "\u2018\u2019\u201a\u201b\u02bc\u2032\uff07":
+    for c in "\u2018\u2019\u201a\u201b\u02bc\u2032":
         table[c] = "'"  # curly / low / reversed single quotes, modifier apostrophe, prime
-    for c in "\u201c\u201d\u201e\u201f\u2033\uff02":
+    for c in "\u201c\u201d\u201e\u201f\u2033":
         table[c] = '"'  # curly / low double quotes, double prime
     for c in "\u2010\u2011\u2012\u2013\u2014\u2212":
         table[c] = "-"  # hyphen, non-breaking hyphen, figure/en/em dash, minus sign
