@@ -33,6 +33,8 @@ checked to be a hex SHA-256 so that text cannot end up there by mistake.
 Concurrency: one writer at a time, enforced by ``flock`` on ``<path>.lock``
 (which holds the writer's pid and is never deleted: deleting it while a run
 holds it would let a second writer in).  :meth:`Ledger.read` takes no lock.
+Within a process, a :class:`Ledger` may be shared by threads (writes are
+serialised) but not across ``fork()``: only the process that opened it writes.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import io
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +85,7 @@ _HEADER_LINE = (
     + "\n"
 ).encode("utf-8")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 _INTERRUPTED_META: Mapping[str, Any] = {"reason": "interrupted"}
 _LOCK_POLL_SECONDS = 0.05
 
@@ -656,6 +660,8 @@ class Ledger(LedgerView):
         self._file = file
         self._lock = lock
         self._failure: BaseException | None = None
+        self._mutex = threading.Lock()
+        self._owner_pid = os.getpid()
         self._repaired_tail = repaired_tail
         self._interrupted: tuple[DeliveryKey, ...] = ()
 
@@ -745,9 +751,14 @@ class Ledger(LedgerView):
 
         Each record is ``{"type":"intent","request_id","at","account",
         "message_id","deliveries":[{"recipient","content_hash"}],"meta"}``.
-        Refuses (ValueError, nothing written) a known request id, a repeated
+        Refuses (ValueError, nothing written) a known request id, a recipient
+        not in E.164 (another spelling would escape deduplication), a repeated
         recipient, or a delivery that already has a request in flight here.
         """
+        with self._mutex:
+            self._record_intents(intents)
+
+    def _record_intents(self, intents: Sequence[Intent]) -> None:
         self._check_usable()
         at = _now()
         batch_ids: set[str] = set()
@@ -764,7 +775,8 @@ class Ledger(LedgerView):
                 raise ValueError(f"intent {request_id!r} has no deliveries")
             deliveries: list[dict[str, str]] = []
             for recipient, content_hash in intent.deliveries:
-                _check_text(recipient, "recipient")
+                if not isinstance(recipient, str) or not _E164.fullmatch(recipient):
+                    raise ValueError(f"recipient {recipient!r} is not in E.164 (+<digits>)")
                 if not isinstance(content_hash, str) or not _SHA256_HEX.fullmatch(content_hash):
                     raise ValueError("content_hash must be a lowercase hex SHA-256 digest")
                 key = DeliveryKey(account, message_id, recipient)
@@ -801,6 +813,10 @@ class Ledger(LedgerView):
         "error_text"}],"meta"}``.  A later outcome for the same delivery (say, a
         delivery report resolving UNKNOWN) replaces the earlier one.
         """
+        with self._mutex:
+            self._record_outcomes(outcomes)
+
+    def _record_outcomes(self, outcomes: Sequence[RequestOutcome]) -> None:
         self._check_usable()
         at = _now()
         lines: list[bytes] = []
@@ -852,10 +868,11 @@ class Ledger(LedgerView):
 
     def close(self) -> None:
         """Release the lock.  Safe to call twice."""
-        try:
-            self._file.close()
-        finally:
-            self._lock.close()
+        with self._mutex:
+            try:
+                self._file.close()
+            finally:
+                self._lock.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -873,6 +890,10 @@ class Ledger(LedgerView):
     def _check_usable(self) -> None:
         if self._file.closed:
             raise LedgerError(f"ledger {self._path} is closed")
+        if os.getpid() != self._owner_pid:
+            raise LedgerError(
+                f"ledger {self._path} was opened by pid {self._owner_pid}, not this one"
+            )
         if self._failure is not None:
             raise LedgerError(
                 f"ledger {self._path} failed a write ({self._failure!r}); close and reopen it"

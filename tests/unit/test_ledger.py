@@ -232,6 +232,8 @@ def test_outcome_of_superseded_request_does_not_change_state(path: Path) -> None
         ([Intent("r1", "acc", "m1", [("+15550001", "not-a-hash")])], "SHA-256"),
         ([Intent("r1", "acc", "m1", [("+15550001", h("a").upper())])], "SHA-256"),
         ([Intent("r1", "acc", "m1", [])], "no deliveries"),
+        ([Intent("r1", "acc", "m1", [("15550001", h("a"))])], "E.164"),
+        ([Intent("r1", "acc", "m1", [("+1 555 0001", h("a"))])], "E.164"),
         ([Intent("r1", "", "m1", [("+15550001", h("a"))])], "account"),
         (
             [Intent("r1", "acc", "m1", [("+15550001", h("a")), ("+15550001", h("b"))])],
@@ -312,6 +314,41 @@ def test_failed_write_poisons_the_ledger(path: Path, monkeypatch: pytest.MonkeyP
     ledger.close()
     with Ledger.open(path) as reopened:
         assert list(reopened.states()) == []
+
+
+def test_threads_may_share_a_ledger(path: Path) -> None:
+    def work(thread: int) -> None:
+        for i in range(25):
+            request_id = f"t{thread}-{i}"
+            recipient = f"+1555{thread:03d}{i:04d}"
+            ledger.record_intents([Intent(request_id, "acc", "m1", [(recipient, h("a"))])])
+            ledger.record_outcomes([RequestOutcome(request_id, [Outcome(recipient, A)])])
+
+    with Ledger.open(path) as ledger:
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    view = Ledger.read(path)
+    assert view.skipped_lines == 0
+    assert len(list(view.requests())) == 100
+    assert {s.status for s in view.states()} == {A}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_forked_child_cannot_write(path: Path) -> None:
+    with Ledger.open(path) as ledger:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            try:
+                ledger.record_intents([Intent("r1", "acc", "m1", [("+15550001", h("a"))])])
+            except LedgerError:
+                os._exit(0)
+            os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    assert list(Ledger.read(path).requests()) == []
 
 
 # --------------------------------------------------------------------------- decide()
