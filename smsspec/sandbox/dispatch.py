@@ -16,7 +16,7 @@ from smsspec.sandbox.wire import Reply, Request
 class Mode(enum.Enum):
     RESPOND = "respond"
     HANG = "hang"
-    """Answer nothing and read nothing more until the server stops."""
+    """Answer nothing more on this connection; it stays open until the client or the server ends it."""
     CUT = "cut"
     """Write the head and half the body of ``reply``, then close."""
     RESET = "reset"

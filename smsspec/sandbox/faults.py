@@ -6,19 +6,27 @@ how many requests it spoils before it is used up.
 
 Kinds, and whether the message the request carried is stored:
 
-==========================  ======  ===========================================
+==========================  ======  ==============================================================
 kind                        stored  what the client sees
-==========================  ======  ===========================================
+==========================  ======  ==============================================================
 ``status_429``              no      429, ``Retry-After`` when given
 ``status_503``              no      503, ``Retry-After`` when given
 ``status_529``              no      529, ``Retry-After`` when given
 ``status_500_after_store``  yes     500
-``hang``                    no      no answer until the sandbox stops
-``hang_after_store``        yes     no answer until the sandbox stops
+``hang``                    no      no answer; held open until the client or the sandbox ends it
+``hang_after_store``        yes     the same, after storing
 ``close_mid_response``      yes     head and half the body, then the end of the stream
 ``malformed_body``          yes     the provider's success status with a body cut short
 ``refuse``                  no      the connection is reset without a byte of answer
-==========================  ======  ===========================================
+==========================  ======  ==============================================================
+
+The request is read in full before any fault applies (a path-bound fault
+needs the path), so ``refuse`` is a reset after the request, not a refused
+connect. Status faults answer JSON ``{"status": "error"}`` (``"sendingspeed_exceeded"``
+for 529) on the JSON endpoints and a short plain text on the XML and text ones.
+``malformed_body`` cuts JSON and XML bodies in half and replaces a plain-text
+body with bytes that are not UTF-8 and start with neither ``SUCCESS:`` nor
+``FAILURE:``.
 """
 
 from __future__ import annotations

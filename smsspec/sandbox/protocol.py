@@ -101,8 +101,8 @@ class HttpConnection(asyncio.Protocol):
 
     def _perform(self, action: Action, request: Request, transport: asyncio.Transport) -> None:
         if action.mode is Mode.HANG:
+            # Answer nothing, ever; keep reading only to notice when the client gives up.
             self._done = True
-            transport.pause_reading()
             return
         if action.mode is Mode.RESET:
             self._done = True

@@ -1,7 +1,9 @@
 """Accepted messages: kept in memory, and appended to a JSON Lines file when asked.
 
-Clearing the store empties memory only; the file is an append-only log of
-every message the sandbox ever accepted, one JSON object per line.
+Memory keeps the newest ``MEMORY_LIMIT`` messages (a long-running sandbox
+must not grow without bound); the file, when given, is an append-only log of
+every message the sandbox ever accepted, one JSON object per line. Clearing
+the store empties memory only.
 """
 
 from __future__ import annotations
@@ -9,13 +11,18 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import deque
 from pathlib import Path
 from typing import IO
 
+MEMORY_LIMIT = 100_000
+
 
 class MessageStore:
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._messages: list[dict[str, object]] = []
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, memory_limit: int = MEMORY_LIMIT
+    ) -> None:
+        self._messages: deque[dict[str, object]] = deque(maxlen=memory_limit)
         self._lock = threading.Lock()
         self._path = Path(path) if path is not None else None
         self._file: IO[str] | None = None
@@ -25,17 +32,20 @@ class MessageStore:
         return self._path
 
     def add(self, records: list[dict[str, object]]) -> None:
+        if self._path is None:
+            with self._lock:
+                self._messages.extend(records)
+            return
         lines = "".join(
             json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
         )
         with self._lock:
             self._messages.extend(records)
-            if self._path is not None:
-                if self._file is None:
-                    self._path.parent.mkdir(parents=True, exist_ok=True)
-                    self._file = self._path.open("a", encoding="utf-8")
-                self._file.write(lines)
-                self._file.flush()
+            if self._file is None:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self._path.open("a", encoding="utf-8")
+            self._file.write(lines)
+            self._file.flush()
 
     def messages(self) -> list[dict[str, object]]:
         """Stored messages, oldest first."""

@@ -21,6 +21,7 @@ from smsspec.sandbox import (
     format_inbox,
     read_jsonl,
 )
+from smsspec.sandbox.store import MessageStore
 
 SKYCORE = "/skycore/v2/sendsms"
 SKYCORE_XML = "/skycore/v1/sendsms"
@@ -646,6 +647,15 @@ def test_store_file_is_appended_across_runs(tmp_path: Path) -> None:
             whatcounts(http)
             http.delete("/_sandbox/messages")
     assert len(read_jsonl(store)) == 2
+
+
+def test_memory_keeps_the_newest_messages_the_file_keeps_all(tmp_path: Path) -> None:
+    store = MessageStore(tmp_path / "m.jsonl", memory_limit=2)
+    store.add([{"n": 1}, {"n": 2}])
+    store.add([{"n": 3}])
+    store.close()
+    assert store.messages() == [{"n": 2}, {"n": 3}]
+    assert read_jsonl(tmp_path / "m.jsonl") == [{"n": 1}, {"n": 2}, {"n": 3}]
 
 
 def test_inbox_api_lists_and_clears(client: httpx.Client) -> None:
