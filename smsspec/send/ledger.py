@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import gc
 import io
 import json
 import os
@@ -170,8 +171,9 @@ class Outcome:
     error_text: str | None = None
 
     def __post_init__(self) -> None:
-        # Accept the plain string values too ("accepted", ...).
-        object.__setattr__(self, "status", DeliveryStatus(self.status))
+        if not isinstance(self.status, DeliveryStatus):
+            # Accept the plain string values too ("accepted", ...).
+            object.__setattr__(self, "status", DeliveryStatus(self.status))
 
 
 class IntentDelivery(NamedTuple):
@@ -276,6 +278,8 @@ def decide(
 
 # --------------------------------------------------------------------------- replay
 
+_OUTCOME_STATUSES = {s.value: s for s in DeliveryStatus if s is not DeliveryStatus.PENDING}
+
 
 class _BadRecord(Exception):
     pass
@@ -318,6 +322,10 @@ class _Request:
     deliveries: tuple[IntentDelivery, ...]
     meta: Mapping[str, Any]
     outcomes: list[RecordedOutcome] = field(default_factory=list)
+    hashes: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hashes = dict(self.deliveries)
 
     def freeze(self) -> RequestRecord:
         return RequestRecord(
@@ -404,11 +412,8 @@ class _Replay:
             definitive = item.get("definitive", False)
             if not isinstance(definitive, bool):
                 raise _BadRecord("definitive")
-            try:
-                status = DeliveryStatus(_get_str(item, "status"))
-            except ValueError as exc:
-                raise _BadRecord("status") from exc
-            if status is DeliveryStatus.PENDING:
+            status = _OUTCOME_STATUSES.get(item.get("status"))
+            if status is None:
                 raise _BadRecord("status")
             outcomes.append(
                 Outcome(
@@ -426,7 +431,7 @@ class _Replay:
             return
         interrupted = meta.get("reason") == _INTERRUPTED_META["reason"]
         request.outcomes.append(RecordedOutcome(at, tuple(outcomes), meta, interrupted))
-        hashes = dict(request.deliveries)
+        hashes = request.hashes
         for outcome in outcomes:
             if outcome.recipient not in hashes:
                 continue
@@ -481,14 +486,22 @@ def _scan(stream: io.BufferedReader, path: Path, replay: _Replay) -> _Scan:
     if not _is_header(first):
         raise LedgerCorrupt(f"{path} is not an smsspec ledger (unexpected first line)")
     torn = False
-    for line in stream:
-        if not line.endswith(b"\n"):
-            # Only the last line can lack its newline: a write cut short by a kill.
-            # It was never acknowledged, so it is skipped even if it happens to parse.
-            torn = True
-            replay.skipped_lines += 1
-            break
-        replay.apply_line(line)
+    # Replay only allocates objects that live on; cyclic GC passes over the
+    # growing heap would cost more than the replay itself on large ledgers.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for line in stream:
+            if not line.endswith(b"\n"):
+                # Only the last line can lack its newline: a write cut short by a kill.
+                # It was never acknowledged, so it is skipped even if it happens to parse.
+                torn = True
+                replay.skipped_lines += 1
+                break
+            replay.apply_line(line)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return _Scan(header_prefix=None, torn_tail=torn)
 
 
@@ -825,7 +838,7 @@ class Ledger(LedgerView):
             request = self._replay.requests.get(request_id)
             if request is None:
                 raise ValueError(f"no intent recorded for request_id {request_id!r}")
-            recipients = {d.recipient for d in request.deliveries}
+            recipients = request.hashes
             if not outcome.deliveries:
                 raise ValueError(f"outcome for {request_id!r} has no deliveries")
             meta = _check_meta(outcome.meta)
