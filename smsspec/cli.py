@@ -1,0 +1,279 @@
+"""The command line: wires the stages together; the only place that prints or exits.
+
+Exit codes: 0 fine; 1 problems found (or sends failed); 2 usage or configuration error.
+Modules are imported inside commands so each command loads only what it uses.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from smsspec._version import __version__
+
+if TYPE_CHECKING:
+    from smsspec.report import Summary
+    from smsspec.validate.check import CheckResult
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+_COLOURS = {"error": "red", "warning": "yellow", "location": None, "ok": "green", "bold": None}
+
+
+def use_colour(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def styler(stream: Any = None) -> Callable[[str, str], str]:
+    if not use_colour(stream):
+        return lambda text, role: text
+
+    def style(text: str, role: str) -> str:
+        return click.style(text, fg=_COLOURS.get(role), bold=role in ("location", "bold"))
+
+    return style
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"smsspec: {message}", err=True)
+    sys.exit(code)
+
+
+class Group(click.Group):
+    """Turns every unexpected exception into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # the last line of defence: a bug, reported without a traceback
+            if os.environ.get("SMSSPEC_DEBUG"):
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (set SMSSPEC_DEBUG=1 for details and please report it)")
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="smsspec")
+def main() -> None:
+    """Validate, render and send SMS message specs written in YAML.
+
+    \b
+    Examples:
+      smsspec validate messages/
+      smsspec render messages/welcome.sms.yaml --format curl
+      smsspec segments "Hi Ann, your order has shipped"
+    """
+
+
+config_option = click.option("--config", "config_path", metavar="PATH", help="smsspec.yaml to use (default: found by walking up from each spec).")
+paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+
+
+def run_checks(paths: Iterable[str], config_path: str | None) -> CheckResult:
+    from smsspec.validate.check import UsageError, check_paths
+
+    try:
+        return check_paths(list(paths), config_path)
+    except UsageError as exc:
+        fail(str(exc))
+
+
+def summary_of(result: CheckResult) -> Summary:
+    from smsspec.report import Summary
+
+    return Summary(result.files, result.messages, result.diagnostics)
+
+
+def exit_code_for(result: CheckResult, strict: bool) -> int:
+    if any(d.rule.startswith("CONFIG-NOT-FOUND") for d in result.diagnostics):
+        return EXIT_USAGE
+    if result.errors or (strict and result.warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+@main.command(context_settings=CONTEXT)
+@paths_argument
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def validate(paths: tuple[str, ...], config_path: str | None, fmt: str, strict: bool) -> None:
+    """Check spec files (and folders of *.sms.yaml) against every rule.
+
+    \b
+    Examples:
+      smsspec validate                      # every spec below the current folder
+      smsspec validate messages/ --strict
+      smsspec validate a.sms.yaml --format json
+    """
+    from smsspec.report import REPORTERS
+
+    result = run_checks(paths, config_path)
+    click.echo(REPORTERS[fmt](summary_of(result), styler()))
+    sys.exit(exit_code_for(result, strict))
+
+
+@main.command(context_settings=CONTEXT)
+@paths_argument
+@config_option
+@click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "curl"]), default="text", show_default=True)
+def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[str, ...], fmt: str) -> None:
+    """Show the exact requests each provider would receive (a dry run; secrets shown as ***).
+
+    \b
+    Examples:
+      smsspec render examples/skycore.sms.yaml
+      smsspec render messages/ --message welcome --format json > payloads.json
+      smsspec render messages/ --format curl
+    """
+    from smsspec.render import render_requests
+    from smsspec.render_output import FORMATTERS
+    from smsspec.report import text_report
+
+    result = run_checks(paths, config_path)
+    if result.errors:
+        click.echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+        sys.exit(exit_code_for(result, False))
+    if result.warnings:
+        click.echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+    selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
+    if message_ids and not selected:
+        fail(f"no message with id {', '.join(message_ids)} in the given specs")
+    requests = (request for checked in selected for request in render_requests(checked))
+    for chunk in FORMATTERS[fmt](requests):
+        click.echo(chunk, nl=False)
+    sys.exit(EXIT_OK)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def segments(text: str, fmt: str) -> None:
+    """Analyse TEXT: encoding (GSM-7 or UCS-2), units, segments, and what forces UCS-2.
+
+    \b
+    Examples:
+      smsspec segments "Hello Jerry – Greetings from Marc!!"
+      smsspec segments "Dear customer…" --format json
+    """
+    import json
+
+    from smsspec.encoding import analyze, split_segments
+
+    analysis = analyze(text)
+    if fmt == "json":
+        click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
+        return
+    click.echo(f"encoding:   {analysis.encoding}")
+    click.echo(f"characters: {analysis.characters}")
+    unit = "septets" if analysis.encoding == "GSM-7" else "UTF-16 code units"
+    click.echo(f"units:      {analysis.units} {unit}")
+    click.echo(f"segments:   {analysis.segments}")
+    for forcing in analysis.forcing:
+        swap = f" -> GSM-7 look-alike {forcing.suggestion!r}" if forcing.suggestion else ""
+        times = f" ({forcing.count} times)" if forcing.count > 1 else ""
+        click.echo(f"  {forcing.char!r} U+{ord(forcing.char):04X} at character {forcing.index + 1}{times} forces UCS-2{swap}")
+    parts = split_segments(text)
+    if len(parts) > 1:
+        for number, part in enumerate(parts, 1):
+            click.echo(f"  segment {number}: {part!r}")
+
+
+@main.group(context_settings=CONTEXT, invoke_without_command=True)
+@click.pass_context
+def providers(ctx: click.Context) -> None:
+    """List the providers smsspec can send through (`providers show ID` for one).
+
+    \b
+    Examples:
+      smsspec providers
+      smsspec providers show skycore
+    """
+    if ctx.invoked_subcommand is None:
+        from smsspec import providers as registry
+
+        for provider in registry.registry().values():
+            click.echo(f"{provider.id:<12} {provider.title}")
+
+
+@providers.command("show", context_settings=CONTEXT)
+@click.argument("provider_id")
+def providers_show(provider_id: str) -> None:
+    """Describe one provider: request, credentials, settings, fields, options and rules."""
+    from smsspec import providers as registry
+    from smsspec.provider_docs import describe_provider
+    from smsspec.validate.schema import did_you_mean
+
+    provider = registry.get(provider_id)
+    if provider is None:
+        hint = did_you_mean(provider_id, registry.ids())
+        fail(f"unknown provider {provider_id!r}" + (f"; did you mean {hint!r}?" if hint else f"; known: {', '.join(registry.ids())}"))
+    click.echo(describe_provider(provider))
+
+
+@main.group(context_settings=CONTEXT, invoke_without_command=True)
+@click.pass_context
+def rules(ctx: click.Context) -> None:
+    """List every rule with its id and default severity (`rules explain ID` for one).
+
+    \b
+    Examples:
+      smsspec rules
+      smsspec rules explain SKYCORE-MASK-LENGTH
+    """
+    if ctx.invoked_subcommand is None:
+        from smsspec.validate.catalog import all_rules
+
+        for rule in sorted(all_rules().values(), key=lambda r: r.id):
+            scope = f" [{rule.provider}]" if rule.provider else ""
+            click.echo(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}{scope}")
+
+
+@rules.command("explain", context_settings=CONTEXT)
+@click.argument("rule_id")
+def rules_explain(rule_id: str) -> None:
+    """Explain a rule: what it checks, an example that triggers it, and the fix."""
+    from smsspec.validate.catalog import all_rules
+    from smsspec.validate.schema import did_you_mean
+
+    catalog = all_rules()
+    rule = catalog.get(rule_id.upper())
+    if rule is None:
+        hint = did_you_mean(rule_id.upper(), list(catalog))
+        fail(f"unknown rule {rule_id!r}" + (f"; did you mean {hint!r}?" if hint else "; see `smsspec rules`"))
+    click.echo(f"{rule.id} ({rule.severity.value}{', ' + rule.provider if rule.provider else ''})")
+    click.echo(f"\n{rule.summary}")
+    if rule.example:
+        click.echo("\nExample that triggers it:\n" + "\n".join("    " + line for line in rule.example.splitlines()))
+    click.echo(f"\nFix: {rule.fix}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("which", type=click.Choice(["spec", "config"]))
+def schema(which: str) -> None:
+    """Print the JSON Schema of spec files or of smsspec.yaml, for editors.
+
+    \b
+    Examples:
+      smsspec schema spec > .smsspec/spec.schema.json
+      smsspec schema config
+    """
+    import json
+
+    from smsspec.editor_schema import editor_schema
+
+    click.echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))

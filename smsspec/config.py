@@ -1,0 +1,170 @@
+"""smsspec.yaml: accounts and project-wide rule settings.
+
+Credentials are ``${VAR}`` references; their values are read from the
+environment only when sending (:func:`resolve_credentials`) and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from smsspec import providers
+from smsspec.diagnostics import Diagnostic, Location, error
+from smsspec.loader import SourceMap, load_yaml_file
+from smsspec.model import Account, Config
+from smsspec.validate.schema import did_you_mean, problems, schema_validator
+from smsspec.validate.shape import shape_diagnostics
+
+CONFIG_NAME = "smsspec.yaml"
+ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+COMMON_SETTINGS: Mapping[str, Any] = {
+    "price_per_segment": {"type": "number", "minimum": 0, "description": "What one SMS segment costs on this account, for `smsspec plan`."},
+    "currency": {"type": "string", "description": "Currency of price_per_segment, e.g. EUR."},
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used at all (exit code 2)."""
+
+
+def find_config(start: Path) -> Path | None:
+    """smsspec.yaml in the folder of ``start`` or the nearest folder above it."""
+    folder = start if start.is_dir() else start.parent
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(path: Path, display: str | None = None) -> tuple[Config | None, list[Diagnostic]]:
+    display = display or str(path)
+    document, diagnostics = load_yaml_file(path, display)
+    if document is None or document.data is None:
+        return None, diagnostics
+    data = document.data
+    shape = shape_diagnostics(schema_validator("config.schema.json"), data, document.source, display)
+    diagnostics += shape
+    if not isinstance(data, Mapping) or any(d.rule in ("SPEC-TYPE", "YAML-NULL") and d.location.line <= 1 for d in shape):
+        return None, diagnostics
+    accounts: dict[str, Account] = {}
+    raw_accounts = data.get("accounts")
+    if isinstance(raw_accounts, Mapping):
+        for name, raw in raw_accounts.items():
+            if not isinstance(raw, Mapping):
+                continue
+            account, problems_found = _account(str(name), raw, document.source, display)
+            diagnostics += problems_found
+            if account is not None:
+                accounts[str(name)] = account
+    rules = data.get("rules") if isinstance(data.get("rules"), Mapping) else {}
+    config = Config(
+        path=display,
+        root=str(path.resolve().parent),
+        accounts=accounts,
+        rules={str(k): str(v) for k, v in (rules or {}).items()},
+        source=document.source,
+    )
+    return config, diagnostics
+
+
+def _account(name: str, raw: Mapping[str, Any], source: SourceMap, display: str) -> tuple[Account | None, list[Diagnostic]]:
+    path = ("accounts", name)
+    found: list[Diagnostic] = []
+
+    def at(*rest: str | int) -> Location:
+        return source.locate((*path, *rest))
+
+    provider_id = raw.get("provider")
+    if not isinstance(provider_id, str):
+        return None, found
+    provider = providers.get(provider_id)
+    if provider is None:
+        hint = did_you_mean(provider_id, providers.ids())
+        text = f"account {name!r}: unknown provider {provider_id!r}"
+        text += f"; did you mean {hint!r}?" if hint else f"; known providers: {', '.join(providers.ids())}"
+        found.append(error("CONFIG-UNKNOWN-PROVIDER", text, at("provider"), fix=hint))
+        return None, found
+    endpoint = raw.get("endpoint") if isinstance(raw.get("endpoint"), str) else None
+    if endpoint is None and provider.request.endpoint is None:
+        found.append(error("CONFIG-ENDPOINT-REQUIRED", f"account {name!r}: {provider.title} has no fixed public URL; add `endpoint:` with the URL of your {provider_id} account", at()))
+    credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
+    assert isinstance(credentials, Mapping)
+    for cred, value in credentials.items():
+        if cred not in provider.credentials:
+            hint = did_you_mean(str(cred), provider.credentials)
+            text = f"account {name!r}: {provider_id} does not use a credential named {cred!r}"
+            text += f"; did you mean {hint!r}?" if hint else f"; it uses {', '.join(provider.credentials)}"
+            found.append(error("CONFIG-CREDENTIAL", text, source.locate_key((*path, "credentials", cred))))
+        if not (isinstance(value, str) and ENV_REFERENCE.match(value)):
+            found.append(error(
+                "SECRET-LITERAL",
+                f"account {name!r}: credential {cred!r} must be an environment reference like "
+                f"${{{name.upper().replace('-', '_').replace('.', '_')}_{str(cred).upper()}}}, not a value written in the file "
+                "(if a real secret was committed, rotate it)",
+                at("credentials", cred),
+            ))
+    for cred in provider.credentials:
+        if cred not in credentials:
+            found.append(error("CONFIG-CREDENTIAL", f"account {name!r}: {provider_id} needs the credential {cred!r} (as ${{ENV_VAR}})", at("credentials") if "credentials" in raw else at()))
+    settings = raw.get("settings") if isinstance(raw.get("settings"), Mapping) else {}
+    assert isinstance(settings, Mapping)
+    found += _settings(name, provider, settings, source, (*path, "settings"))
+    max_segments = raw.get("max_segments") if isinstance(raw.get("max_segments"), int) else None
+    account = Account(
+        name=name,
+        provider=provider_id,
+        endpoint=endpoint or provider.request.endpoint,
+        credentials={str(k): str(v) for k, v in credentials.items()},
+        settings=dict(settings),
+        max_segments=max_segments,
+        path=path,
+    )
+    return account, found
+
+
+def settings_schema(provider: providers.Provider) -> dict[str, Any]:
+    own = provider.settings_schema
+    return {
+        "type": "object",
+        "properties": {**COMMON_SETTINGS, **own.get("properties", {})},
+        "required": list(own.get("required", [])),
+        "additionalProperties": False,
+    }
+
+
+def _settings(name: str, provider: providers.Provider, settings: Mapping[str, Any], source: SourceMap, path: tuple[str, ...]) -> list[Diagnostic]:
+    from smsspec.validate.schema import SmsValidator
+
+    found = []
+    for problem in problems(SmsValidator(settings_schema(provider)), settings):
+        where = source.locate_key((*path, *problem.path)) if problem.field and problem.keyword == "additionalProperties" else source.locate((*path, *problem.path))
+        found.append(error("CONFIG-SETTING", f"account {name!r} settings: {problem.text}", where, fix=problem.suggestion))
+    return found
+
+
+class MissingCredential(ConfigError):
+    pass
+
+
+def resolve_credentials(account: Account, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Read the account's credentials from the environment (only when sending)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for cred, reference in account.credentials.items():
+        match = ENV_REFERENCE.match(reference)
+        variable = match.group(1) if match else ""
+        value = environ.get(variable) if variable else None
+        if not value:
+            missing.append(f"{cred} (${{{variable}}})" if variable else cred)
+        else:
+            values[cred] = value
+    if missing:
+        raise MissingCredential(f"account {account.name!r}: set the environment variable(s) for {', '.join(missing)} before sending")
+    return values

@@ -1,0 +1,93 @@
+"""The records every stage passes along. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from smsspec.loader import PathKey, SourceMap
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    provider: str
+    endpoint: str | None
+    credentials: Mapping[str, str]  # credential name -> "${VAR}" reference, never a value
+    settings: Mapping[str, Any]
+    max_segments: int | None = None
+    path: PathKey = ()  # where it is declared in the config file
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str  # display path of smsspec.yaml
+    root: str  # absolute folder holding it (the ledger lives below it)
+    accounts: Mapping[str, Account]
+    rules: Mapping[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
+    source: SourceMap | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    number: str  # as written; E.164 when valid
+    vars: Mapping[str, Any]
+    path: PathKey  # where it is declared in the spec file
+    row: int | None = None  # 1-based data row, for recipients read from a file
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    account: str
+    text: str  # the Jinja template source
+    fields: Mapping[str, Any]  # every other message field, defaults merged in
+    vars: Mapping[str, Any]
+    recipients: tuple[Recipient, ...]
+    path: PathKey  # where the message is in its spec file
+    origins: Mapping[str, PathKey] = field(default_factory=dict)  # field -> where it was written
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str  # display path
+    messages: tuple[Message, ...]
+    source: SourceMap
+
+
+@dataclass(frozen=True)
+class RenderedRequest:
+    """One HTTP request as a provider would receive it.
+
+    ``body``/``url``/``headers`` hold secrets only when rendered for sending;
+    the copies used for display, keys and the ledger are rendered redacted.
+    """
+
+    file: str
+    message_id: str
+    account: str
+    provider: str
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: str  # exact text sent ("" for GET)
+    recipients: tuple[str, ...]  # E.164 numbers this request delivers to
+    texts: tuple[str, ...]  # rendered text per recipient, in order
+    segments: int  # segments billed for the whole request
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "message": self.message_id,
+            "account": self.account,
+            "provider": self.provider,
+            "method": self.method,
+            "url": self.url,
+            "headers": dict(self.headers),
+            "body": self.body,
+            "recipients": list(self.recipients),
+        }

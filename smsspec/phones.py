@@ -1,0 +1,77 @@
+"""Phone numbers: parsing with libphonenumber's metadata and the forms providers want.
+
+Users write numbers in E.164 (``+15551234888``). Each provider descriptor names
+the form its payload needs (``phone_format``); :func:`format_number` produces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+
+# The forms a provider descriptor may ask for, with an example for +972541111111.
+PHONE_FORMATS = {
+    "e164": "+972541111111",
+    "digits": "972541111111",
+    "cc-ndc-sn": "972-54-1111111",
+}
+
+
+@dataclass(frozen=True)
+class PhoneCheck:
+    e164: str | None  # normalised number, when it could be parsed
+    possible: bool  # right length for its country
+    valid: bool  # inside a range libphonenumber knows to be assigned
+    region: str | None
+    problem: str | None  # why it could not be parsed, if it could not
+
+
+@lru_cache(maxsize=65536)
+def check_number(text: str) -> PhoneCheck:
+    if not text.startswith("+"):
+        return PhoneCheck(None, False, False, None, "not in E.164: it must start with + and the country code")
+    digits = text[1:]
+    if not digits.isdigit() or not digits.isascii():
+        return PhoneCheck(None, False, False, None, "E.164 numbers hold only digits after the +")
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        return PhoneCheck(None, False, False, None, _parse_problem(exc))
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneCheck(
+        e164=e164,
+        possible=phonenumbers.is_possible_number(parsed),
+        valid=phonenumbers.is_valid_number(parsed),
+        region=phonenumbers.region_code_for_number(parsed),
+        problem=None,
+    )
+
+
+def _parse_problem(exc: phonenumbers.NumberParseException) -> str:
+    reasons = {
+        phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "the country code does not exist",
+        phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a phone number",
+        phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
+        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short",
+        phonenumbers.NumberParseException.TOO_LONG: "it is too long",
+    }
+    return reasons.get(exc.error_type, "it is not a phone number")
+
+
+@lru_cache(maxsize=65536)
+def format_number(e164: str, form: str) -> str:
+    """Render an E.164 number in a provider's form (see PHONE_FORMATS)."""
+    if form == "e164":
+        return e164
+    if form == "digits":
+        return e164.lstrip("+")
+    if form == "cc-ndc-sn":
+        parsed = phonenumbers.parse(e164, None)
+        national = phonenumbers.national_significant_number(parsed)
+        ndc = phonenumbers.length_of_national_destination_code(parsed)
+        parts = [str(parsed.country_code)]
+        parts += [national[:ndc], national[ndc:]] if ndc else [national]
+        return "-".join(parts)
+    raise ValueError(f"unknown phone format {form!r}")

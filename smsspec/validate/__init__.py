@@ -1,0 +1,1 @@
+"""Validation: schema checks, YAML traps and semantic rules, returned as diagnostics."""

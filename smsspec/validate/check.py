@@ -1,0 +1,207 @@
+"""Check spec files: load, validate every rule, and keep what rendering needs.
+
+One function, :func:`check_paths`, builds the whole result; the CLI only
+reports it. Messages that pass are kept as :class:`CheckedMessage`, with each
+recipient's E.164 number and rendered text, so render and send never redo work.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from smsspec import providers
+from smsspec.config import CONFIG_NAME, find_config, load_config
+from smsspec.diagnostics import Diagnostic, Location, Severity, error
+from smsspec.model import Account, Config, Message, Spec
+from smsspec.providers import Provider
+from smsspec.spec import is_spec_file, load_spec
+from smsspec.text import TextError, compile_text
+from smsspec.validate import rules
+from smsspec.validate.provider_rules import check_provider
+from smsspec.validate.schema import did_you_mean
+
+
+@dataclass(frozen=True)
+class CheckedMessage:
+    spec: Spec
+    message: Message
+    account: Account
+    provider: Provider
+    numbers: tuple[str, ...]  # E.164, one per recipient
+    texts: tuple[str, ...]  # rendered text, one per recipient
+    config: Config
+
+
+@dataclass
+class CheckResult:
+    files: int = 0
+    messages: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    checked: list[CheckedMessage] = field(default_factory=list)
+    configs: dict[str, Config] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit code 2)."""
+
+
+def display_path(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") and path.is_absolute() else relative
+
+
+def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
+    """Spec files named on the command line, and those found below named folders."""
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if is_spec_file(p.name) and not _hidden(p, path) and (p.is_file() or p.is_symlink()))
+        elif path.exists() or path.is_symlink():
+            found = [path]
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+        for item in found:
+            key = Path(os.path.abspath(item))
+            if key not in seen:
+                seen.add(key)
+                yield item
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") and part not in (".", "..") for part in path.relative_to(root).parts[:-1])
+
+
+class ConfigCache:
+    """Finds and loads each smsspec.yaml once; reports its diagnostics once."""
+
+    def __init__(self, explicit: str | None) -> None:
+        self.explicit = Path(explicit) if explicit else None
+        self.loaded: dict[Path, Config | None] = {}
+
+    def for_spec(self, spec_path: Path, result: CheckResult) -> tuple[Config | None, Path | None]:
+        path = self.explicit or find_config(spec_path)
+        if path is None:
+            return None, None
+        key = Path(os.path.abspath(path))
+        if key not in self.loaded:
+            config, diagnostics = load_config(path, display_path(path))
+            self.loaded[key] = config
+            result.diagnostics += diagnostics
+            if config is not None:
+                result.configs[str(key)] = config
+        return self.loaded[key], path
+
+
+def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckResult:
+    if config_path is not None and not Path(config_path).is_file():
+        raise UsageError(f"--config {config_path}: no such file")
+    result = CheckResult()
+    configs = ConfigCache(config_path)
+    ids: dict[tuple[str, str], tuple[str, Location]] = {}
+    for spec_path in find_spec_files(paths or ["."]):
+        result.files += 1
+        display = display_path(spec_path)
+        spec, diagnostics = load_spec(str(spec_path), display)
+        result.diagnostics += diagnostics
+        config, found_at = configs.for_spec(spec_path, result)
+        if spec is None:
+            continue
+        result.messages += len(spec.messages)
+        if found_at is None:
+            result.diagnostics.append(error("CONFIG-NOT-FOUND", f"no {CONFIG_NAME} in {spec_path.parent} or any folder above it; create one, or pass --config", Location(display, 1, 1)))
+            continue
+        if config is None:
+            continue  # its own diagnostics say why
+        for message in spec.messages:
+            result.diagnostics += _check_message(spec, message, config, ids, result)
+    result.diagnostics = list(apply_rule_settings(result.diagnostics, result.configs.values()))
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _check_message(
+    spec: Spec,
+    message: Message,
+    config: Config,
+    ids: dict[tuple[str, str], tuple[str, Location]],
+    result: CheckResult,
+) -> list[Diagnostic]:
+    locate = spec.source.locate
+    here = locate(message.path)
+    found: list[Diagnostic] = []
+    key = (config.root, message.id)
+    id_at = locate((*message.path, "id"))
+    if key in ids:
+        first_file, first = ids[key]
+        where = f"line {first.line}" if first_file == spec.path else f"{first_file}:{first.line}"
+        found.append(error("SPEC-DUPLICATE-ID", f"message id {message.id!r} is already used ({where}); ids identify messages in the send ledger, so each must be unique in the project", id_at, message_id=message.id))
+    else:
+        ids[key] = (spec.path, id_at)
+    account = config.accounts.get(message.account)
+    if not message.account:
+        found.append(error("SPEC-NO-ACCOUNT", f"message {message.id!r} has no account; add `account:` to the file or the message", here, message_id=message.id))
+        return found
+    if account is None:
+        hint = did_you_mean(message.account, list(config.accounts))
+        text = f"message {message.id!r}: account {message.account!r} is not defined in {config.path}"
+        text += f"; did you mean {hint!r}?" if hint else f"; defined accounts: {', '.join(config.accounts) or 'none'}"
+        found.append(error("SPEC-UNKNOWN-ACCOUNT", text, locate(message.origins.get("account", message.path)), message_id=message.id, fix=hint))
+        return found
+    provider = providers.get(account.provider)
+    assert provider is not None  # accounts with unknown providers are not loaded
+    found += rules.check_send_at(message, locate)
+    phone_problems, numbers = rules.check_phones(message, locate)
+    found += phone_problems
+    try:
+        template = compile_text(message.text)
+    except TextError as exc:
+        found.append(error(exc.rule, f"message {message.id!r}: {exc}", locate(message.origins.get("text", message.path)), message_id=message.id))
+        return found
+    render_problems, texts = rules.render_texts(message, template, locate)
+    found += render_problems
+    found += rules.check_texts(message, account, texts, locate)
+    found += check_provider(message, account, provider, sorted(template.variables), numbers, texts, locate)
+    if not any(d.severity is Severity.ERROR for d in found) and None not in numbers and None not in texts:
+        result.checked.append(CheckedMessage(
+            spec=spec, message=message, account=account, provider=provider,
+            numbers=tuple(n for n in numbers if n is not None),
+            texts=tuple(t for t in texts if t is not None),
+            config=config,
+        ))
+    return found
+
+
+def apply_rule_settings(diagnostics: Iterable[Diagnostic], configs: Iterable[Config]) -> Iterator[Diagnostic]:
+    """Project-wide rule settings from smsspec.yaml: off, warning or error."""
+    settings: dict[str, str] = {}
+    for config in configs:
+        settings.update(config.rules)
+    for diagnostic in diagnostics:
+        level = settings.get(diagnostic.rule)
+        if level == "off":
+            continue
+        if level in ("warning", "error"):
+            diagnostic = replace(diagnostic, severity=Severity(level))
+        yield diagnostic
+
+
+def severity_counts(diagnostics: Iterable[Diagnostic]) -> Mapping[str, int]:
+    counts = {"error": 0, "warning": 0}
+    for d in diagnostics:
+        counts[d.severity.value] += 1
+    return counts

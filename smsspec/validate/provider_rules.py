@@ -1,0 +1,113 @@
+"""A provider's own rules: its schema applied to a view of one message.
+
+The view holds the message's fields (defaults merged), the account settings,
+and facts computed from the rendered texts and numbers, so a provider schema
+can say everything about its provider in JSON Schema and custom keywords.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import phonenumbers
+
+from smsspec.diagnostics import Diagnostic, Severity
+from smsspec.model import Account, Message
+from smsspec.providers import Provider
+from smsspec.validate.catalog import all_rules
+from smsspec.validate.rules import Locate
+from smsspec.validate.schema import problems, provider_validator
+
+VIEW_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "send_at", "tags", "options")
+_FALLBACK_RULES = {"required": "PROVIDER-REQUIRED", "additionalProperties": "PROVIDER-OPTION"}
+
+
+def message_view(
+    message: Message,
+    account: Account,
+    variables: Sequence[str],
+    numbers: Sequence[str | None],
+    texts: Sequence[str | None],
+) -> tuple[dict[str, Any], dict[int, int]]:
+    """The view, and for each entry of view["texts"] the index of its first recipient."""
+    view: dict[str, Any] = {name: message.fields[name] for name in VIEW_FIELDS if message.fields.get(name) is not None}
+    view["id"] = message.id
+    view["text"] = message.text
+    view["settings"] = dict(account.settings)
+    view["template_variables"] = sorted(variables)
+    names = set(message.vars)
+    for recipient in message.recipients:
+        names.update(recipient.vars)
+    view["variable_names"] = sorted(str(n) for n in names)
+    view["recipient_calling_codes"] = sorted({_calling_code(n) for n in numbers if n})
+    distinct: dict[str, int] = {}
+    for index, text in enumerate(texts):
+        if text is not None and text not in distinct:
+            distinct[text] = index
+    view["texts"] = [{"text": text, "recipient": message.recipients[i].number} for text, i in distinct.items()]
+    return view, dict(enumerate(distinct.values()))
+
+
+def _calling_code(e164: str) -> int:
+    return int(phonenumbers.parse(e164, None).country_code)
+
+
+def check_provider(
+    message: Message,
+    account: Account,
+    provider: Provider,
+    variables: Sequence[str],
+    numbers: Sequence[str | None],
+    texts: Sequence[str | None],
+    locate: Locate,
+) -> list[Diagnostic]:
+    view, text_owner = message_view(message, account, variables, numbers, texts)
+
+    def source_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        if not path:
+            return message.path
+        head, rest = path[0], path[1:]
+        if head == "texts" and rest and isinstance(rest[0], int):
+            return message.recipients[text_owner[rest[0]]].path
+        if head in ("template_variables",):
+            return message.origins.get("text", message.path)
+        if head == "variable_names":
+            return message.origins.get("vars", message.path)
+        if head == "recipient_calling_codes":
+            return message.origins.get("to", message.path)
+        if head == "settings":
+            return message.origins.get("account", message.path)
+        if isinstance(head, str) and head in message.origins:
+            return (*message.origins[head], *rest)
+        return message.path
+
+    def context(path: tuple[str | int, ...]) -> Mapping[str, Any]:
+        values: dict[str, Any] = {"account": account.name, "provider": provider.id,
+                                  "mask": view.get("sender_mask"), "send_at": view.get("send_at"), "message": message.id}
+        if len(path) >= 2 and path[0] == "texts" and isinstance(path[1], int):
+            values["recipient"] = view["texts"][path[1]]["recipient"]
+        return values
+
+    catalog = all_rules()
+    found = []
+    for problem in problems(provider_validator(provider), view, context):
+        rule = problem.rule or _FALLBACK_RULES.get(problem.keyword, "PROVIDER-VALUE")
+        known = catalog.get(rule)
+        severity = Severity(problem.severity) if problem.severity else (known.severity if known else Severity.ERROR)
+        path = problem.path
+        if problem.keyword == "additionalProperties" and path and path[0] == "options":
+            where = locate((*source_path(path[:-1]), path[-1]))
+            text = f"message {message.id!r}: {provider.id} {problem.text.replace('field', 'option', 1)}"
+        elif problem.worded:
+            where = locate(source_path(path))
+            text = f"message {message.id!r}: {problem.text}"
+        else:
+            where = locate(source_path(path))
+            field = ".".join(str(p) for p in path) or "message"
+            if problem.keyword == "required":
+                text = f"message {message.id!r}: {provider.title} {problem.text.replace('missing required field', 'needs')}"
+            else:
+                text = f"message {message.id!r}: `{field}` {problem.text} ({provider.id})"
+        found.append(Diagnostic(rule, severity, text, where, message_id=message.id, fix=problem.suggestion))
+    return found

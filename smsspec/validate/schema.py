@@ -1,0 +1,247 @@
+"""JSON Schema validation with smsspec's custom keywords, and errors as diagnostics.
+
+Schemas explain themselves: a subschema may carry ``x-rule`` (the rule id),
+``x-severity`` and ``x-message`` (a sentence with ``{placeholders}``); the
+nearest one above a failing keyword wins.
+
+Custom keywords any provider schema may use:
+
+* ``smsText: {maxSegments: N, maxCharacters: N}`` on a string: SMS encoding limits.
+* ``localTimeOutside: ["22:00", "07:00"]`` on an ISO 8601 date-time: its local
+  time of day must fall outside the window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import string
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jsonschema
+from jsonschema import ValidationError
+from jsonschema.protocols import Validator
+
+from smsspec import encoding
+from smsspec.providers import Provider, data_dir
+
+
+def _sms_text(
+    validator: Validator, value: Mapping[str, int], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if not isinstance(instance, str):
+        return
+    analysis = encoding.analyze(instance)
+    most = value.get("maxSegments")
+    if most is not None and analysis.segments > most:
+        yield ValidationError(f"needs {analysis.segments} segments ({analysis.encoding}), at most {most} allowed")
+    most = value.get("maxCharacters")
+    if most is not None and analysis.characters > most:
+        yield ValidationError(f"has {analysis.characters} characters, at most {most} allowed")
+
+
+def parse_clock(text: str) -> dt.time:
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def in_window(moment: dt.time, start: dt.time, end: dt.time) -> bool:
+    if start <= end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def _local_time_outside(
+    validator: Validator, value: Sequence[str], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if not isinstance(instance, str):
+        return
+    try:
+        moment = dt.datetime.fromisoformat(instance).time()
+    except ValueError:
+        return  # malformed times are SPEC-SEND-AT's business
+    start, end = parse_clock(value[0]), parse_clock(value[1])
+    if in_window(moment, start, end):
+        yield ValidationError(f"local time {moment:%H:%M} is between {value[0]} and {value[1]}")
+
+
+SmsValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    {"smsText": _sms_text, "localTimeOutside": _local_time_outside},
+)
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    path = data_dir("schemas") / name
+    with open(path, encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@lru_cache(maxsize=None)
+def schema_validator(name: str) -> Validator:
+    validator: Validator = SmsValidator(load_schema(name))
+    return validator
+
+
+_provider_validators: dict[str, Validator] = {}
+
+
+def provider_validator(provider: Provider) -> Validator:
+    validator = _provider_validators.get(provider.id)
+    if validator is None:
+        validator = SmsValidator(provider.schema)
+        _provider_validators[provider.id] = validator
+    return validator
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """A schema error reduced to what a diagnostic needs."""
+
+    rule: str | None  # from x-rule, if the schema names one
+    severity: str | None  # from x-severity
+    keyword: str
+    path: tuple[str | int, ...]  # instance path
+    text: str  # the sentence to show
+    suggestion: str | None = None
+    field: str | None = None  # the field concerned (unknown or missing)
+    expected: tuple[str, ...] = ()  # JSON types, for type errors
+    worded: bool = False  # the text comes from the schema's x-message and stands alone
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def format_message(template: str, context: Mapping[str, Any]) -> str:
+    try:
+        return string.Formatter().vformat(template, (), _Blank(context))
+    except (ValueError, AttributeError, IndexError, KeyError):
+        return template
+
+
+def _resolve(root: Mapping[str, Any], ref: str) -> Any:
+    node: Any = root
+    for part in ref.lstrip("#/").split("/"):
+        if part:
+            node = node[part]
+    return node
+
+
+def annotations_along(root: Mapping[str, Any], schema_path: Sequence[str | int]) -> dict[str, Any]:
+    """The x-rule / x-severity / x-message nearest to the failing keyword."""
+    found: dict[str, Any] = {}
+    node: Any = root
+    for part in schema_path:
+        if isinstance(node, Mapping):
+            for key in ("x-rule", "x-severity", "x-message"):
+                if key in node:
+                    found[key] = node[key]
+            if part == "$ref" and isinstance(node.get("$ref"), str):
+                node = _resolve(root, node["$ref"])
+                continue
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if isinstance(node, Mapping):
+        for key in ("x-rule", "x-severity", "x-message"):
+            if key in node:
+                found[key] = node[key]
+    return found
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _describe_type(types: Any) -> str:
+    names = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+             "object": "a mapping", "array": "a list", "null": "null"}
+    if isinstance(types, str):
+        types = [types]
+    return " or ".join(names.get(t, t) for t in types)
+
+
+def problems(
+    validator: Validator,
+    instance: Any,
+    context: Callable[[tuple[str | int, ...]], Mapping[str, Any]] | None = None,
+) -> list[SchemaProblem]:
+    root = validator.schema
+    found: list[SchemaProblem] = []
+    for err in validator.iter_errors(instance):
+        found.extend(_explain(err, root, context))
+    return found
+
+
+def _explain(
+    err: ValidationError,
+    root: Mapping[str, Any],
+    context: Callable[[tuple[str | int, ...]], Mapping[str, Any]] | None,
+) -> Iterator[SchemaProblem]:
+    path = tuple(err.absolute_path)
+    notes = annotations_along(root, list(err.absolute_schema_path))
+    rule, severity = notes.get("x-rule"), notes.get("x-severity")
+    keyword = str(err.validator)
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+
+    if keyword == "additionalProperties" and isinstance(err.instance, Mapping):
+        known = list(schema.get("properties", {}))
+        for extra in sorted(k for k in err.instance if k not in known):
+            hint = did_you_mean(extra, known)
+            text = f"unknown field `{extra}`"
+            text += f"; did you mean `{hint}`?" if hint else (f"; known fields: {', '.join(known)}" if known else "")
+            yield SchemaProblem(rule, severity, keyword, (*path, extra), text, hint, extra)
+        return
+    if keyword == "required" and isinstance(err.instance, Mapping):
+        for missing in (k for k in err.validator_value if k not in err.instance):
+            if notes.get("x-message"):
+                values = {"field": missing, **(context(path) if context else {})}
+                yield SchemaProblem(rule, severity, keyword, path, format_message(notes["x-message"], values), None, missing, worded=True)
+                continue
+            text = f"missing required field `{missing}`"
+            description = schema.get("properties", {}).get(missing, {}).get("description")
+            if description:
+                text += f" ({description})"
+            yield SchemaProblem(rule, severity, keyword, path, text, None, missing)
+        return
+
+    values: dict[str, Any] = {"value": err.instance}
+    if isinstance(err.instance, str):
+        values["length"] = len(err.instance)
+        if isinstance(err.validator_value, int) and keyword == "maxLength":
+            values["truncated"] = err.instance[: err.validator_value]
+        analysis = encoding.analyze(err.instance)
+        values.update(segments=analysis.segments, encoding=analysis.encoding, characters=analysis.characters)
+    if context is not None:
+        values.update(context(path))
+    template = notes.get("x-message")
+    if template:
+        text = format_message(template, values)
+    elif keyword == "type":
+        text = f"must be {_describe_type(err.validator_value)}, not {json.dumps(err.instance, default=str)}"
+        expected = (err.validator_value,) if isinstance(err.validator_value, str) else tuple(err.validator_value)
+        yield SchemaProblem(rule, severity, keyword, path, text, expected=expected)
+        return
+    elif keyword in ("enum", "const"):
+        allowed = err.validator_value if keyword == "enum" else [err.validator_value]
+        text = f"must be one of {', '.join(json.dumps(v) for v in allowed)}, not {json.dumps(err.instance, default=str)}"
+        if isinstance(err.instance, str):
+            hint = did_you_mean(err.instance, [str(v) for v in allowed])
+            if hint:
+                text += f"; did you mean {hint!r}?"
+                yield SchemaProblem(rule, severity, keyword, path, text, hint)
+                return
+    elif keyword == "minItems":
+        text = f"needs at least {err.validator_value} item{'s' if err.validator_value != 1 else ''}"
+    else:
+        text = err.message
+    yield SchemaProblem(rule, severity, keyword, path, text, worded=bool(template))
