@@ -277,3 +277,18 @@ def schema(which: str) -> None:
     from smsspec.editor_schema import editor_schema
 
     click.echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))
+
+
+def _register_send_commands() -> None:
+    """send, sandbox and ledger live in their own module; it imports httpx only when they run."""
+    from smsspec.cli_send import ledger, sandbox, send
+
+    main.add_command(send)
+    main.add_command(sandbox)
+    main.add_command(ledger)
+
+
+try:
+    _register_send_commands()
+except ImportError:  # pragma: no cover - only while the module is being written
+    pass

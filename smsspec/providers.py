@@ -45,6 +45,7 @@ class Batching:
     per_request: int | None  # most recipients in one request; None when the provider sets no cap
     group_by_text: bool  # recipients whose rendered text is identical may share a request
     phone_format: str  # see smsspec.phones.PHONE_FORMATS
+    scheduling: str = "hold"  # "native": send_at goes in the payload; "hold": send only once send_at has come
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             per_request=recipients.get("per_request"),
             group_by_text=bool(recipients.get("group_by_text")),
             phone_format=recipients.get("phone_format", "e164"),
+            scheduling=meta.get("scheduling", "hold"),
         ),
         response=meta.get("response", {}),
         retry_statuses=frozenset(meta.get("retry_statuses", ())),
