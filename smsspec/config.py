@@ -67,7 +67,7 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
         path=display,
         root=str(path.resolve().parent),
         accounts=accounts,
-        rules={str(k): str(v) for k, v in (rules or {}).items()},
+        rules={str(k): "off" if v is False else str(v) for k, v in (rules or {}).items()},
         source=document.source,
     )
     return config, diagnostics

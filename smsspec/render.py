@@ -12,7 +12,6 @@ escaping changes, and then replaced by ``***``.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -60,10 +59,15 @@ def payload_environment() -> jinja2.Environment:
     return env
 
 
-@lru_cache(maxsize=None)
+_templates: dict[str, jinja2.Template] = {}
+
+
 def payload_template(provider: Provider) -> jinja2.Template:
-    source = provider.template_path.read_text(encoding="utf-8")
-    return payload_environment().from_string(source.rstrip("\n"))
+    template = _templates.get(provider.id)
+    if template is None:
+        source = provider.template_path.read_text(encoding="utf-8")
+        template = _templates[provider.id] = payload_environment().from_string(source.rstrip("\n"))
+    return template
 
 
 def batches(provider: Provider, texts: Sequence[str]) -> list[list[int]]:
@@ -146,6 +150,3 @@ def _replace_all(text: str, stand_ins: Sequence[str]) -> str:
         text = text.replace(stand_in, REDACTED)
     return text
 
-
-def request_time(value: str | None) -> dt.datetime | None:
-    return parse_send_at(value) if value else None

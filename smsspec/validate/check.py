@@ -101,7 +101,7 @@ class ConfigCache:
         if key not in self.loaded:
             config, diagnostics = load_config(path, display_path(path))
             self.loaded[key] = config
-            result.diagnostics += diagnostics
+            result.diagnostics += apply_rule_settings(diagnostics, config.rules) if config is not None else diagnostics
             if config is not None:
                 result.configs[str(key)] = config
         return self.loaded[key], path
@@ -117,8 +117,9 @@ def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckRe
         result.files += 1
         display = display_path(spec_path)
         spec, diagnostics = load_spec(str(spec_path), display)
-        result.diagnostics += diagnostics
         config, found_at = configs.for_spec(spec_path, result)
+        settings = config.rules if config is not None else {}
+        result.diagnostics += apply_rule_settings(diagnostics, settings)
         if spec is None:
             continue
         result.messages += len(spec.messages)
@@ -129,7 +130,6 @@ def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckRe
             continue  # its own diagnostics say why
         for message in spec.messages:
             result.diagnostics += _check_message(spec, message, config, ids, result)
-    result.diagnostics = list(apply_rule_settings(result.diagnostics, result.configs.values()))
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 
@@ -176,6 +176,7 @@ def _check_message(
     found += render_problems
     found += rules.check_texts(message, account, texts, locate)
     found += check_provider(message, account, provider, sorted(template.variables), numbers, texts, locate)
+    found = apply_rule_settings(found, config.rules)
     if not any(d.severity is Severity.ERROR for d in found) and None not in numbers and None not in texts:
         result.checked.append(CheckedMessage(
             spec=spec, message=message, account=account, provider=provider,
@@ -186,18 +187,17 @@ def _check_message(
     return found
 
 
-def apply_rule_settings(diagnostics: Iterable[Diagnostic], configs: Iterable[Config]) -> Iterator[Diagnostic]:
+def apply_rule_settings(diagnostics: Iterable[Diagnostic], settings: Mapping[str, str]) -> list[Diagnostic]:
     """Project-wide rule settings from smsspec.yaml: off, warning or error."""
-    settings: dict[str, str] = {}
-    for config in configs:
-        settings.update(config.rules)
+    out = []
     for diagnostic in diagnostics:
         level = settings.get(diagnostic.rule)
         if level == "off":
             continue
         if level in ("warning", "error"):
             diagnostic = replace(diagnostic, severity=Severity(level))
-        yield diagnostic
+        out.append(diagnostic)
+    return out
 
 
 def severity_counts(diagnostics: Iterable[Diagnostic]) -> Mapping[str, int]:

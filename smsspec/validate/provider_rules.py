@@ -98,7 +98,10 @@ def check_provider(
         path = problem.path
         if problem.keyword == "additionalProperties" and path and path[0] == "options":
             where = locate((*source_path(path[:-1]), path[-1]))
-            text = f"message {message.id!r}: {provider.id} {problem.text.replace('field', 'option', 1)}"
+            offered = list(provider.schema.get("properties", {}).get("options", {}).get("properties", {}))
+            text = f"message {message.id!r}: {provider.id} has no option `{problem.field}`"
+            text += f"; did you mean `{problem.suggestion}`?" if problem.suggestion else (
+                f"; its options are {', '.join(offered)}" if offered else "; it takes no options")
         elif problem.worded:
             where = locate(source_path(path))
             text = f"message {message.id!r}: {problem.text}"

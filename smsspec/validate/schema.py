@@ -134,27 +134,30 @@ def _resolve(root: Mapping[str, Any], ref: str) -> Any:
     return node
 
 
-def annotations_along(root: Mapping[str, Any], schema_path: Sequence[str | int]) -> dict[str, Any]:
-    """The x-rule / x-severity / x-message nearest to the failing keyword."""
+def annotations_along(root: Mapping[str, Any], schema_path: Sequence[str | int], failing: Any = None) -> dict[str, Any]:
+    """The x-rule / x-severity / x-message nearest to the failing keyword (``$ref``s followed)."""
     found: dict[str, Any] = {}
     node: Any = root
     for part in schema_path:
+        while isinstance(node, Mapping) and part not in node and isinstance(node.get("$ref"), str):
+            node = _resolve(root, node["$ref"])
         if isinstance(node, Mapping):
-            for key in ("x-rule", "x-severity", "x-message"):
+            for key in _NOTES:
                 if key in node:
                     found[key] = node[key]
-            if part == "$ref" and isinstance(node.get("$ref"), str):
-                node = _resolve(root, node["$ref"])
-                continue
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-    if isinstance(node, Mapping):
-        for key in ("x-rule", "x-severity", "x-message"):
-            if key in node:
-                found[key] = node[key]
+    for last in (node, failing):
+        if isinstance(last, Mapping):
+            for key in _NOTES:
+                if key in last:
+                    found[key] = last[key]
     return found
+
+
+_NOTES = ("x-rule", "x-severity", "x-message")
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
@@ -188,7 +191,7 @@ def _explain(
     context: Callable[[tuple[str | int, ...]], Mapping[str, Any]] | None,
 ) -> Iterator[SchemaProblem]:
     path = tuple(err.absolute_path)
-    notes = annotations_along(root, list(err.absolute_schema_path))
+    notes = annotations_along(root, list(err.absolute_schema_path)[:-1], err.schema)
     rule, severity = notes.get("x-rule"), notes.get("x-severity")
     keyword = str(err.validator)
     schema = err.schema if isinstance(err.schema, Mapping) else {}
