@@ -26,7 +26,23 @@ _EXPORTS = {
     "analyze": "smsspec.encoding",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "Account",
+    "CheckResult",
+    "CheckedMessage",
+    "Config",
+    "Diagnostic",
+    "Location",
+    "Message",
+    "Recipient",
+    "RenderedRequest",
+    "Severity",
+    "Spec",
+    "__version__",
+    "analyze",
+    "check_paths",
+    "render_requests",
+]
 
 
 def __getattr__(name: str) -> Any:

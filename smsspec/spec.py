@@ -40,9 +40,9 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
     file_account = data.get("account") if isinstance(data.get("account"), str) else None
     messages = []
     for index, raw in enumerate(data["messages"]):
-        path = ("messages", index)
-        if isinstance(raw, Mapping) and path not in repair.skipped:
-            messages.append(_message(repair.mapping(raw, path), path, defaults, file_account))
+        where: PathKey = ("messages", index)
+        if isinstance(raw, Mapping) and where not in repair.skipped:
+            messages.append(_message(repair.mapping(raw, where), where, defaults, file_account))
     return Spec(display, tuple(messages), document.source), diagnostics
 
 

@@ -50,7 +50,7 @@ def message_view(
 
 
 def _calling_code(e164: str) -> int:
-    return int(phonenumbers.parse(e164, None).country_code)
+    return int(phonenumbers.parse(e164, None).country_code or 0)
 
 
 def check_provider(

@@ -110,7 +110,7 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
     reported: set[str] = set()
     text_at = locate(message.origins.get("text", message.path))
     lookalike: tuple[int, int, str, Any] | None = None  # (saving, segments, recipient, analysis)
-    for recipient, text in zip(message.recipients, texts):
+    for recipient, text in zip(message.recipients, texts, strict=False):
         if text is None:
             continue
         if not text.strip():

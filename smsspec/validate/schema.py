@@ -19,7 +19,7 @@ import json
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jsonschema
@@ -69,7 +69,7 @@ def _local_time_outside(
         yield ValidationError(f"local time {moment:%H:%M} is between {value[0]} and {value[1]}")
 
 
-SmsValidator = jsonschema.validators.extend(
+SmsValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator,
     {"smsText": _sms_text, "localTimeOutside": _local_time_outside},
 )
@@ -82,7 +82,7 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_validator(name: str) -> Validator:
     validator: Validator = SmsValidator(load_schema(name))
     return validator
@@ -178,7 +178,7 @@ def problems(
     instance: Any,
     context: Callable[[tuple[str | int, ...]], Mapping[str, Any]] | None = None,
 ) -> list[SchemaProblem]:
-    root = validator.schema
+    root: Mapping[str, Any] = validator.schema if isinstance(validator.schema, Mapping) else {}
     found: list[SchemaProblem] = []
     for err in validator.iter_errors(instance):
         found.extend(_explain(err, root, context))
@@ -195,6 +195,7 @@ def _explain(
     rule, severity = notes.get("x-rule"), notes.get("x-severity")
     keyword = str(err.validator)
     schema = err.schema if isinstance(err.schema, Mapping) else {}
+    expected_value: Any = err.validator_value
 
     if keyword == "additionalProperties" and isinstance(err.instance, Mapping):
         known = list(schema.get("properties", {}))
@@ -205,10 +206,10 @@ def _explain(
             yield SchemaProblem(rule, severity, keyword, (*path, extra), text, hint, extra)
         return
     if keyword == "required" and isinstance(err.instance, Mapping):
-        for missing in (k for k in err.validator_value if k not in err.instance):
+        for missing in (k for k in expected_value if k not in err.instance):
             if notes.get("x-message"):
-                values = {"field": missing, **(context(path) if context else {})}
-                yield SchemaProblem(rule, severity, keyword, path, format_message(notes["x-message"], values), None, missing, worded=True)
+                facts = {"field": missing, **(context(path) if context else {})}
+                yield SchemaProblem(rule, severity, keyword, path, format_message(notes["x-message"], facts), None, missing, worded=True)
                 continue
             text = f"missing required field `{missing}`"
             description = schema.get("properties", {}).get(missing, {}).get("description")
@@ -220,8 +221,8 @@ def _explain(
     values: dict[str, Any] = {"value": err.instance}
     if isinstance(err.instance, str):
         values["length"] = len(err.instance)
-        if isinstance(err.validator_value, int) and keyword == "maxLength":
-            values["truncated"] = err.instance[: err.validator_value]
+        if isinstance(expected_value, int) and keyword == "maxLength":
+            values["truncated"] = err.instance[:expected_value]
         analysis = encoding.analyze(err.instance)
         values.update(segments=analysis.segments, encoding=analysis.encoding, characters=analysis.characters)
     if context is not None:
@@ -230,12 +231,12 @@ def _explain(
     if template:
         text = format_message(template, values)
     elif keyword == "type":
-        text = f"must be {_describe_type(err.validator_value)}, not {json.dumps(err.instance, default=str)}"
-        expected = (err.validator_value,) if isinstance(err.validator_value, str) else tuple(err.validator_value)
+        text = f"must be {_describe_type(expected_value)}, not {json.dumps(err.instance, default=str)}"
+        expected = (expected_value,) if isinstance(expected_value, str) else tuple(expected_value)
         yield SchemaProblem(rule, severity, keyword, path, text, expected=expected)
         return
     elif keyword in ("enum", "const"):
-        allowed = err.validator_value if keyword == "enum" else [err.validator_value]
+        allowed = expected_value if keyword == "enum" else [expected_value]
         text = f"must be one of {', '.join(json.dumps(v) for v in allowed)}, not {json.dumps(err.instance, default=str)}"
         if isinstance(err.instance, str):
             hint = did_you_mean(err.instance, [str(v) for v in allowed])
@@ -244,7 +245,7 @@ def _explain(
                 yield SchemaProblem(rule, severity, keyword, path, text, hint)
                 return
     elif keyword == "minItems":
-        text = f"needs at least {err.validator_value} item{'s' if err.validator_value != 1 else ''}"
+        text = f"needs at least {expected_value} item{'s' if expected_value != 1 else ''}"
     else:
         text = err.message
     yield SchemaProblem(rule, severity, keyword, path, text, worded=bool(template))
