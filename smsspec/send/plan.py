@@ -1,0 +1,227 @@
+"""What a run will send and what it will skip, decided per delivery from the ledger.
+
+A delivery is one message to one recipient through one account
+(:class:`DeliveryKey`). Its content hash covers everything that shapes what
+the provider receives for it, and nothing secret: the provider, the rendered
+text for that recipient, the message fields that go into the payload and the
+account's configured endpoint. The ledger's :func:`decide` compares it with
+the last recorded state. Deliveries to send are then grouped into requests
+exactly as the provider's descriptor allows (:func:`render_requests` on the
+message restricted to them); deliveries to skip are listed with the reason.
+
+A message whose ``send_at`` is still ahead goes out now only when its
+provider schedules natively; otherwise it is held and reported as scheduled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from smsspec.model import Account, RenderedRequest
+from smsspec.render import render_requests
+from smsspec.send.ledger import Decision, DeliveryKey, DeliveryState, LedgerView, decide
+from smsspec.validate.check import CheckedMessage
+from smsspec.validate.provider_rules import VIEW_FIELDS
+from smsspec.validate.rules import parse_send_at
+
+SCHEDULED = "scheduled"
+DUPLICATE = "duplicate"
+SKIP_REASONS = {
+    Decision.SKIP_ACCEPTED: "already-accepted",
+    Decision.SKIP_UNKNOWN: "unknown-earlier",
+    Decision.SKIP_REJECTED: "rejected-earlier",
+    Decision.SKIP_CHANGED_AFTER_ACCEPT: "changed-after-accept",
+}
+FAILED_BEFORE = frozenset({"unknown-earlier", "rejected-earlier"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    retry_rejected: bool = False
+    retry_unknown: bool = False
+    resend_changed: bool = False
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A delivery this run does not send, and why (see ``SKIP_REASONS``, ``SCHEDULED``)."""
+
+    file: str
+    key: DeliveryKey
+    provider: str
+    reason: str
+    previous: DeliveryState | None = None
+    due: str | None = None
+
+    @property
+    def counts_as_failure(self) -> bool:
+        """Left rejected or unknown by an earlier run: the run cannot end with exit 0."""
+        return self.reason in FAILED_BEFORE
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One request to send: the redacted rendering (shown, recorded) and what it delivers.
+
+    ``checked`` is the message restricted to the request's recipients, with
+    the endpoint the run sends to; rendering it with credentials gives the
+    real request.
+    """
+
+    request_id: str
+    shown: RenderedRequest
+    checked: CheckedMessage
+    hashes: tuple[str, ...]  # content hash per recipient of ``shown``
+
+    @property
+    def deliveries(self) -> tuple[tuple[str, str], ...]:
+        return tuple(zip(self.shown.recipients, self.hashes, strict=True))
+
+
+@dataclass(frozen=True)
+class Plan:
+    outgoing: tuple[Outgoing, ...]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def recipients(self) -> int:
+        return sum(len(o.shown.recipients) for o in self.outgoing)
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o.shown.account for o in self.outgoing))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def content_hash(checked: CheckedMessage, index: int) -> str:
+    """sha256 over what shapes recipient ``index``'s payload; never a credential."""
+    message = checked.message
+    shaped = {
+        "provider": checked.provider.id,
+        "text": checked.texts[index],
+        "fields": {name: message.fields.get(name) for name in VIEW_FIELDS},
+        "endpoint": checked.account.endpoint,
+    }
+    return hashlib.sha256(_canonical(shaped).encode("utf-8")).hexdigest()
+
+
+def held_until(checked: CheckedMessage, now: datetime) -> datetime | None:
+    """The time a message is held for, when its provider cannot schedule it itself."""
+    if checked.provider.batching.scheduling == "native":
+        return None
+    value = checked.message.get("send_at")
+    moment = parse_send_at(value) if isinstance(value, str) else None
+    return moment if moment is not None and moment > now else None
+
+
+def make_plan(
+    checked: Iterable[CheckedMessage],
+    ledger: LedgerView,
+    policy: Policy,
+    now: datetime,
+    endpoint_for: Callable[[Account], str | None] | None = None,
+) -> Plan:
+    """Decide every delivery; group the ones to send into requests.
+
+    ``endpoint_for`` redirects an account (the sandbox); hashes keep the
+    configured endpoint, so a delivery's identity does not depend on where a
+    run sent it.
+    """
+    outgoing: list[Outgoing] = []
+    skipped: list[Skipped] = []
+    for item in checked:
+        account, message = item.account, item.message
+        due = held_until(item, now)
+        chosen: list[int] = []
+        hashes: list[str] = []
+        seen: set[str] = set()
+        for index, number in enumerate(item.numbers):
+            key = DeliveryKey(account.name, message.id, number)
+            if number in seen:
+                skipped.append(Skipped(item.spec.path, key, item.provider.id, DUPLICATE))
+                continue
+            seen.add(number)
+            digest = content_hash(item, index)
+            previous = ledger.state(key)
+            decision = decide(
+                previous,
+                digest,
+                retry_rejected=policy.retry_rejected,
+                retry_unknown=policy.retry_unknown,
+                resend_changed=policy.resend_changed,
+            )
+            if decision is not Decision.SEND:
+                reason = SKIP_REASONS[decision]
+                skipped.append(Skipped(item.spec.path, key, item.provider.id, reason, previous))
+            elif due is not None:
+                when = due.isoformat()
+                skipped.append(
+                    Skipped(item.spec.path, key, item.provider.id, SCHEDULED, previous, when)
+                )
+            else:
+                chosen.append(index)
+                hashes.append(digest)
+        if chosen:
+            outgoing += _requests(item, chosen, hashes, endpoint_for)
+    return Plan(tuple(outgoing), tuple(skipped))
+
+
+def _requests(
+    item: CheckedMessage,
+    chosen: Sequence[int],
+    hashes: Sequence[str],
+    endpoint_for: Callable[[Account], str | None] | None,
+) -> list[Outgoing]:
+    account = item.account
+    if endpoint_for is not None:
+        account = replace(account, endpoint=endpoint_for(account))
+    restricted = replace(
+        item,
+        account=account,
+        numbers=tuple(item.numbers[i] for i in chosen),
+        texts=tuple(item.texts[i] for i in chosen),
+    )
+    by_number = dict(zip(restricted.numbers, hashes, strict=True))
+    return [
+        Outgoing(
+            request_id=uuid.uuid4().hex,
+            shown=shown,
+            checked=restricted,
+            hashes=tuple(by_number[n] for n in shown.recipients),
+        )
+        for shown in render_requests(restricted)
+    ]
+
+
+def with_credentials(
+    outgoing: Sequence[Outgoing], credentials: Mapping[str, Mapping[str, str]]
+) -> list[tuple[Outgoing, RenderedRequest]]:
+    """Each request with its exact rendering, secrets included (never print the latter).
+
+    ``credentials`` maps account name to credential values. Each message is
+    rendered once; rendering is deterministic, so its requests come in the
+    same order as the redacted ones.
+    """
+    groups: dict[int, list[Outgoing]] = {}
+    for item in outgoing:
+        groups.setdefault(id(item.checked), []).append(item)
+    paired: list[tuple[Outgoing, RenderedRequest]] = []
+    for members in groups.values():
+        checked = members[0].checked
+        real = list(render_requests(checked, credentials[checked.account.name]))
+        if len(real) != len(members):
+            raise RuntimeError(f"message {checked.message.id} renders differently with credentials")
+        for item, request in zip(members, real, strict=True):
+            if request.recipients != item.shown.recipients:
+                raise RuntimeError(f"request {item.request_id} renders differently with credentials")
+            paired.append((item, request))
+    return paired

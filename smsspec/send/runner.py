@@ -1,0 +1,226 @@
+"""Send the planned requests: a pool of workers, the intent durable before each request.
+
+For every request a worker
+
+1. waits for its account's rate-limit slot,
+2. hands the intent to the group committer and waits until it is on disk,
+3. sends (with the transport's retry policy) and reads the answer,
+4. queues the outcome for the committer.
+
+A request whose intent could not be written is not sent. Once ``stop`` is
+set (Ctrl-C, a ledger failure), workers that have not written their intent
+yet do not start; requests already on the wire finish and are recorded.
+Every string that goes into the ledger or a result is scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from smsspec.model import RenderedRequest
+from smsspec.send.commit import CommitError, GroupCommitter
+from smsspec.send.ledger import DeliveryStatus, Intent, Ledger, Outcome, RequestOutcome
+from smsspec.send.plan import Outgoing
+from smsspec.send.redact import Redactor
+from smsspec.send.responses import RecipientResult, read_answer
+from smsspec.send.transport import Exchange, FailureKind, Transport, describe
+
+PREVIEW_CHARS = 40
+NOT_SENT_CODE = "not-sent"
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """What became of one planned request."""
+
+    outgoing: Outgoing
+    results: tuple[RecipientResult, ...]  # one per recipient; empty when it never started
+    http_status: int | None = None
+    attempts: int = 0
+    started: bool = True  # False: no intent written, nothing sent, nothing recorded
+    note: str | None = None  # why it did not start, or a ledger problem after sending
+
+    @property
+    def status(self) -> str:
+        """accepted | rejected | unknown | partial (recipients differ) | not-started."""
+        if not self.started:
+            return "not-started"
+        statuses = {r.status for r in self.results}
+        if len(statuses) == 1:
+            return next(iter(statuses)).value
+        return "partial"
+
+
+@dataclass
+class RunResult:
+    results: list[RequestResult] = field(default_factory=list)
+    interrupted: bool = False
+    ledger_problem: str | None = None
+
+
+def intent_meta(outgoing: Outgoing, redactor: Redactor) -> dict[str, Any]:
+    shown = outgoing.shown
+    preview = shown.texts[0] if shown.texts else ""
+    if len(preview) > PREVIEW_CHARS:
+        preview = preview[: PREVIEW_CHARS - 1] + "…"
+    meta = {
+        "file": shown.file,
+        "provider": shown.provider,
+        "method": shown.method,
+        "url": shown.url,
+        "segments": shown.segments,
+        "preview": preview,
+    }
+    scrubbed: dict[str, Any] = redactor.scrub_json(meta)
+    return scrubbed
+
+
+def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[RecipientResult, ...]:
+    """The transport's result turned into one result per recipient."""
+    recipients = outgoing.shown.recipients
+    failure = exchange.failure
+    if failure is None and exchange.answer is not None:
+        descriptor = outgoing.checked.provider.response
+        return read_answer(descriptor, exchange.answer, recipients)
+    assert failure is not None
+    if failure.kind is FailureKind.NOT_SENT:
+        return tuple(
+            RecipientResult(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE, failure.reason)
+            for r in recipients
+        )
+    code = f"http-{exchange.answer.status}" if exchange.answer is not None else None
+    return tuple(
+        RecipientResult(r, DeliveryStatus.UNKNOWN, False, None, code, failure.reason)
+        for r in recipients
+    )
+
+
+def _scrubbed(result: RecipientResult, redactor: Redactor) -> RecipientResult:
+    return RecipientResult(
+        result.recipient,
+        result.status,
+        result.definitive,
+        redactor.scrub_opt(result.provider_id),
+        redactor.scrub_opt(result.error_code),
+        redactor.scrub_opt(result.error_text),
+    )
+
+
+class Runner:
+    def __init__(
+        self,
+        ledger: Ledger,
+        transport: Transport,
+        redactor: Redactor,
+        concurrency: int,
+    ) -> None:
+        self._transport = transport
+        self._redactor = redactor
+        self._concurrency = concurrency
+        self._committer = GroupCommitter(ledger)
+        self.stop = transport.stop
+        self._ledger_problem: str | None = None
+        self._problem_lock = threading.Lock()
+
+    def run(
+        self,
+        pairs: Sequence[tuple[Outgoing, RenderedRequest]],
+        on_result: Callable[[RequestResult], None] | None = None,
+    ) -> RunResult:
+        """Send every request; returns once all are recorded (or the run was stopped)."""
+        run = RunResult()
+        pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="smsspec-send")
+        futures: dict[Future[RequestResult], Outgoing] = {}
+        try:
+            for outgoing, real in pairs:
+                futures[pool.submit(self._one, outgoing, real)] = outgoing
+            for future in as_completed(futures):
+                result = future.result()
+                run.results.append(result)
+                if on_result is not None:
+                    on_result(result)
+        except KeyboardInterrupt:
+            run.interrupted = True
+            self.stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            done = {id(r.outgoing) for r in run.results}
+            for future, outgoing in futures.items():
+                if id(outgoing) in done:
+                    continue
+                if future.cancelled():
+                    run.results.append(RequestResult(outgoing, (), started=False, note="interrupted"))
+                else:
+                    run.results.append(future.result())
+        finally:
+            pool.shutdown(wait=True)
+            try:
+                self._committer.close()
+            except CommitError as exc:
+                self._problem(str(exc))
+        run.ledger_problem = self._ledger_problem
+        return run
+
+    def _problem(self, text: str) -> None:
+        with self._problem_lock:
+            if self._ledger_problem is None:
+                self._ledger_problem = self._redactor.scrub(text)
+        self.stop.set()
+
+    def _one(self, outgoing: Outgoing, real: RenderedRequest) -> RequestResult:
+        shown = outgoing.shown
+        if self.stop.is_set() or not self._transport.limiter.acquire(shown.account):
+            return RequestResult(outgoing, (), started=False, note="stopped before sending")
+        intent = Intent(
+            outgoing.request_id,
+            shown.account,
+            shown.message_id,
+            outgoing.deliveries,
+            intent_meta(outgoing, self._redactor),
+        )
+        try:
+            self._committer.write_intent(intent)
+        except CommitError as exc:
+            self._problem(str(exc))
+            return RequestResult(
+                outgoing, (), started=False, note=self._redactor.scrub(f"not sent: {exc}")
+            )
+        exchange: Exchange | None = None
+        try:
+            exchange = self._transport.exchange(real, outgoing.checked.provider.retry_statuses)
+            results = results_of(exchange, outgoing)
+        except Exception as exc:  # a fault here must still leave an outcome in the ledger
+            text = f"internal error after sending: {describe(exc)}"
+            results = tuple(
+                RecipientResult(r, DeliveryStatus.UNKNOWN, error_text=text)
+                for r in shown.recipients
+            )
+        results = tuple(_scrubbed(r, self._redactor) for r in results)
+        status = exchange.answer.status if exchange and exchange.answer else None
+        attempts = exchange.attempts if exchange else 1
+        note = None
+        try:
+            self._committer.add_outcome(
+                RequestOutcome(
+                    outgoing.request_id,
+                    [
+                        Outcome(
+                            r.recipient,
+                            r.status,
+                            r.definitive,
+                            r.provider_id,
+                            r.error_code,
+                            r.error_text,
+                        )
+                        for r in results
+                    ],
+                    {"http_status": status, "attempts": attempts},
+                )
+            )
+        except CommitError as exc:
+            self._problem(str(exc))
+            note = self._redactor.scrub(f"outcome not recorded: {exc}")
+        return RequestResult(outgoing, results, status, attempts, True, note)
