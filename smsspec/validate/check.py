@@ -176,6 +176,7 @@ def _check_message(
     found += render_problems
     found += rules.check_texts(message, account, texts, locate)
     found += check_provider(message, account, provider, sorted(template.variables), numbers, texts, locate)
+    found += _check_fallbacks(message, config, sorted(template.variables), numbers, texts, locate)
     found = apply_rule_settings(found, config.rules)
     if not any(d.severity is Severity.ERROR for d in found) and None not in numbers and None not in texts:
         result.checked.append(CheckedMessage(
@@ -184,6 +185,39 @@ def _check_message(
             texts=tuple(t for t in texts if t is not None),
             config=config,
         ))
+    return found
+
+
+def _check_fallbacks(
+    message: Message,
+    config: Config,
+    variables: list[str],
+    numbers: Sequence[str | None],
+    texts: Sequence[str | None],
+    locate: rules.Locate,
+) -> list[Diagnostic]:
+    """`also_valid_for`: the message must also pass every listed account's provider rules."""
+    found: list[Diagnostic] = []
+    fallbacks = message.get("also_valid_for") or []
+    origin = message.origins.get("also_valid_for", message.path)
+    for index, name in enumerate(fallbacks):
+        account = config.accounts.get(name)
+        if account is None:
+            hint = did_you_mean(name, list(config.accounts))
+            text = f"message {message.id!r}: fallback account {name!r} is not defined in {config.path}"
+            text += f"; did you mean {hint!r}?" if hint else ""
+            found.append(error("SPEC-UNKNOWN-ACCOUNT", text, locate((*origin, index)), message_id=message.id, fix=hint))
+            continue
+        provider = providers.get(account.provider)
+        assert provider is not None
+        prefix = f"(fallback account {name!r}, {provider.id}) "
+        for diagnostic in rules.check_texts(message, account, texts, locate) + check_provider(
+            message, account, provider, variables, numbers, texts, locate
+        ):
+            if diagnostic.rule == "TEXT-GSM-LOOKALIKE":
+                continue  # the same for every account; reported once for the main one
+            text = diagnostic.message.replace(f"message {message.id!r}: ", f"message {message.id!r}: {prefix}", 1)
+            found.append(replace(diagnostic, message=text))
     return found
 
 
