@@ -1,0 +1,87 @@
+"""Reading recipients from CSV and JSON Lines files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, format_for, read_recipients
+
+
+def source(path: Path, column: str = "phone") -> RecipientFile:
+    fmt = format_for(str(path), None)
+    assert fmt is not None
+    return RecipientFile(path, path.name, column, fmt)
+
+
+def test_csv_rows_become_recipients_with_the_other_columns_as_vars(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("name,phone,city\nAnn,+447400123456,Leeds\n\"Bob, Jr\",+447911123456,\"York\"\n", encoding="utf-8")
+    rows = list(read_recipients(source(path)))
+    assert rows == [
+        FileRecipient("+447400123456", {"name": "Ann", "city": "Leeds"}, 2, 5),
+        FileRecipient("+447911123456", {"name": "Bob, Jr", "city": "York"}, 3, 11),
+    ]
+
+
+def test_csv_problems_name_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("name,phone\nAnn\nBob,+447911123456\n", encoding="utf-8")
+    rows = list(read_recipients(source(path)))
+    assert rows[0] == RowProblem(2, 1, "row has 1 fields, the header has 2")
+    assert isinstance(rows[1], FileRecipient) and rows[1].row == 3
+
+
+def test_missing_column_and_empty_file_are_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("name,mobile\nAnn,+447400123456\n", encoding="utf-8")
+    [problem] = list(read_recipients(source(path)))
+    assert isinstance(problem, RowProblem) and problem.fatal and "mobile" in problem.message
+    path.write_text("", encoding="utf-8")
+    [problem] = list(read_recipients(source(path)))
+    assert isinstance(problem, RowProblem) and problem.fatal
+
+
+def test_bom_is_accepted_and_bad_bytes_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfphone,name\n+447400123456,Ann\n+447911123456,\xff\xfe\n")
+    rows = list(read_recipients(source(path)))
+    assert isinstance(rows[0], FileRecipient) and rows[0].number == "+447400123456"
+    assert isinstance(rows[1], RowProblem) and rows[1].row == 3 and rows[1].fatal
+
+
+def test_jsonl_rows_keep_json_types_and_report_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "people.jsonl"
+    path.write_text(
+        '{"phone": "+447400123456", "name": "Ann", "points": 3}\n'
+        "\n"
+        '{"phone": 447911123456}\n'
+        "{broken\n"
+        "[1, 2]\n",
+        encoding="utf-8",
+    )
+    rows = list(read_recipients(source(path)))
+    assert rows[0] == FileRecipient("+447400123456", {"name": "Ann", "points": 3}, 1, 11)
+    assert isinstance(rows[1], RowProblem) and rows[1].row == 3 and "quote it" in rows[1].message
+    assert isinstance(rows[2], RowProblem) and rows[2].row == 4 and "not valid JSON" in rows[2].message
+    assert isinstance(rows[3], RowProblem) and rows[3].row == 5
+
+
+def test_missing_file_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    [problem] = list(read_recipients(source(tmp_path / "nope.csv")))
+    assert isinstance(problem, RowProblem) and problem.fatal and "cannot read" in problem.message
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise(tmp_path_factory: object, data: bytes) -> None:
+    import tempfile
+
+    for suffix in (".csv", ".jsonl"):
+        with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+            handle.write(data)
+            handle.flush()
+            for row in read_recipients(source(Path(handle.name))):
+                assert isinstance(row, (FileRecipient, RowProblem))
