@@ -1,0 +1,543 @@
+"""The ``send``, ``sandbox`` and ``ledger`` commands.
+
+Only click is imported here at start-up; httpx, the ledger and the sandbox
+are imported inside the commands, so ``smsspec validate`` stays quick.
+
+Exit codes of ``send``: 0 every delivery accepted (now or by an earlier run)
+or scheduled for later; 1 validation failed, or a delivery was rejected, is
+unknown or was not sent (now or left so by an earlier run); 2 usage or
+configuration error, a missing credential, a ledger held by another run;
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from smsspec.model import Account, Config
+    from smsspec.send.plan import Plan
+    from smsspec.send.redact import Redactor
+    from smsspec.send.report import SendReport
+    from smsspec.send.runner import RequestResult
+    from smsspec.validate.check import CheckedMessage, CheckResult
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+LEDGER_DIR = ".smsspec"
+LEDGER_NAME = "ledger.jsonl"
+SANDBOX_LEDGER_NAME = "sandbox-ledger.jsonl"
+
+config_option = click.option(
+    "--config", "config_path", metavar="PATH",
+    help="smsspec.yaml to use (default: found by walking up from each spec).",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> Any:
+    from smsspec.cli import fail
+
+    fail(message, code)
+
+
+def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
+    return Path(root) / LEDGER_DIR / (SANDBOX_LEDGER_NAME if sandbox else LEDGER_NAME)
+
+
+# --------------------------------------------------------------------------- send
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path())
+@config_option
+@click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
+@click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent and skipped; no network, no ledger writes.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file (default: .smsspec/ledger.jsonl next to smsspec.yaml).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True, help="Requests in flight at once.")
+@click.option("--rate", metavar="N/s", help="At most N requests a second per account (also N/min, N/h).")
+@format_option
+@click.option("--strict", is_flag=True, help="Send nothing if validation finds warnings too.")
+@click.option("--retry-rejected", is_flag=True, help="Send again deliveries an earlier run left rejected.")
+@click.option("--retry-unknown", is_flag=True, help="Send again deliveries an earlier run left unknown (may duplicate).")
+@click.option("--resend-changed", is_flag=True, help="Send again accepted deliveries whose content changed since.")
+@click.option("--connect-timeout", type=click.FloatRange(0, min_open=True), default=5.0, show_default=True, metavar="S")
+@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S")
+@click.option("--max-attempts", type=click.IntRange(1, 100), default=5, show_default=True, help="Attempts per request when it certainly was not accepted.")
+@click.option("--sandbox", "use_sandbox", is_flag=True, help="Send to a built-in sandbox started for this run, with its own ledger.")
+def send(
+    paths: tuple[str, ...],
+    config_path: str | None,
+    message_ids: tuple[str, ...],
+    account_names: tuple[str, ...],
+    dry_run: bool,
+    yes: bool,
+    ledger_path: str | None,
+    concurrency: int,
+    rate: str | None,
+    fmt: str,
+    strict: bool,
+    retry_rejected: bool,
+    retry_unknown: bool,
+    resend_changed: bool,
+    connect_timeout: float,
+    read_timeout: float,
+    max_attempts: int,
+    use_sandbox: bool,
+) -> None:
+    """Send the messages of spec files, at most once per recipient.
+
+    Validates first (nothing is sent if anything is wrong), skips what the
+    ledger says was already handled, records every request before and after
+    it goes out, and ends with a report and an exit code.
+
+    \b
+    Examples:
+      smsspec send examples/*.sms.yaml --sandbox
+      smsspec send messages/ --dry-run
+      smsspec send messages/ --message welcome --yes --format json
+      smsspec send messages/ --rate 10/s --concurrency 16
+    """
+    from smsspec.send.plan import Policy
+    from smsspec.send.ratelimit import parse_rate
+
+    per_second = None
+    if rate is not None:
+        try:
+            per_second = parse_rate(rate)
+        except ValueError as exc:
+            _fail(f"--rate: {exc}")
+    result = _checked(paths, config_path, strict)
+    selected = _select(result, message_ids, account_names)
+    accounts = {c.account.name: c.account for c in selected}
+    redactor = _env_redactor(result.configs.values())
+    if not selected:
+        _emit_nothing(fmt)
+        return
+    ledger_file = _ledger_location(ledger_path, selected, use_sandbox)
+    policy = Policy(retry_rejected, retry_unknown, resend_changed)
+    options = _SendOptions(
+        concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt
+    )
+    if dry_run:
+        _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, fmt)
+    else:
+        _send(selected, accounts, ledger_file, policy, use_sandbox, options)
+
+
+class _SendOptions:
+    def __init__(
+        self,
+        concurrency: int,
+        per_second: float | None,
+        connect_timeout: float,
+        read_timeout: float,
+        max_attempts: int,
+        yes: bool,
+        fmt: str,
+    ) -> None:
+        self.concurrency = concurrency
+        self.per_second = per_second
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
+        self.yes = yes
+        self.fmt = fmt
+
+
+def _checked(paths: Iterable[str], config_path: str | None, strict: bool) -> CheckResult:
+    from smsspec.cli import exit_code_for, run_checks, styler, summary_of
+    from smsspec.report import text_report
+
+    result = run_checks(paths, config_path)
+    blocked = exit_code_for(result, strict)
+    if blocked or result.warnings:
+        text = text_report(summary_of(result), styler(sys.stderr))
+        redactor = _env_redactor(result.configs.values())
+        click.echo(redactor.scrub(text), err=True)
+    if blocked:
+        if blocked == EXIT_PROBLEMS:
+            click.echo("smsspec: nothing was sent", err=True)
+        sys.exit(blocked)
+    return result
+
+
+def _select(
+    result: CheckResult, message_ids: tuple[str, ...], account_names: tuple[str, ...]
+) -> list[CheckedMessage]:
+    known_accounts = {name for config in result.configs.values() for name in config.accounts}
+    unknown = [a for a in account_names if a not in known_accounts]
+    if unknown:
+        _fail(f"--account {unknown[0]}: no such account (known: {', '.join(sorted(known_accounts)) or 'none'})")
+    present = {c.message.id for c in result.checked}
+    missing = [m for m in message_ids if m not in present]
+    if missing:
+        _fail(f"--message {missing[0]}: no message with that id in the given specs")
+    return [
+        c for c in result.checked
+        if (not message_ids or c.message.id in message_ids)
+        and (not account_names or c.account.name in account_names)
+    ]
+
+
+def _env_redactor(configs: Iterable[Config]) -> Redactor:
+    """A redactor for every credential the configs reference that is set in the environment."""
+    from smsspec.config import ENV_REFERENCE
+    from smsspec.send.redact import Redactor
+
+    values: list[dict[str, str]] = []
+    for config in configs:
+        for account in config.accounts.values():
+            found = {}
+            for name, reference in account.credentials.items():
+                match = ENV_REFERENCE.match(reference)
+                value = os.environ.get(match.group(1)) if match else None
+                if value:
+                    found[name] = value
+            values.append(found)
+    return Redactor.for_credentials(values)
+
+
+def _ledger_location(ledger_path: str | None, selected: list[CheckedMessage], sandbox: bool) -> Path:
+    if ledger_path is not None:
+        return Path(ledger_path)
+    roots = sorted({c.config.root for c in selected})
+    if len(roots) > 1:
+        _fail("the specs belong to more than one smsspec.yaml (" + ", ".join(roots) + "); pass --ledger")
+    return default_ledger(roots[0], sandbox)
+
+
+def _emit_nothing(fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
+    else:
+        click.echo("nothing to send: no messages selected")
+
+
+def _resolve_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
+    from smsspec.config import MissingCredential, resolve_credentials
+
+    resolved: dict[str, dict[str, str]] = {}
+    for name in names:
+        try:
+            resolved[name] = resolve_credentials(accounts[name])
+        except MissingCredential as exc:
+            _fail(f"{exc}; nothing was sent")
+    return resolved
+
+
+def _now() -> Any:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def _dry_run(
+    selected: list[CheckedMessage],
+    accounts: Mapping[str, Account],
+    ledger_file: Path,
+    policy: Any,
+    use_sandbox: bool,
+    redactor: Redactor,
+    fmt: str,
+) -> None:
+    from smsspec.send.ledger import Ledger, LedgerError
+    from smsspec.send.plan import make_plan
+    from smsspec.send.report import SendReport
+    from smsspec.send.sandboxed import PLACEHOLDER_URL, sandbox_endpoint
+
+    try:
+        view = Ledger.read(ledger_file)
+    except (LedgerError, OSError) as exc:
+        _fail(redactor.scrub(f"cannot read the ledger: {exc}"))
+    endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
+    plan = make_plan(selected, view, policy, _now(), endpoint_for)
+    missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
+    notes = () if fmt == "json" else (f"\nledger: {ledger_file}" + ("" if view.exists else " (not created yet)"),)
+    report = SendReport(plan, None, notes)
+    _emit(report, fmt, redactor)
+    if missing:
+        _fail(f"{missing[0]}; a real send would stop here")
+    sys.exit(report.exit_code())
+
+
+def _missing_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> list[str]:
+    from smsspec.config import MissingCredential, resolve_credentials
+
+    missing = []
+    for name in names:
+        try:
+            resolve_credentials(accounts[name])
+        except MissingCredential as exc:
+            missing.append(str(exc))
+    return missing
+
+
+def _send(
+    selected: list[CheckedMessage],
+    accounts: Mapping[str, Account],
+    ledger_file: Path,
+    policy: Any,
+    use_sandbox: bool,
+    options: _SendOptions,
+) -> None:
+    from smsspec.send.ledger import Ledger, LedgerError, LedgerLocked
+    from smsspec.send.plan import make_plan
+    from smsspec.send.redact import Redactor
+    from smsspec.send.report import SendReport
+    from smsspec.send.sandboxed import SandboxRun
+
+    redactor = _env_redactor([c.config for c in selected])
+    try:
+        ledger = Ledger.open(ledger_file, wait=0)
+    except LedgerLocked as exc:
+        _fail(f"{exc}; wait for it to finish (nothing was sent)")
+    except (LedgerError, OSError) as exc:
+        _fail(redactor.scrub(f"cannot open the ledger: {exc}"))
+    sandbox_run = None
+    try:
+        if use_sandbox:
+            sandbox_run = SandboxRun.start(accounts)
+        plan = make_plan(
+            selected, ledger, policy, _now(), sandbox_run.endpoint_for if sandbox_run else None
+        )
+        if sandbox_run is not None:
+            credentials = {name: sandbox_run.credentials[name] for name in plan.accounts}
+        else:
+            credentials = _resolve_credentials(accounts, plan.accounts)
+        redactor = Redactor(redactor.forms | Redactor.for_credentials(credentials.values()).forms)
+        _confirm(plan, options)
+        run = _run(plan, ledger, credentials, redactor, options)
+        notes = _notes(ledger.interrupted_on_open, ledger_file, options.fmt)
+        if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
+            notes += (
+                "\nNothing new to send to the sandbox: its ledger says it was all sent before"
+                f" (`smsspec ledger show --sandbox`). To start over, delete {ledger_file}.",
+            )
+        report = SendReport(plan, run, notes)
+        inbox = sandbox_run.sandbox.messages() if sandbox_run else None
+    finally:
+        ledger.close()
+        if sandbox_run is not None:
+            sandbox_run.stop()
+    _emit(report, options.fmt, redactor, inbox)
+    if run.interrupted:
+        click.echo("smsspec: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(report.exit_code())
+
+
+def _confirm(plan: Plan, options: _SendOptions) -> None:
+    if not plan.outgoing or options.yes or not sys.stdin.isatty():
+        return
+    count, people = len(plan.outgoing), plan.recipients
+    question = (
+        f"Send {count} request{'s' if count != 1 else ''} to {people}"
+        f" recipient{'s' if people != 1 else ''} through {', '.join(plan.accounts)}?"
+    )
+    if not click.confirm(question, default=False, err=True):
+        _fail("nothing was sent", EXIT_PROBLEMS)
+
+
+def _run(
+    plan: Plan,
+    ledger: Any,
+    credentials: dict[str, dict[str, str]],
+    redactor: Redactor,
+    options: _SendOptions,
+) -> Any:
+    from smsspec.send.plan import with_credentials
+    from smsspec.send.ratelimit import RateLimiter
+    from smsspec.send.runner import Runner
+    from smsspec.send.transport import RetryPolicy, Timeouts, Transport
+
+    pairs = with_credentials(plan.outgoing, credentials)
+    limiter = RateLimiter(options.per_second)
+    transport = Transport(
+        concurrency=options.concurrency,
+        timeouts=Timeouts(options.connect_timeout, options.read_timeout),
+        policy=RetryPolicy(max_attempts=options.max_attempts),
+        limiter=limiter,
+    )
+    with transport:
+        runner = Runner(ledger, transport, redactor, options.concurrency)
+        if not pairs or not sys.stderr.isatty():
+            return runner.run(pairs)
+        with click.progressbar(length=len(pairs), label="sending", file=sys.stderr) as bar:
+
+            def advance(result: RequestResult) -> None:
+                bar.update(1)
+
+            return runner.run(pairs, advance)
+
+
+def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str, ...]:
+    if fmt == "json":
+        return ()
+    found = list(interrupted)
+    notes = []
+    if found:
+        notes.append(
+            f"\n{len(found)} deliver{'y was' if len(found) == 1 else 'ies were'} in flight when an"
+            " earlier run stopped; they are now recorded as unknown."
+        )
+    notes.append(f"\nledger: {ledger_file}")
+    return tuple(notes)
+
+
+def _emit(
+    report: SendReport, fmt: str, redactor: Redactor, inbox: list[dict[str, object]] | None = None
+) -> None:
+    from smsspec.cli import styler
+
+    if fmt == "json":
+        data = report.to_json()
+        if inbox is not None:
+            data["sandbox_inbox"] = inbox
+        click.echo(redactor.scrub(json.dumps(data, ensure_ascii=False)))
+        return
+    text = report.text(styler())
+    if inbox is not None:
+        from smsspec.sandbox import format_inbox
+
+        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n" + format_inbox(inbox)
+    click.echo(redactor.scrub(text))
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+@click.group(context_settings=CONTEXT, invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--store", type=click.Path(dir_okay=False), help="Append every accepted message to this JSON Lines file.")
+@click.option("--enforce-campaign-check", is_flag=True, help="Skycore refuses messages without a campaign reference.")
+@click.pass_context
+def sandbox(ctx: click.Context, host: str, port: int, store: str | None, enforce_campaign_check: bool) -> None:
+    """Run the built-in simulator of the five providers' APIs (Ctrl-C stops it).
+
+    \b
+    Examples:
+      smsspec sandbox                        # http://127.0.0.1:8765
+      smsspec sandbox --port 9000 --store inbox.jsonl
+      smsspec sandbox inbox                  # from another terminal
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from smsspec.sandbox import SandboxAccounts, endpoint_paths, serve_forever
+    from smsspec.sandbox.accounts import SANDBOX_SECRET
+
+    accounts = SandboxAccounts(enforce_campaign_check=enforce_campaign_check)
+
+    def ready(url: str) -> None:
+        click.echo(f"smsspec sandbox listening on {url}")
+        for provider, path in endpoint_paths().items():
+            click.echo(f"  {provider:<12} {url}{path}")
+        click.echo(
+            f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r};"
+            f" WhatCounts realm {SANDBOX_SECRET!r}"
+            + ("; Skycore campaign check on" if enforce_campaign_check else "")
+        )
+        if store:
+            click.echo(f"accepted messages are appended to {store}")
+        click.echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
+
+    try:
+        serve_forever(host, port, store, accounts, on_ready=ready)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+    click.echo("sandbox stopped")
+
+
+@sandbox.command("inbox", context_settings=CONTEXT)
+@click.option("--url", default="http://127.0.0.1:8765", show_default=True, help="Where the sandbox runs.")
+@format_option
+def sandbox_inbox(url: str, fmt: str) -> None:
+    """List the messages a running sandbox accepted."""
+    import httpx
+
+    from smsspec.sandbox import format_inbox
+
+    target = url.rstrip("/") + "/_sandbox/messages"
+    try:
+        response = httpx.get(target, timeout=5.0)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        _fail(f"no sandbox answers at {url} ({type(exc).__name__}); start one with `smsspec sandbox`")
+    if response.status_code != 200:
+        _fail(f"{url} answered HTTP {response.status_code}; is it an smsspec sandbox?")
+    try:
+        messages = response.json()
+    except ValueError:
+        _fail(f"{url} did not answer JSON; is it an smsspec sandbox?")
+    if fmt == "json":
+        click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_inbox(messages))
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+@click.group(context_settings=CONTEXT)
+def ledger() -> None:
+    """Inspect the send ledger (`ledger show`)."""
+
+
+@ledger.command("show", context_settings=CONTEXT)
+@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file (default: .smsspec/ledger.jsonl next to smsspec.yaml).")
+@config_option
+@format_option
+@click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
+@click.option("--sandbox", "use_sandbox", is_flag=True, help="Show the ledger of `send --sandbox` runs.")
+def ledger_show(
+    ledger_path: str | None, config_path: str | None, fmt: str, message_ids: tuple[str, ...], use_sandbox: bool
+) -> None:
+    """What happened per message and recipient: status, provider id, error, when.
+
+    \b
+    Examples:
+      smsspec ledger show
+      smsspec ledger show --message welcome --format json
+    """
+    from smsspec.cli import styler
+    from smsspec.config import find_config
+    from smsspec.send.ledger import Ledger, LedgerError
+    from smsspec.send.ledger_report import ledger_rows, ledger_text
+
+    if ledger_path is not None:
+        path = Path(ledger_path)
+    else:
+        if config_path is not None:
+            if not Path(config_path).is_file():
+                _fail(f"--config {config_path}: no such file")
+            found: Path | None = Path(config_path)
+        else:
+            found = find_config(Path.cwd())
+        if found is None:
+            _fail("no smsspec.yaml here or in any folder above; pass --ledger or --config")
+        assert found is not None
+        path = default_ledger(found.resolve().parent, use_sandbox)
+    try:
+        view = Ledger.read(path)
+    except (LedgerError, OSError) as exc:
+        _fail(f"cannot read the ledger: {exc}")
+    rows = ledger_rows(view, message_ids)
+    if fmt == "json":
+        click.echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
+        return
+    if not view.exists:
+        click.echo(f"no ledger at {path} yet: nothing has been sent from here")
+        return
+    click.echo(ledger_text(rows, styler()))
+    click.echo(f"\nledger: {path}")

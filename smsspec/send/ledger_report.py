@@ -1,0 +1,84 @@
+"""``smsspec ledger show``: what happened to each message and recipient, from the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from smsspec.send.ledger import LedgerView, RequestRecord
+
+Style = Callable[[str, str], str]
+_ROLES = {"accepted": "ok", "rejected": "error", "unknown": "error", "pending": "warning"}
+
+
+def _plain(text: str, role: str) -> str:
+    return text
+
+
+def ledger_rows(view: LedgerView, message_ids: Collection[str] = ()) -> list[dict[str, Any]]:
+    """One row per delivery: its latest state, with the request that set it."""
+    requests: dict[str, RequestRecord] = {r.request_id: r for r in view.requests()}
+    rows: list[dict[str, Any]] = []
+    for state in view.states():
+        key = state.key
+        if message_ids and key.message_id not in message_ids:
+            continue
+        request = requests.get(state.request_id)
+        meta = dict(request.meta) if request else {}
+        outcome_meta = dict(request.outcomes[-1].meta) if request and request.outcomes else {}
+        rows.append(
+            {
+                "message": key.message_id,
+                "account": key.account,
+                "recipient": key.recipient,
+                "status": state.status.value,
+                "definitive": state.definitive,
+                "interrupted": state.interrupted,
+                "provider_id": state.provider_id,
+                "error_code": state.error_code,
+                "error_text": state.error_text,
+                "at": state.at,
+                "sent_at": request.at if request else None,
+                "request_id": state.request_id,
+                "file": meta.get("file"),
+                "provider": meta.get("provider"),
+                "http_status": outcome_meta.get("http_status"),
+                "attempts": outcome_meta.get("attempts"),
+            }
+        )
+    return rows
+
+
+def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
+    if not rows:
+        return "The ledger holds no deliveries yet."
+    lines: list[str] = []
+    current: tuple[str, str] | None = None
+    for row in rows:
+        group = (row["message"], row["account"])
+        if group != current:
+            current = group
+            where = ", ".join(str(v) for v in (row["account"], row["provider"], row["file"]) if v)
+            if lines:
+                lines.append("")
+            lines.append(style(f"{row['message']}  ({where})", "bold"))
+        status = row["status"] + (" (interrupted mid-request)" if row["interrupted"] else "")
+        detail = []
+        if row["provider_id"]:
+            detail.append(f"id {row['provider_id']}")
+        said = " ".join(str(row[k]) for k in ("error_code", "error_text") if row[k])
+        if said:
+            detail.append(said)
+        if row["attempts"] and row["attempts"] > 1:
+            detail.append(f"{row['attempts']} attempts")
+        text = f"  {row['recipient']:<16}  {style(status, _ROLES.get(row['status'], 'bold'))}"
+        text += f"  {row['at']}"
+        if detail:
+            text += "  " + "; ".join(detail)
+        lines.append(text)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    total = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    lines += ["", f"{len(rows)} deliver{'y' if len(rows) == 1 else 'ies'}: {total}"]
+    return "\n".join(lines)

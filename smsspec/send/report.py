@@ -1,0 +1,299 @@
+"""The outcome of a send (or dry run) as one value: counts, rows, exit code, text and JSON.
+
+Nothing here prints; the command line does. Strings that come from the
+provider or the network were scrubbed of secrets before they got here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from smsspec.send.ledger import DeliveryStatus
+from smsspec.send.plan import SCHEDULED, Outgoing, Plan, Skipped
+from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
+
+Style = Callable[[str, str], str]
+EXIT_OK, EXIT_FAILED = 0, 1
+
+_SKIP_WORDS = {
+    "already-accepted": "already accepted",
+    "unknown-earlier": "unknown from an earlier run",
+    "rejected-earlier": "rejected in an earlier run",
+    "changed-after-accept": "changed after it was accepted",
+    SCHEDULED: "scheduled for later",
+    "duplicate": "listed twice in the message",
+}
+
+
+def _plain(text: str, role: str) -> str:
+    return text
+
+
+def _per_recipient_segments(outgoing: Outgoing) -> int:
+    shown = outgoing.shown
+    return shown.segments // max(1, len(shown.recipients))
+
+
+def _request_row(outgoing: Outgoing) -> dict[str, Any]:
+    shown = outgoing.shown
+    return {
+        "file": shown.file,
+        "message": shown.message_id,
+        "account": shown.account,
+        "provider": shown.provider,
+        "recipients": list(shown.recipients),
+        "segments": shown.segments,
+        "url": shown.url,
+    }
+
+
+def _first(values: list[str | None]) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def result_row(result: RequestResult) -> dict[str, Any]:
+    row = _request_row(result.outgoing)
+    items = result.results
+    row.update(
+        status=result.status,
+        provider_id=_first([r.provider_id for r in items]),
+        error_code=_first([r.error_code for r in items]),
+        error_text=_first([r.error_text for r in items]) or result.note,
+        http_status=result.http_status,
+        attempts=result.attempts,
+        deliveries=[
+            {
+                "recipient": r.recipient,
+                "status": r.status.value,
+                "definitive": r.definitive,
+                "provider_id": r.provider_id,
+                "error_code": r.error_code,
+                "error_text": r.error_text,
+            }
+            for r in items
+        ],
+    )
+    return row
+
+
+def skipped_row(item: Skipped) -> dict[str, Any]:
+    previous = item.previous
+    return {
+        "file": item.file,
+        "message": item.key.message_id,
+        "account": item.key.account,
+        "provider": item.provider,
+        "recipient": item.key.recipient,
+        "reason": item.reason,
+        "due": item.due,
+        "status": previous.status.value if previous else None,
+        "interrupted": previous.interrupted if previous else False,
+        "provider_id": previous.provider_id if previous else None,
+        "error_code": previous.error_code if previous else None,
+        "error_text": previous.error_text if previous else None,
+        "at": previous.at if previous else None,
+    }
+
+
+@dataclass(frozen=True)
+class SendReport:
+    plan: Plan
+    run: RunResult | None  # None: a dry run
+    notes: tuple[str, ...] = ()
+
+    @property
+    def dry_run(self) -> bool:
+        return self.run is None
+
+    def counts(self) -> dict[str, Any]:
+        statuses: Counter[str] = Counter()
+        segments = 0
+        requests = 0
+        not_started = 0
+        if self.run is not None:
+            for result in self.run.results:
+                if not result.started:
+                    not_started += len(result.outgoing.shown.recipients)
+                    continue
+                requests += 1
+                each = _per_recipient_segments(result.outgoing)
+                for item in result.results:
+                    statuses[item.status.value] += 1
+                    if item.status is DeliveryStatus.ACCEPTED:
+                        segments += each
+        skipped = Counter(s.reason for s in self.plan.skipped)
+        summary: dict[str, Any] = {
+            "dry_run": self.dry_run,
+            "requests": requests if self.run is not None else len(self.plan.outgoing),
+            "accepted": statuses["accepted"],
+            "rejected": statuses["rejected"],
+            "unknown": statuses["unknown"],
+            "not_started": not_started,
+            "skipped": sum(skipped.values()),
+            "skipped_by_reason": dict(sorted(skipped.items())),
+            "scheduled": skipped[SCHEDULED],
+            "segments_billed": segments,
+        }
+        if self.run is None:
+            summary["would_send"] = self.plan.recipients
+            summary["segments_to_bill"] = sum(o.shown.segments for o in self.plan.outgoing)
+        if self.run is not None and self.run.interrupted:
+            summary["interrupted"] = True
+        if self.run is not None and self.run.ledger_problem:
+            summary["ledger_problem"] = self.run.ledger_problem
+        summary["exit_code"] = self.exit_code()
+        return summary
+
+    def exit_code(self) -> int:
+        if any(s.counts_as_failure for s in self.plan.skipped):
+            return EXIT_FAILED
+        if self.run is None:
+            return EXIT_OK
+        if self.run.ledger_problem:
+            return EXIT_FAILED
+        for result in self.run.results:
+            if not result.started:
+                return EXIT_FAILED
+            if any(r.status is not DeliveryStatus.ACCEPTED for r in result.results):
+                return EXIT_FAILED
+        return EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        if self.run is None:
+            requests = [
+                {**_request_row(o), "status": "would-send", "body": o.shown.body}
+                for o in self.plan.outgoing
+            ]
+        else:
+            requests = [result_row(r) for r in self.run.results]
+        return {
+            "summary": self.counts(),
+            "requests": requests,
+            "skipped": [skipped_row(s) for s in self.plan.skipped],
+        }
+
+    # ------------------------------------------------------------------ text
+
+    def text(self, style: Style = _plain, command: str = "smsspec send") -> str:
+        lines: list[str] = []
+        if self.run is None:
+            lines += self._dry_run_lines(style)
+        else:
+            lines += self._summary_lines(style)
+            lines += self._failure_lines(style, command)
+        lines += self._skipped_lines(style, command)
+        lines += list(self.notes)
+        return "\n".join(lines)
+
+    def _dry_run_lines(self, style: Style) -> list[str]:
+        plan = self.plan
+        if not plan.outgoing:
+            return [style("dry run: nothing to send", "bold")]
+        accounts = ", ".join(plan.accounts)
+        lines = [
+            style(
+                f"dry run: would send {len(plan.outgoing)} request{_s(len(plan.outgoing))} to"
+                f" {plan.recipients} recipient{_s(plan.recipients)} through {accounts}",
+                "bold",
+            )
+        ]
+        for outgoing in plan.outgoing:
+            shown = outgoing.shown
+            to = ", ".join(shown.recipients)
+            lines.append(f"  {shown.file}  {shown.message_id}  -> {to}")
+            lines.append(f"      {shown.method} {shown.url}  ({shown.segments} segment{_s(shown.segments)})")
+        return lines
+
+    def _summary_lines(self, style: Style) -> list[str]:
+        counts = self.counts()
+        lines = []
+        if counts.get("interrupted"):
+            lines.append(style("interrupted: requests not yet started were not sent", "warning"))
+        accepted, rejected, unknown = counts["accepted"], counts["rejected"], counts["unknown"]
+        lines.append(
+            style(f"accepted  {accepted}", "ok" if accepted else "bold")
+            + f"  ({counts['requests']} request{_s(counts['requests'])} sent,"
+            f" {counts['segments_billed']} segment{_s(counts['segments_billed'])} billed)"
+        )
+        lines.append(style(f"rejected  {rejected}", "error" if rejected else "bold"))
+        lines.append(style(f"unknown   {unknown}", "error" if unknown else "bold"))
+        if counts["not_started"]:
+            lines.append(style(f"not sent  {counts['not_started']}", "warning"))
+        skipped = counts["skipped_by_reason"]
+        detail = ", ".join(f"{n} {_SKIP_WORDS.get(k, k)}" for k, n in skipped.items())
+        lines.append(f"skipped   {counts['skipped']}" + (f"  ({detail})" if detail else ""))
+        if counts.get("ledger_problem"):
+            lines.append(style(f"ledger: {counts['ledger_problem']}", "error"))
+        return lines
+
+    def _failure_lines(self, style: Style, command: str) -> list[str]:
+        assert self.run is not None
+        rejected: list[str] = []
+        not_sent: list[str] = []
+        unknown: list[str] = []
+        for result in self.run.results:
+            shown = result.outgoing.shown
+            where = f"{shown.file}  {shown.message_id}"
+            for item in result.results:
+                said = " ".join(p for p in (item.error_code, item.error_text) if p) or "no reason given"
+                line = f"  {where}  {item.recipient}  ({shown.account}): {said}"
+                if item.status is DeliveryStatus.UNKNOWN:
+                    unknown.append(line)
+                elif item.status is DeliveryStatus.REJECTED:
+                    (not_sent if item.error_code == NOT_SENT_CODE else rejected).append(line)
+            if not result.started and result.note:
+                to = ", ".join(shown.recipients)
+                not_sent.append(f"  {where}  {to}  ({shown.account}): {result.note}")
+        lines: list[str] = []
+        if rejected:
+            lines += ["", style("rejected by the provider:", "error"), *rejected]
+        if not_sent:
+            lines += ["", style("not sent (the provider did not take them):", "warning"), *not_sent]
+            lines.append(f"  To try these again: {command} --retry-rejected")
+        if unknown:
+            lines += ["", style("unknown (the provider may have accepted them):", "error"), *unknown]
+            lines.append(
+                "  Check with the provider whether these were delivered before sending again;"
+                f" to resend them anyway: {command} --retry-unknown"
+            )
+        return lines
+
+    def _skipped_lines(self, style: Style, command: str) -> list[str]:
+        groups: dict[str, list[str]] = {}
+        for item in self.plan.skipped:
+            if item.reason == "already-accepted":
+                continue
+            key = item.key
+            line = f"  {item.file}  {key.message_id}  {key.recipient}  ({key.account})"
+            previous = item.previous
+            if item.reason == SCHEDULED:
+                line += f": due {item.due}"
+            elif previous is not None and item.reason != "changed-after-accept":
+                said = " ".join(p for p in (previous.error_code, previous.error_text) if p)
+                if previous.interrupted:
+                    said = "interrupted mid-request" + (f"; {said}" if said else "")
+                line += f": {said or previous.status.value} (at {previous.at})"
+            groups.setdefault(item.reason, []).append(line)
+        hints = {
+            "unknown-earlier": "Check with the provider; to resend them anyway: "
+            f"{command} --retry-unknown",
+            "rejected-earlier": "They are sent again when their text or fields change; to resend"
+            f" them unchanged: {command} --retry-rejected",
+            "changed-after-accept": "Already delivered with the earlier content; to send the"
+            f" new content as well: {command} --resend-changed",
+        }
+        roles = {"unknown-earlier": "error", "rejected-earlier": "error"}
+        lines: list[str] = []
+        for reason, entries in groups.items():
+            title = f"skipped, {_SKIP_WORDS.get(reason, reason)}:"
+            lines += ["", style(title, roles.get(reason, "warning")), *entries]
+            if reason in hints:
+                lines.append(f"  {hints[reason]}")
+        return lines
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
