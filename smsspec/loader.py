@@ -513,12 +513,10 @@ class _PyLoader(Reader, Scanner, Parser, Composer, _Constructor, Resolver):
         Resolver.__init__(self)
 
 
-_Loader = _PyLoader
+# Both loader classes share _PyLoader's interface; libyaml's is preferred.
 _LOADERS: list[type[_PyLoader]] = [_PyLoader]
 
-if TYPE_CHECKING:
-    pass
-elif getattr(yaml, "__with_libyaml__", False):
+if not TYPE_CHECKING and getattr(yaml, "__with_libyaml__", False):
     from yaml._yaml import CParser
 
     class _CLoader(CParser, _Constructor, Resolver):
@@ -533,11 +531,10 @@ elif getattr(yaml, "__with_libyaml__", False):
             _Constructor.__init__(self)
             Resolver.__init__(self)
 
-    _Loader = _CLoader
     _LOADERS.insert(0, _CLoader)
 
 # Which loader class load_yaml_bytes uses (tests switch it to the other one).
-_LOADER_CLASS: type[_PyLoader] = _Loader
+_LOADER_CLASS: type[_PyLoader] = _LOADERS[0]
 
 
 # --------------------------------------------------------------------------
@@ -715,9 +712,8 @@ def _scan_events(loader: _Events) -> _Limit | None:
                 return _too_many_aliases(event.start_mark)
             if name in open_anchors:
                 return _recursive(event.start_mark, name)
-            if name not in anchors:
-                return None  # the composer reports the undefined alias
-            size, height = anchors[name]
+            # An undefined alias is left for the composer to report.
+            size, height = anchors.get(name, (1, 0))
             extra += size
             if extra > MAX_ALIAS_EXPANSION:
                 return _expansion(event.start_mark, name)
@@ -860,6 +856,12 @@ _NAME_AT = re.compile(r"[*&]([^\s,\[\]{}]*)")
 _HANDLE_AT = re.compile(r"!([\w-]*!)?")
 
 
+def _after_text(text: str, index: int) -> bool:
+    """Is there something other than indentation before ``index`` on its line?"""
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return bool(text[start:index].strip(" -?:"))
+
+
 def _char_at(text: str, mark: _Mark | None) -> str:
     if mark is None or not 0 <= mark.index < len(text):
         return ""
@@ -921,6 +923,12 @@ def _syntax(exc: MarkedYAMLError, text: str, file: str) -> Diagnostic:
         )
         message = f"unknown escape sequence `{escape}` in a double-quoted string"
         fix = "write a backslash as \\\\, or use single quotes"
+    elif "hexdecimal" in low or "hexadecimal" in low or "escape" in low:
+        message = "invalid escape sequence in a double-quoted string"
+        fix = "write a backslash as \\\\, or use single quotes"
+    elif "tag" in low and "uri" in low:
+        message = "this tag is incomplete; `!` starts a tag in YAML"
+        fix = "quote the value if it is text"
     elif "alphabetic or numeric character" in low and ("alias" in low or "anchor" in low):
         mark = start or mark
         what = "an alias" if "alias" in low else "an anchor"
@@ -948,9 +956,12 @@ def _syntax(exc: MarkedYAMLError, text: str, file: str) -> Diagnostic:
     elif "expected key" in low or ("block end" in low and "block mapping" in low):
         if char in ("]", "}"):
             message = f"unexpected `{char}` with no opening bracket"
+        elif mark is not None and _after_text(text, mark.index):
+            message = "unexpected text after the value on this line"
+            fix = "quote the whole value, or move the extra text to its own line"
         else:
             message = f"this line does not fit the mapping around it; check its indentation{since}"
-        fix = "indent it like the other keys of its mapping, or quote the value"
+            fix = "indent it like the other keys of its mapping, or quote the value"
     elif "'-' indicator" in low or ("block end" in low and "block collection" in low):
         message = f"expected a `- ` list item here, aligned with the list{since}"
         fix = "check the indentation of this line"
@@ -1083,9 +1094,10 @@ def _too_large(file: str, size: int | None, max_bytes: int) -> Diagnostic:
     what = f"is {_size(size)}" if size is not None else "is larger than that"
     return error(
         "FILE-TOO-LARGE",
-        f"the file {what}; the limit is {_size(max_bytes)} ({max_bytes} bytes)",
+        f"the file {what}; the limit is {_size(max_bytes)} ({max_bytes} bytes); "
+        "large recipient lists belong in a recipients file",
         Location(file),
-        fix="split the file; large recipient lists belong in a recipients file, not in the spec",
+        fix="move large recipient lists into a recipients file, or split the spec",
     )
 
 
