@@ -18,6 +18,7 @@ from smsspec.diagnostics import Diagnostic, Location, Severity, error
 from smsspec.model import Account, Config, Message, Spec
 from smsspec.providers import Provider
 from smsspec.spec import is_spec_file, load_spec
+from smsspec.suppress import Suppressions
 from smsspec.text import TextError, compile_text
 from smsspec.validate import rules
 from smsspec.validate.provider_rules import check_provider
@@ -112,6 +113,7 @@ def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckRe
         raise UsageError(f"--config {config_path}: no such file")
     result = CheckResult()
     configs = ConfigCache(config_path)
+    suppressions = Suppressions()
     ids: dict[tuple[str, str], tuple[str, Location]] = {}
     for spec_path in find_spec_files(paths or ["."]):
         result.files += 1
@@ -119,6 +121,9 @@ def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckRe
         spec, diagnostics = load_spec(str(spec_path), display)
         config, found_at = configs.for_spec(spec_path, result)
         settings = config.rules if config is not None else {}
+        suppressions.add(display, spec_path, settings)
+        if found_at is not None:
+            suppressions.add(display_path(found_at), found_at, settings)
         result.diagnostics += apply_rule_settings(diagnostics, settings)
         if spec is None:
             continue
@@ -129,7 +134,8 @@ def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckRe
         if config is None:
             continue  # its own diagnostics say why
         for message in spec.messages:
-            result.diagnostics += _check_message(spec, message, config, ids, result)
+            result.diagnostics += _check_message(spec, message, config, ids, result, suppressions)
+    result.diagnostics = suppressions.apply(result.diagnostics)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 
@@ -140,6 +146,7 @@ def _check_message(
     config: Config,
     ids: dict[tuple[str, str], tuple[str, Location]],
     result: CheckResult,
+    suppressions: Suppressions,
 ) -> list[Diagnostic]:
     locate = spec.source.locate
     here = locate(message.path)
@@ -177,7 +184,7 @@ def _check_message(
     found += rules.check_texts(message, account, texts, locate)
     found += check_provider(message, account, provider, sorted(template.variables), numbers, texts, locate)
     found += _check_fallbacks(message, config, sorted(template.variables), numbers, texts, locate)
-    found = apply_rule_settings(found, config.rules)
+    found = suppressions.filter(apply_rule_settings(found, config.rules))
     if not any(d.severity is Severity.ERROR for d in found) and None not in numbers and None not in texts:
         result.checked.append(CheckedMessage(
             spec=spec, message=message, account=account, provider=provider,
