@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -127,11 +128,15 @@ def send(
         return
     ledger_file = _ledger_location(ledger_path, selected, use_sandbox)
     policy = Policy(retry_rejected, retry_unknown, resend_changed)
+    again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
+    again += ["--sandbox"] if use_sandbox else []
+    again += ["--ledger", ledger_path] if ledger_path else []
+    command = " ".join(shlex.quote(part) for part in again)
     options = _SendOptions(
-        concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt
+        concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt, command
     )
     if dry_run:
-        _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, fmt)
+        _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
     else:
         _send(selected, accounts, ledger_file, policy, use_sandbox, options)
 
@@ -146,6 +151,7 @@ class _SendOptions:
         max_attempts: int,
         yes: bool,
         fmt: str,
+        command: str,
     ) -> None:
         self.concurrency = concurrency
         self.per_second = per_second
@@ -154,6 +160,7 @@ class _SendOptions:
         self.max_attempts = max_attempts
         self.yes = yes
         self.fmt = fmt
+        self.command = command
 
 
 def _checked(paths: Iterable[str], config_path: str | None, strict: bool) -> CheckResult:
@@ -250,7 +257,7 @@ def _dry_run(
     policy: Any,
     use_sandbox: bool,
     redactor: Redactor,
-    fmt: str,
+    options: _SendOptions,
 ) -> None:
     from smsspec.send.ledger import Ledger, LedgerError
     from smsspec.send.plan import make_plan
@@ -264,9 +271,10 @@ def _dry_run(
     endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
     plan = make_plan(selected, view, policy, _now(), endpoint_for)
     missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
-    notes = () if fmt == "json" else (f"\nledger: {ledger_file}" + ("" if view.exists else " (not created yet)"),)
+    shown = f"\nledger: {ledger_file}" + ("" if view.exists else " (not created yet)")
+    notes = () if options.fmt == "json" else (shown,)
     report = SendReport(plan, None, notes)
-    _emit(report, fmt, redactor)
+    _emit(report, options, redactor)
     if missing:
         _fail(f"{missing[0]}; a real send would stop here")
     sys.exit(report.exit_code())
@@ -331,7 +339,7 @@ def _send(
         ledger.close()
         if sandbox_run is not None:
             sandbox_run.stop()
-    _emit(report, options.fmt, redactor, inbox)
+    _emit(report, options, redactor, inbox)
     if run.interrupted:
         click.echo("smsspec: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -397,17 +405,20 @@ def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str
 
 
 def _emit(
-    report: SendReport, fmt: str, redactor: Redactor, inbox: list[dict[str, object]] | None = None
+    report: SendReport,
+    options: _SendOptions,
+    redactor: Redactor,
+    inbox: list[dict[str, object]] | None = None,
 ) -> None:
     from smsspec.cli import styler
 
-    if fmt == "json":
+    if options.fmt == "json":
         data = report.to_json()
         if inbox is not None:
             data["sandbox_inbox"] = inbox
         click.echo(redactor.scrub(json.dumps(data, ensure_ascii=False)))
         return
-    text = report.text(styler())
+    text = report.text(styler(), options.command)
     if inbox is not None:
         from smsspec.sandbox import format_inbox
 

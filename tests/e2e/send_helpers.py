@@ -1,0 +1,177 @@
+"""A throwaway project whose accounts point at a sandbox, and ways to run smsspec on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from smsspec.cli import main
+from smsspec.sandbox import Sandbox, SandboxAccounts
+
+# Secrets with characters that URL, JSON, XML and base64 encodings all change.
+API_KEY = 'SeCrEt-Key/+&=<"x">-123'
+USERNAME = "SeCrEt-User_456"
+PASSWORD = "SeCrEt Pass/&?=%+#-789"
+REALM = "test-realm"
+ENV = {"T_API_KEY": API_KEY, "T_USERNAME": USERNAME, "T_PASSWORD": PASSWORD}
+
+PATHS = {
+    "skycore": "/skycore/v2/sendsms",
+    "skycore-xml": "/skycore/v1/sendsms",
+    "sendmachine": "/sms/send",
+    "inwise": "/transactional/SMS/send",
+    "whatcounts": "/api_web",
+}
+CREDENTIALS = {
+    "skycore": {"api_key": "${T_API_KEY}"},
+    "skycore-xml": {"api_key": "${T_API_KEY}"},
+    "sendmachine": {"username": "${T_USERNAME}", "api_key": "${T_API_KEY}"},
+    "inwise": {"api_key": "${T_API_KEY}"},
+    "whatcounts": {"password": "${T_PASSWORD}"},
+}
+
+# One message per provider: provider -> (message fields, recipients).
+MESSAGES: dict[str, tuple[dict[str, Any], list[str]]] = {
+    "skycore": ({"from": "60856", "text": "Your code is 1234"}, ["+447400123456"]),
+    "skycore-xml": ({"from": "60856", "text": "Hello Jerry"}, ["+12015550123"]),
+    "sendmachine": (
+        {"type": "transactional", "text": "See you on Monday"},
+        ["+40712034567", "+40722123456"],
+    ),
+    "inwise": ({"text": "Your parcel is on its way"}, ["+972502345678", "+972502345679"]),
+    "whatcounts": ({"from": "120162701555", "text": "Thanks!"}, ["+12065551212"]),
+}
+
+
+def sandbox_accounts() -> SandboxAccounts:
+    return SandboxAccounts(api_key=API_KEY, username=USERNAME, password=PASSWORD, realm=REALM)
+
+
+def closed_port() -> int:
+    """A port nothing listens on: connecting to it is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.stdout)
+        return data
+
+
+@dataclass
+class Project:
+    root: Path
+    base_url: str
+    endpoints: dict[str, str] = field(default_factory=dict)  # account -> endpoint override
+    rules: dict[str, str] = field(default_factory=dict)  # rule id -> off | warning | error
+
+    @property
+    def config(self) -> Path:
+        return self.root / "smsspec.yaml"
+
+    @property
+    def ledger(self) -> Path:
+        return self.root / ".smsspec" / "ledger.jsonl"
+
+    def write_config(self) -> None:
+        lines = ["version: 1", "accounts:"]
+        for provider, path in PATHS.items():
+            name = account_name(provider)
+            endpoint = self.endpoints.get(name, self.base_url + path)
+            lines += [f"  {name}:", f"    provider: {provider}", f"    endpoint: {endpoint}"]
+            lines.append("    credentials:")
+            lines += [f"      {k}: '{v}'" for k, v in CREDENTIALS[provider].items()]
+            if provider == "whatcounts":
+                lines += ["    settings:", f"      realm: {REALM}"]
+        if self.rules:
+            lines += ["rules:", *(f"  {rule}: {level}" for rule, level in self.rules.items())]
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def spec(self, name: str, messages: Sequence[Mapping[str, Any]]) -> Path:
+        """Write ``<name>.sms.yaml`` (JSON is YAML) and return its path."""
+        path = self.root / f"{name}.sms.yaml"
+        path.write_text(json.dumps({"version": 1, "messages": list(messages)}, indent=1), encoding="utf-8")
+        return path
+
+    def provider_spec(self, provider: str, message_id: str | None = None, **changes: Any) -> Path:
+        fields, recipients = MESSAGES[provider]
+        message = {
+            "id": message_id or f"{provider}-hello",
+            "account": account_name(provider),
+            **fields,
+            "to": recipients,
+            **changes,
+        }
+        return self.spec(message["id"], [message])
+
+    def ledger_text(self) -> str:
+        return self.ledger.read_text(encoding="utf-8") if self.ledger.exists() else ""
+
+    def ledger_records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.ledger_text().splitlines() if line.strip()]
+
+
+def account_name(provider: str) -> str:
+    return f"{provider}-acct"
+
+
+def run_cli(args: Sequence[str], env: Mapping[str, str] | None = None) -> Outcome:
+    """smsspec in this process (fast); stdin is not a terminal, so it never asks."""
+    runner = CliRunner()
+    merged = {**ENV, **(env or {})}
+    result = runner.invoke(main, list(args), env=merged, catch_exceptions=False)
+    return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+def subprocess_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **ENV, **(extra or {})}
+    env.pop("SMSSPEC_DEBUG", None)
+    return env
+
+
+def start_cli(args: Sequence[str], cwd: Path, extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "smsspec", *args],
+        cwd=cwd,
+        env=subprocess_env(extra_env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition: Callable[[], bool], what: str, limit: float = 20.0) -> None:
+    """Poll until ``condition`` holds (a wait, not a timing assertion)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+def received(sandbox: Sandbox, provider: str) -> int:
+    requests = sandbox.stats()["requests"]
+    assert isinstance(requests, dict)
+    return int(requests.get(PATHS[provider], 0))
+
+
+def stored_recipients(sandbox: Sandbox) -> list[str]:
+    return sorted(str(m["recipient"]) for m in sandbox.messages())

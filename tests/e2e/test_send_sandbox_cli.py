@@ -1,0 +1,97 @@
+"""`smsspec sandbox`, `sandbox inbox` and `send --sandbox`: the whole path with no provider account."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from smsspec.sandbox import Sandbox
+from tests.e2e.send_helpers import closed_port, run_cli, subprocess_env, wait_for
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def copy_examples(tmp_path: Path) -> list[str]:
+    for name in ["smsspec.yaml", *(p.name for p in EXAMPLES.glob("*.sms.yaml"))]:
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    return sorted(str(p) for p in tmp_path.glob("*.sms.yaml"))
+
+
+def test_send_examples_to_a_sandbox_started_for_the_run(tmp_path: Path) -> None:
+    specs = copy_examples(tmp_path)
+
+    first = run_cli(["send", *specs, "--sandbox"])
+
+    assert first.code == 0, first.stdout + first.stderr
+    assert "rejected  0" in first.stdout and "unknown   0" in first.stdout
+    assert "sandbox inbox" in first.stdout
+    assert "Thanks!" in first.stdout  # the WhatCounts example, as the sandbox stored it
+    assert (tmp_path / ".smsspec" / "sandbox-ledger.jsonl").exists()
+    assert not (tmp_path / ".smsspec" / "ledger.jsonl").exists()
+
+    again = run_cli(["send", *specs, "--sandbox", "--format", "json"])
+
+    assert again.code == 0
+    data = again.json()
+    assert data["requests"] == [] and data["sandbox_inbox"] == []
+    assert {row["reason"] for row in data["skipped"]} == {"already-accepted"}
+    shown = run_cli(["ledger", "show", "--sandbox", "--config", str(tmp_path / "smsspec.yaml")])
+    assert "greetings-from-marc" in shown.stdout
+
+
+def test_sandbox_serves_in_the_foreground_until_interrupted(tmp_path: Path) -> None:
+    port = closed_port()
+    store = tmp_path / "inbox.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smsspec", "sandbox", "--port", str(port), "--store", str(store)],
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), "the sandbox to listen")
+        response = httpx.get(
+            f"{url}/api_web",
+            params={"r": "sandbox", "p": "sandbox", "c": "smssendmessagetophone",
+                    "phone": "12065551212", "sender_code": "1201", "message_text": "Hi"},
+        )
+        assert response.text.startswith("SUCCESS")
+        inbox = run_cli(["sandbox", "inbox", "--url", url])
+        as_json = run_cli(["sandbox", "inbox", "--url", url, "--format", "json"])
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=20)
+    assert server.returncode == 0, err
+    assert f"listening on {url}" in out
+    assert f"{url}/skycore/v2/sendsms" in out and f"{url}/api_web" in out
+    assert "'sandbox'" in out  # the credentials it accepts
+    assert inbox.code == 0 and "12065551212" in inbox.stdout
+    assert as_json.json()[0]["text"] == "Hi"
+    assert store.read_text().count("\n") == 1
+
+
+def test_sandbox_inbox_without_a_sandbox_is_a_clear_error() -> None:
+    out = run_cli(["sandbox", "inbox", "--url", f"http://127.0.0.1:{closed_port()}"])
+
+    assert out.code == 2
+    assert "no sandbox answers at" in out.stderr
+
+
+def test_sandbox_inbox_lists_what_a_sandbox_holds() -> None:
+    with Sandbox() as sandbox:
+        empty = run_cli(["sandbox", "inbox", "--url", sandbox.url])
+    assert (empty.code, empty.stdout.strip()) == (0, "No messages.")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/_sandbox/stats", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
