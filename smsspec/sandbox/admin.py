@@ -11,7 +11,10 @@ DELETE      /_sandbox/faults        200, ``{"cleared": n}``
 GET         /_sandbox/stats         200, ``{"requests": {path: n}, "total": n, "stored": n}``
 DELETE      /_sandbox/stats         200, ``{"cleared": true}``
 GET         /_sandbox/endpoints     200, ``{provider id: path}``
+GET         /_sandbox/inbox         200, what is new for the inbox page (see :mod:`smsspec.sandbox.web`)
 ==========  ======================  =============================================
+
+``GET /`` is the inbox page itself, served by :mod:`smsspec.sandbox.web`.
 
 A fault body is ``{"fault": kind, "path"?: path or provider id,
 "times"?: n, "retry_after"?: seconds}``.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from smsspec.sandbox import admin, records
+from smsspec.sandbox import admin, records, web
 from smsspec.sandbox.faults import Fault, FaultKind
 from smsspec.sandbox.providers import BY_PATH, Endpoint, endpoint_paths
 from smsspec.sandbox.providers.base import JSON_TYPE, Outcome, ProviderContext, json_reply
@@ -34,6 +34,8 @@ class Dispatcher:
         self.state = state
 
     def handle(self, request: Request) -> Action:
+        if web.serves(request.path):
+            return Action(Mode.RESPOND, web.handle(self.state, request))
         if request.path.startswith(admin.PREFIX):
             return Action(Mode.RESPOND, admin.handle(self.state, request))
         self.state.requests.count(request.path)
