@@ -80,10 +80,9 @@ _UNSUPPORTED: Final = {_TAG + "binary", _TAG + "set", _TAG + "omap", _TAG + "pai
 _MAX_NUMBER_CHARS: Final = 1000
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
-# YAML's printable set, minus U+FEFF (only allowed as the first character).
-_FORBIDDEN = re.compile(
-    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+# Characters outside YAML's printable set (compiled by PyYAML already; a
+# stray U+FEFF is checked separately).
+_NON_PRINTABLE: Final = Reader.NON_PRINTABLE
 _ASCII_OK: Final = bytes([9, 10, 13, *range(0x20, 0x7F)])
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
@@ -594,11 +593,15 @@ def _decode(raw: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
                 Location(file, line, column),
                 fix="save the file as UTF-8",
             )
-    found = _FORBIDDEN.search(text)
-    if found is None:
+    found = _NON_PRINTABLE.search(text)
+    bom = text.find("\ufeff", 0, found.start() if found else len(text))
+    if bom >= 0:
+        index, char = bom, "\ufeff"
+    elif found is not None:
+        index, char = found.start(), found.group()
+    else:
         return text, None
-    char = found.group()
-    line, column = _line_col(text, found.start())
+    line, column = _line_col(text, index)
     code = f"U+{ord(char):04X}"
     if char == "\x00":
         message = "the file contains a NUL byte; it looks like a binary file or UTF-16 text"
