@@ -14,34 +14,37 @@ Custom keywords any provider schema may use:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import jsonschema
-from jsonschema import ValidationError
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from smsspec import encoding
 from smsspec.providers import Provider, data_dir
+from smsspec.validate.quickcheck import Check, CustomKeyword, compile_check
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
+
+# jsonschema is imported only when a document has an error to explain (or a
+# schema cannot be compiled into a quick check): valid files never load it.
 
 
-def _sms_text(
-    validator: Validator, value: Mapping[str, int], instance: Any, schema: Mapping[str, Any]
-) -> Iterator[ValidationError]:
+def sms_text_errors(value: Mapping[str, int], instance: Any) -> list[str]:
     if not isinstance(instance, str):
-        return
+        return []
+    found = []
     analysis = encoding.analyze(instance)
     most = value.get("maxSegments")
     if most is not None and analysis.segments > most:
-        yield ValidationError(f"needs {analysis.segments} segments ({analysis.encoding}), at most {most} allowed")
+        found.append(f"needs {analysis.segments} segments ({analysis.encoding}), at most {most} allowed")
     most = value.get("maxCharacters")
     if most is not None and analysis.characters > most:
-        yield ValidationError(f"has {analysis.characters} characters, at most {most} allowed")
+        found.append(f"has {analysis.characters} characters, at most {most} allowed")
+    return found
 
 
 def parse_clock(text: str) -> dt.time:
@@ -55,24 +58,60 @@ def in_window(moment: dt.time, start: dt.time, end: dt.time) -> bool:
     return moment >= start or moment < end
 
 
-def _local_time_outside(
-    validator: Validator, value: Sequence[str], instance: Any, schema: Mapping[str, Any]
-) -> Iterator[ValidationError]:
+def local_time_errors(value: Sequence[str], instance: Any) -> list[str]:
     if not isinstance(instance, str):
-        return
+        return []
     try:
         moment = dt.datetime.fromisoformat(instance).time()
     except ValueError:
-        return  # malformed times are SPEC-SEND-AT's business
+        return []  # malformed times are SPEC-SEND-AT's business
     start, end = parse_clock(value[0]), parse_clock(value[1])
     if in_window(moment, start, end):
-        yield ValidationError(f"local time {moment:%H:%M} is between {value[0]} and {value[1]}")
+        return [f"local time {moment:%H:%M} is between {value[0]} and {value[1]}"]
+    return []
 
 
-SmsValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator,
-    {"smsText": _sms_text, "localTimeOutside": _local_time_outside},
-)
+# Custom keywords: each is explained to jsonschema and to the quick check from one function.
+_CUSTOM: Mapping[str, Callable[[Any, Any], list[str]]] = {
+    "smsText": sms_text_errors,
+    "localTimeOutside": local_time_errors,
+}
+
+
+def _no_errors(errors: Callable[[Any, Any], list[str]]) -> CustomKeyword:
+    return lambda value, instance: not errors(value, instance)
+
+
+_QUICK_CUSTOM: Mapping[str, CustomKeyword] = {name: _no_errors(errors) for name, errors in _CUSTOM.items()}
+
+
+def _keyword(errors: Callable[[Any, Any], list[str]]) -> Callable[..., Iterator[ValidationError]]:
+    def keyword(validator: Validator, value: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+        from jsonschema import ValidationError
+
+        for message in errors(value, instance):
+            yield ValidationError(message)
+
+    return keyword
+
+
+@cache
+def sms_validator_class() -> type[Validator]:
+    """Draft 2020-12 with smsspec's custom keywords (imports jsonschema)."""
+    import jsonschema
+
+    extended: type[Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator,
+        {name: _keyword(errors) for name, errors in _CUSTOM.items()},
+    )
+    return extended
+
+
+def __getattr__(name: str) -> Any:
+    # ``SmsValidator`` stays importable by name without importing jsonschema up front.
+    if name == "SmsValidator":
+        return sms_validator_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_schema(name: str) -> dict[str, Any]:
@@ -82,19 +121,40 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+class SchemaChecker:
+    """A schema with a quick validity check and, built when first needed, its jsonschema validator."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
+        self._validator: Validator | None = None
+        self._quick: Check | None = compile_check(schema, _QUICK_CUSTOM)
+
+    @property
+    def validator(self) -> Validator:
+        if self._validator is None:
+            self._validator = sms_validator_class()(self.schema)
+        return self._validator
+
+    def is_valid_quick(self, instance: Any) -> bool:
+        """True only when the schema finds no error; False may still be valid."""
+        return self._quick is not None and self._quick(instance)
+
+    def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
+        return self.validator.iter_errors(instance)
+
+
 @cache
-def schema_validator(name: str) -> Validator:
-    validator: Validator = SmsValidator(load_schema(name))
-    return validator
+def schema_validator(name: str) -> SchemaChecker:
+    return SchemaChecker(load_schema(name))
 
 
-_provider_validators: dict[str, Validator] = {}
+_provider_validators: dict[str, SchemaChecker] = {}
 
 
-def provider_validator(provider: Provider) -> Validator:
+def provider_validator(provider: Provider) -> SchemaChecker:
     validator = _provider_validators.get(provider.id)
-    if validator is None:
-        validator = SmsValidator(provider.schema)
+    if validator is None or validator.schema is not provider.schema:
+        validator = SchemaChecker(provider.schema)
         _provider_validators[provider.id] = validator
     return validator
 
@@ -161,6 +221,8 @@ _NOTES = ("x-rule", "x-severity", "x-message")
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    import difflib
+
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -174,10 +236,14 @@ def _describe_type(types: Any) -> str:
 
 
 def problems(
-    validator: Validator,
+    validator: SchemaChecker | Validator,
     instance: Any,
     context: Callable[[tuple[str | int, ...]], Mapping[str, Any]] | None = None,
 ) -> list[SchemaProblem]:
+    if isinstance(validator, SchemaChecker):
+        if validator.is_valid_quick(instance):
+            return []
+        validator = validator.validator
     root: Mapping[str, Any] = validator.schema if isinstance(validator.schema, Mapping) else {}
     found: list[SchemaProblem] = []
     for err in validator.iter_errors(instance):

@@ -8,13 +8,14 @@ the file tells what the user meant, and the diagnostic says to quote it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
 from smsspec.loader import PathKey, SourceMap
-from smsspec.validate.schema import SchemaProblem, problems
+from smsspec.validate.schema import SchemaChecker, SchemaProblem, problems
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 _GENERIC_RULES = {
     "additionalProperties": "SPEC-UNKNOWN-FIELD",
@@ -75,7 +76,7 @@ def trap_diagnostic(problem: SchemaProblem, data: Any, source: SourceMap, displa
     return None
 
 
-def shape_diagnostics(validator: Validator, data: Any, source: SourceMap, display: str, base: PathKey = ()) -> list[Diagnostic]:
+def shape_diagnostics(validator: SchemaChecker | Validator, data: Any, source: SourceMap, display: str, base: PathKey = ()) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for problem in problems(validator, data):
         path = (*base, *problem.path)
