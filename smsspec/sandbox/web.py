@@ -96,14 +96,15 @@ def conversation_of(recipient: str) -> str:
     Providers carry numbers differently (``+972502345678``, ``972-50-2345678``,
     ``12015550123``); an international number written without its plus is
     given one, so a recipient has one conversation whatever the provider.
-    Numbers that may be national (a leading 0, or short) are kept as written.
+    Numbers that may be national (a leading 0, or fewer than 11 digits) are
+    kept as written.
     """
     digits = _SEPARATORS.sub("", recipient.strip())
     if digits.startswith("+"):
         digits = digits[1:]
     elif digits.startswith("00"):
         digits = digits[2:]
-    elif digits.startswith("0") or len(digits) < 10:
+    elif digits.startswith("0") or len(digits) < 11:
         return recipient
     return "+" + digits if digits.isdigit() else recipient
 
