@@ -279,7 +279,12 @@ def providers(ctx: click.Context) -> None:
 @providers.command("show", context_settings=CONTEXT)
 @click.argument("provider_id")
 def providers_show(provider_id: str) -> None:
-    """Describe one provider: request, credentials, settings, fields, options and rules."""
+    """Describe one provider: request, credentials, settings, fields, options and rules.
+
+    \b
+    Example:
+      smsspec providers show skycore
+    """
     from smsspec import providers as registry
     from smsspec.provider_docs import describe_provider
     from smsspec.validate.schema import did_you_mean
@@ -312,7 +317,12 @@ def rules(ctx: click.Context) -> None:
 @rules.command("explain", context_settings=CONTEXT)
 @click.argument("rule_id")
 def rules_explain(rule_id: str) -> None:
-    """Explain a rule: what it checks, an example that triggers it, and the fix."""
+    """Explain a rule: what it checks, an example that triggers it, and the fix.
+
+    \b
+    Example:
+      smsspec rules explain TEXT-GSM-LOOKALIKE
+    """
     from smsspec.validate.catalog import all_rules
     from smsspec.validate.schema import did_you_mean
 
