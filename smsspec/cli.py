@@ -121,8 +121,7 @@ def spec_paths(paths: Iterable[str]) -> list[str]:
     """A named smsspec.yaml stands for its project: every spec below its folder."""
     from smsspec.config import CONFIG_NAME
 
-    names = (CONFIG_NAME, CONFIG_NAME.removesuffix(".yaml") + ".yml")
-    return [os.path.dirname(p) or "." if os.path.basename(p) in names and os.path.isfile(p) else p for p in paths]
+    return [os.path.dirname(p) or "." if os.path.basename(p) == CONFIG_NAME and os.path.isfile(p) else p for p in paths]
 
 
 @main.command(context_settings=CONTEXT)
