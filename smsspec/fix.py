@@ -50,7 +50,7 @@ from smsspec.model import Message, Spec
 from smsspec.spec import load_spec
 from smsspec.text import TextError, compile_text
 from smsspec.validate import rules
-from smsspec.validate.check import check_paths, display_path, find_spec_files
+from smsspec.validate.check import UsageError, check_paths, display_path, find_spec_files
 
 __all__ = [
     "FIXABLE_RULES",
@@ -169,6 +169,8 @@ def plan_fixes(
 
     Raises :class:`~smsspec.validate.check.UsageError` for paths that do not exist.
     """
+    if config_path is not None and not Path(config_path).is_file():
+        raise UsageError(f"--config {config_path}: no such file")
     wanted = set(rule_ids) & set(FIXABLE_RULES)
     spec_files = list(find_spec_files(paths or ["."]))
     checked = check_paths([str(p) for p in spec_files], config_path) if spec_files else None
@@ -294,11 +296,6 @@ class _Document:
         """Offsets of the scalar itself, without its anchor or tag."""
         end: int = node.end_mark.index
         return self.scalar_starts.get(end, node.start_mark.index), end
-
-    def location(self, offset: int, file: str) -> Location:
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return Location(file, line, column)
 
     def verified(self, fixes: list[Fix]) -> tuple[list[Fix], list[Fix]]:
         """(fixes that keep the document as intended, fixes that do not)."""

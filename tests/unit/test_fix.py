@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from smsspec import encoding
 from smsspec.cli_fix import fix
-from smsspec.fix import plan_fixes
+from smsspec.fix import FileChanged, plan_fixes, write_fixes
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 
@@ -154,6 +154,29 @@ def test_crlf_line_endings_and_a_missing_final_newline_are_kept(in_tmp: Path) ->
     path = spec(in_tmp, TRAPS.rstrip("\n"), newline="\r\n")
     run(str(path))
     assert path.read_bytes() == TRAPS_FIXED.rstrip("\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def test_a_byte_order_mark_is_kept(in_tmp: Path) -> None:
+    path = spec(in_tmp, "\ufeff" + TRAPS)
+    run(str(path))
+    assert path.read_bytes() == ("\ufeff" + TRAPS_FIXED).encode("utf-8")
+
+
+def test_a_file_changed_since_planning_is_not_overwritten(in_tmp: Path) -> None:
+    path = spec(in_tmp, TRAPS)
+    plan = plan_fixes([str(path)])
+    path.write_text(TRAPS + "# edited meanwhile\n", encoding="utf-8")
+    with pytest.raises(FileChanged):
+        write_fixes(plan.files[0])
+    assert path.read_text(encoding="utf-8").endswith("# edited meanwhile\n")
+
+
+def test_file_permissions_are_kept(in_tmp: Path) -> None:
+    path = spec(in_tmp, TRAPS)
+    path.chmod(0o640)
+    run(str(path))
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in in_tmp.iterdir() if p.name.startswith(".smsspec-fix-")] == []
 
 
 # look-alikes ------------------------------------------------------------------
