@@ -325,6 +325,13 @@ messages:
 # the command ------------------------------------------------------------------
 
 
+def test_the_command_offers_exactly_the_rules_fix_knows() -> None:
+    from smsspec import cli_fix
+    from smsspec import fix as fixer
+
+    assert cli_fix.FIXABLE_RULES == fixer.FIXABLE_RULES
+
+
 def test_diff_prints_a_patch_writes_nothing_and_exits_1(in_tmp: Path) -> None:
     path = spec(in_tmp, TRAPS)
     code, out, err = run("--diff", "messages.sms.yaml")
