@@ -240,6 +240,17 @@ def test_lookalikes_that_save_nothing_are_left_alone(in_tmp: Path) -> None:
     assert out.endswith("Nothing to fix.\n")
 
 
+def test_a_suppressed_rule_is_not_fixed(in_tmp: Path) -> None:
+    body = (
+        'version: 1\naccount: skycore\nmessages:\n  - id: brand\n    from: "60856"\n'
+        f'    text: "{LONG}"  # smsspec: disable=TEXT-GSM-LOOKALIKE -- the brand is spelt with a curly quote\n'
+        '    to: ["+447400123456"]\n'
+    )
+    path = spec(in_tmp, body)
+    assert run(str(path)) == (0, "Nothing to fix.\n", "")
+    assert path.read_text(encoding="utf-8") == body
+
+
 def test_no_swap_when_any_recipient_would_need_more_segments(in_tmp: Path) -> None:
     # The emoji in B's name keeps B in UCS-2 whatever the template holds, and
     # "…" -> "..." adds two units: B would go from 70 units (1 segment) to 72 (2).
