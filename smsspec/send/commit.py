@@ -8,10 +8,13 @@ and writes them with one :meth:`Ledger.record_intents` and one
 wrote. While it waits for the disk, new records pile up for the next round,
 so the cost of an fsync is shared by as many requests as are in flight.
 
-Outcomes do not hold a worker up: :meth:`add_outcome` queues the record, and
-:meth:`close` returns once every queued outcome is durable. A process killed
-before that leaves those requests PENDING, which the next run reads as
-unknown (interrupted): never as not sent.
+Intents come first: a worker waits for its intent, nobody waits for an
+outcome. So outcomes are written when no intent is waiting, or once
+``outcome_batch`` of them are queued, and :meth:`close` returns once every
+queued outcome is durable. A process killed before an outcome is written
+leaves its request PENDING, which the next run reads as unknown
+(interrupted): never as not sent. At most ``outcome_batch`` finished
+requests (plus those in flight) can be left so by a kill.
 
 If the ledger refuses a batch (ValueError: one bad record, nothing written),
 the records are retried one by one so only the bad one fails. Any other
@@ -41,9 +44,13 @@ class _Waiter:
     error: BaseException | None = None
 
 
+OUTCOME_BATCH = 64
+
+
 class GroupCommitter:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, outcome_batch: int = OUTCOME_BATCH) -> None:
         self._ledger = ledger
+        self._outcome_batch = max(1, outcome_batch)
         self._cond = threading.Condition()
         self._intents: list[_Waiter] = []
         self._outcomes: list[RequestOutcome] = []
@@ -98,7 +105,9 @@ class GroupCommitter:
                 while not (self._intents or self._outcomes or self._closing):
                     self._cond.wait()
                 intents, self._intents = self._intents, []
-                outcomes, self._outcomes = self._outcomes, []
+                outcomes: list[RequestOutcome] = []
+                if not intents or self._closing or len(self._outcomes) >= self._outcome_batch:
+                    outcomes, self._outcomes = self._outcomes, []
                 finished = self._closing and not intents and not outcomes
             if finished:
                 return
