@@ -12,11 +12,12 @@ configuration error, a missing credential, a ledger held by another run;
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -378,7 +379,7 @@ def _run(
         policy=RetryPolicy(max_attempts=options.max_attempts),
         limiter=limiter,
     )
-    with transport:
+    with transport, _terminate_as_interrupt():
         runner = Runner(ledger, transport, redactor, options.concurrency)
         if not pairs or not sys.stderr.isatty():
             return runner.run(pairs)
@@ -388,6 +389,26 @@ def _run(
                 bar.update(1)
 
             return runner.run(pairs, advance)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) stops a run like Ctrl-C: requests in flight are still recorded."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str, ...]:

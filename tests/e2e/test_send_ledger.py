@@ -219,3 +219,24 @@ def test_ledger_show_lists_each_message_and_recipient(project: Project, sandbox:
     assert rows["+972502345679"]["error_code"] == "unsubscribe"
     assert rows["+972502345679"]["http_status"] == 200
     assert "no deliveries" in only.stdout
+
+
+def test_a_terminated_run_stops_starting_requests_and_records_the_one_in_flight(project: Project) -> None:
+    with Sandbox(accounts=sandbox_accounts()) as own:
+        project.base_url = own.url
+        project.write_config()
+        first = str(project.provider_spec("skycore"))
+        rest = str(project.provider_spec("whatcounts"))
+        own.add_fault("hang", "skycore")
+        run = start_cli(["send", first, rest, "--concurrency", "1", "--read-timeout", "60"], project.root)
+        try:
+            wait_for(lambda: received(own, "skycore") == 1, "the request that hangs")
+            run.send_signal(signal.SIGTERM)
+        finally:
+            own.stop()  # ends the held request: the run records it as unknown and exits
+            out, err = run.communicate(timeout=60)
+        assert run.returncode == 130, out + err
+        assert received(own, "whatcounts") == 0
+    states = {s.key.recipient: s for s in Ledger.read(project.ledger).states()}
+    assert list(states) == ["+447400123456"]
+    assert (states["+447400123456"].status, states["+447400123456"].interrupted) == (DeliveryStatus.UNKNOWN, False)
