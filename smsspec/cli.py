@@ -354,16 +354,13 @@ def schema(which: str) -> None:
     click.echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))
 
 
-def _register_send_commands() -> None:
-    """send, sandbox and ledger live in their own module; it imports httpx only when they run."""
+def _register_commands() -> None:
+    """Commands that live in their own modules; each imports its heavy parts only when run."""
+    from smsspec.cli_fix import fix
     from smsspec.cli_send import ledger, sandbox, send
 
-    main.add_command(send)
-    main.add_command(sandbox)
-    main.add_command(ledger)
+    for command in (send, sandbox, ledger, fix):
+        main.add_command(command)
 
 
-try:
-    _register_send_commands()
-except ImportError:  # pragma: no cover - only while the module is being written
-    pass
+_register_commands()
