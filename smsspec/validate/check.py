@@ -121,8 +121,9 @@ def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckRe
         spec, diagnostics = load_spec(str(spec_path), display)
         config, found_at = configs.for_spec(spec_path, result)
         settings = config.rules if config is not None else {}
-        suppressions.add(display, spec_path, settings)
-        if found_at is not None:
+        if spec is not None:  # only files that loaded are read again for suppressions
+            suppressions.add(display, spec_path, settings)
+        if config is not None and found_at is not None:
             suppressions.add(display_path(found_at), found_at, settings)
         result.diagnostics += apply_rule_settings(diagnostics, settings)
         if spec is None:

@@ -238,3 +238,9 @@ def test_rules_section_rejects_unknown_levels(tmp_path: Path) -> None:
     )
     problems = check_paths([str(path)]).diagnostics
     assert [(d.location.file.endswith("smsspec.yaml"), d.rule) for d in problems] == [(True, "SPEC-VALUE")]
+
+
+def test_files_refused_by_the_loader_are_not_read_for_suppressions(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = project(tmp_path, f"# smsspec: disable=YAML-NESTING -- deep on purpose\nversion: 1\nmessages: {deep}\n")
+    assert [d.rule for d in check_paths([str(path)]).diagnostics] == ["YAML-NESTING"]
