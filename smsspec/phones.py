@@ -26,6 +26,7 @@ class PhoneCheck:
     valid: bool  # inside a range libphonenumber knows to be assigned
     region: str | None
     problem: str | None  # why it could not be parsed, if it could not
+    country_code: int = 0  # calling code, when it could be parsed
 
 
 @lru_cache(maxsize=65536)
@@ -40,12 +41,16 @@ def check_number(text: str) -> PhoneCheck:
     except phonenumbers.NumberParseException as exc:
         return PhoneCheck(None, False, False, None, _parse_problem(exc))
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    # is_valid_number(parsed) is is_valid_number_for_region(parsed, region_code_for_number(parsed));
+    # the region is looked up once (for +1 numbers that means matching every NANPA region's patterns).
+    region = phonenumbers.region_code_for_number(parsed)
     return PhoneCheck(
         e164=e164,
         possible=phonenumbers.is_possible_number(parsed),
-        valid=phonenumbers.is_valid_number(parsed),
-        region=phonenumbers.region_code_for_number(parsed),
+        valid=phonenumbers.is_valid_number_for_region(parsed, region),
+        region=region,
         problem=None,
+        country_code=int(parsed.country_code or 0),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 
+from smsspec import phones
 from smsspec.diagnostics import Diagnostic, Severity
 from smsspec.model import Account, Message
 from smsspec.providers import Provider
@@ -50,7 +51,10 @@ def message_view(
 
 
 def _calling_code(e164: str) -> int:
-    return int(phonenumbers.parse(e164, None).country_code or 0)
+    check = phones.check_number(e164)  # usually already parsed, as the recipient's own text
+    if check.e164 is None:
+        return int(phonenumbers.parse(e164, None).country_code or 0)
+    return check.country_code
 
 
 def check_provider(
@@ -89,9 +93,12 @@ def check_provider(
             values["recipient"] = view["texts"][path[1]]["recipient"]
         return values
 
+    found: list[Diagnostic] = []
+    schema_problems = problems(provider_validator(provider), view, context)
+    if not schema_problems:
+        return found
     catalog = all_rules()
-    found = []
-    for problem in problems(provider_validator(provider), view, context):
+    for problem in schema_problems:
         rule = problem.rule or _FALLBACK_RULES.get(problem.keyword, "PROVIDER-VALUE")
         known = catalog.get(rule)
         severity = Severity(problem.severity) if problem.severity else (known.severity if known else Severity.ERROR)

@@ -49,22 +49,21 @@ def check_phones(message: Message, locate: Locate) -> tuple[list[Diagnostic], li
     numbers: list[str | None] = []
     seen: dict[str, Recipient] = {}
     for recipient in message.recipients:
-        where = locate(recipient.path)
         check = phones.check_number(recipient.number)
         if check.e164 is None:
             rule = "PHONE-FORMAT" if check.problem and "E.164" in check.problem else "PHONE-IMPOSSIBLE"
-            found.append(error(rule, f"message {message.id!r}: {recipient.number!r} is not a usable phone number: {check.problem}", where, message_id=message.id))
+            found.append(error(rule, f"message {message.id!r}: {recipient.number!r} is not a usable phone number: {check.problem}", locate(recipient.path), message_id=message.id))
             numbers.append(None)
             continue
         if not check.possible:
-            found.append(error("PHONE-IMPOSSIBLE", f"message {message.id!r}: {recipient.number!r} cannot be a phone number (wrong length for its country)", where, message_id=message.id))
+            found.append(error("PHONE-IMPOSSIBLE", f"message {message.id!r}: {recipient.number!r} cannot be a phone number (wrong length for its country)", locate(recipient.path), message_id=message.id))
             numbers.append(None)
             continue
         if not check.valid:
-            found.append(warning("PHONE-INVALID", f"message {message.id!r}: {recipient.number!r} is not in a number range known to be in use; check it", where, message_id=message.id))
+            found.append(warning("PHONE-INVALID", f"message {message.id!r}: {recipient.number!r} is not in a number range known to be in use; check it", locate(recipient.path), message_id=message.id))
         if check.e164 in seen:
             first = locate(seen[check.e164].path)
-            found.append(error("PHONE-DUPLICATE", f"message {message.id!r}: {recipient.number!r} is already a recipient (line {first.line}); it would get the message twice", where, message_id=message.id))
+            found.append(error("PHONE-DUPLICATE", f"message {message.id!r}: {recipient.number!r} is already a recipient (line {first.line}); it would get the message twice", locate(recipient.path), message_id=message.id))
             numbers.append(None)
             continue
         seen[check.e164] = recipient
@@ -108,7 +107,10 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
     found: list[Diagnostic] = []
     most = budget(message, account)
     reported: set[str] = set()
-    text_at = locate(message.origins.get("text", message.path))
+
+    def text_at() -> Location:
+        return locate(message.origins.get("text", message.path))
+
     lookalike: tuple[int, int, str, Any] | None = None  # (saving, segments, recipient, analysis)
     for recipient, text in zip(message.recipients, texts, strict=False):
         if text is None:
@@ -116,12 +118,12 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
         if not text.strip():
             if "empty" not in reported:
                 reported.add("empty")
-                found.append(error("TEXT-EMPTY", f"message {message.id!r}: the text is empty for {recipient.number}", text_at if not message.text.strip() else locate(recipient.path), message_id=message.id))
+                found.append(error("TEXT-EMPTY", f"message {message.id!r}: the text is empty for {recipient.number}", text_at() if not message.text.strip() else locate(recipient.path), message_id=message.id))
             continue
         if not _encodable(text):
             if "character" not in reported:
                 reported.add("character")
-                found.append(error("TEXT-CHARACTER", f"message {message.id!r}: the text for {recipient.number} holds a lone surrogate, which cannot be sent", text_at, message_id=message.id))
+                found.append(error("TEXT-CHARACTER", f"message {message.id!r}: the text for {recipient.number} holds a lone surrogate, which cannot be sent", text_at(), message_id=message.id))
             continue
         analysis = encoding.analyze(text)
         if most is not None and analysis.segments > most and "segments" not in reported:
@@ -130,7 +132,7 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
                 "TEXT-SEGMENTS",
                 f"message {message.id!r}: the text for {recipient.number} needs {analysis.segments} segments "
                 f"({analysis.encoding}, {analysis.units} units), over the budget of {most}",
-                locate(recipient.path) if recipient.vars else text_at, message_id=message.id,
+                locate(recipient.path) if recipient.vars else text_at(), message_id=message.id,
             ))
         if analysis.encoding == "UCS-2" and all(f.suggestion is not None for f in analysis.forcing):
             improved = encoding.analyze(encoding.with_lookalikes(text))
@@ -145,7 +147,7 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
         found.append(warning(
             "TEXT-GSM-LOOKALIKE",
             f"message {message.id!r}: {swaps} force UCS-2; replacing them with GSM-7 look-alikes {effect} (worst case: {number})",
-            text_at, message_id=message.id, fix=encoding.with_lookalikes(message.text),
+            text_at(), message_id=message.id, fix=encoding.with_lookalikes(message.text),
         ))
     return found
 
