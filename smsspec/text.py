@@ -31,6 +31,13 @@ _SAFE_FILTERS = (
     "reject", "selectattr", "rejectattr", "batch", "slice", "striptags", "format",
 )
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
+# A text whose only template syntax is `{{ name }}` is rendered by substitution,
+# with Jinja's output and errors, and without compiling a Jinja template.
+_PLAIN_FIELD = re.compile(r"\{\{ *([A-Za-z][A-Za-z0-9_]*) *\}\}")
+_SPECIAL_NAMES = frozenset({
+    "and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None",
+    "self", "loop", "caller", "varargs", "kwargs", "super", "recursive",
+})
 
 
 class TextError(Exception):
@@ -70,8 +77,13 @@ class TextTemplate:
     template: jinja2.Template | None  # None: the text has no template syntax
     variables: frozenset[str]  # names the template reads from its context
     needs_timer: bool  # loops or macros: bound its time
+    fields: tuple[str, ...] | None = None  # plain substitution: text, name, text, name, ..., text
 
     def render(self, variables: Mapping[str, Any]) -> str:
+        if self.fields is not None:
+            if all(type(key) is str for key in variables):
+                return self._substitute(variables)
+            return _compile_jinja(self.source).render(variables)  # Jinja's own error for such keys
         if self.template is None:
             return self.source
         if self.needs_timer:
@@ -107,12 +119,55 @@ class TextTemplate:
             raise TextError("TEXT-TEMPLATE", f"{type(exc).__name__}: {exc}") from None
         return "".join(out)
 
+    def _substitute(self, variables: Mapping[str, Any]) -> str:
+        assert self.fields is not None
+        out: list[str] = []
+        size = 0
+        for index, part in enumerate(self.fields):
+            if index % 2:
+                if part not in variables:
+                    raise TextError("TEXT-UNDEFINED-VAR", f"'{part}' is undefined", part)
+                try:
+                    part = str(variables[part])
+                except (OverflowError, MemoryError, RecursionError):
+                    raise TextError("TEXT-RENDER-LIMIT", "the template needs too much work or memory to render") from None
+                except Exception as exc:
+                    raise TextError("TEXT-TEMPLATE", f"{type(exc).__name__}: {exc}") from None
+            elif not part:
+                continue
+            size += len(part)
+            if size > MAX_OUTPUT_CHARS:
+                raise TextError("TEXT-RENDER-LIMIT", f"the rendered text is longer than {MAX_OUTPUT_CHARS} characters")
+            out.append(part)
+        return "".join(out)
+
+
+def _plain_fields(source: str) -> tuple[str, ...] | None:
+    """Text and names, alternating, when `{{ name }}` is the text's only template syntax."""
+    if "\r" in source:
+        return None  # Jinja rewrites line breaks in the text around fields
+    parts = tuple(_PLAIN_FIELD.split(source))
+    for text in parts[::2]:
+        if text.endswith("{") or any(marker in text for marker in _TEMPLATE_MARKERS):
+            return None
+    if any(name in _SPECIAL_NAMES for name in parts[1::2]):
+        return None
+    return parts
+
 
 @lru_cache(maxsize=4096)
 def compile_text(source: str) -> TextTemplate:
     """Compile once per distinct text; raises TextError for a broken template."""
     if not any(marker in source for marker in _TEMPLATE_MARKERS):
         return TextTemplate(source, None, frozenset(), False)
+    fields = _plain_fields(source)
+    if fields is not None:
+        return TextTemplate(source, None, frozenset(fields[1::2]), False, fields)
+    return _compile_jinja(source)
+
+
+@lru_cache(maxsize=256)
+def _compile_jinja(source: str) -> TextTemplate:
     env = environment()
     try:
         tree = env.parse(source)
