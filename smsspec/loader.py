@@ -102,6 +102,12 @@ class _Mark(Protocol):
     def column(self) -> int: ...
 
 
+def _whole_file(file: str) -> Location:
+    """Where a problem with the whole file is reported: line 1, column 1, so
+    editors, annotations and ``file:line:col`` readers can place it."""
+    return Location(file, 1, 1)
+
+
 class _Events(Protocol):
     def check_event(self) -> bool: ...
     def get_event(self) -> Event: ...
@@ -110,7 +116,7 @@ class _Events(Protocol):
 
 def _loc(file: str, mark: _Mark | None) -> Location:
     if mark is None:
-        return Location(file)
+        return _whole_file(file)
     return Location(file, mark.line + 1, mark.column + 1)
 
 
@@ -1099,7 +1105,7 @@ def _too_large(file: str, size: int | None, max_bytes: int) -> Diagnostic:
         "FILE-TOO-LARGE",
         f"the file {what}; the limit is {_size(max_bytes)} ({max_bytes} bytes); "
         "large recipient lists belong in a recipients file",
-        Location(file),
+        _whole_file(file),
         fix="move large recipient lists into a recipients file, or split the spec",
     )
 
@@ -1144,7 +1150,7 @@ def load_yaml_bytes(
             error(
                 "YAML-SYNTAX",
                 f"the file could not be read as YAML: {type(exc).__name__}: {_short(str(exc), 200)}",
-                Location(file),
+                _whole_file(file),
                 fix="check the YAML syntax",
             )
         ]
@@ -1152,7 +1158,7 @@ def load_yaml_bytes(
 
 def _unreadable(file: str, reason: str) -> Diagnostic:
     return error(
-        "FILE-UNREADABLE", f"cannot read the file: {reason}", Location(file), fix="check the path"
+        "FILE-UNREADABLE", f"cannot read the file: {reason}", _whole_file(file), fix="check the path"
     )
 
 

@@ -851,7 +851,7 @@ def test_file_too_large_is_not_read(tmp_path: Path) -> None:
     problem = only(diagnostics, "FILE-TOO-LARGE")
     assert document is None
     assert "50 MiB" in problem.message and "8 MiB" in problem.message
-    assert problem.location == Location("big.yaml")
+    assert problem.location == Location("big.yaml", 1, 1)
 
 
 def test_file_at_the_limit_is_read(tmp_path: Path) -> None:
@@ -911,7 +911,7 @@ def test_unreadable_files(tmp_path: Path, kind: str) -> None:
     problem = only(diagnostics, "FILE-UNREADABLE")
     assert document is None
     assert expected in problem.message
-    assert problem.location == Location("shown.yaml")
+    assert problem.location == Location("shown.yaml", 1, 1)
 
 
 @pytest.mark.skipif(
