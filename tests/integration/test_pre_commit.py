@@ -71,11 +71,26 @@ def env(pre_commit_home: Path, tmp_path: Path) -> dict[str, str]:
     }
     for name in ("GITHUB_ACTIONS", "PRE_COMMIT_NO_CONCURRENCY", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         values.pop(name, None)
-    if importlib.util.find_spec("hatchling") is not None:
-        # Offline: the hook's virtualenv sees this interpreter's packages (smsspec's
+    if base_interpreter_can_build():
+        # Offline: the hook's virtualenv sees the base interpreter's packages (smsspec's
         # dependencies and the build backend), so pip needs no index.
         values.update(VIRTUALENV_SYSTEM_SITE_PACKAGES="1", PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0")
     return values
+
+
+def base_interpreter_can_build() -> bool:
+    """Whether the interpreter under any virtualenv pre-commit makes has smsspec's dependencies and hatchling.
+
+    pre-commit makes the hook's virtualenv from the interpreter it runs on; a
+    virtualenv's "system site packages" are those of that interpreter's base
+    installation, not of the virtualenv the tests may run in.
+    """
+    base = sys.executable
+    if sys.prefix != sys.base_prefix:  # running in a virtualenv: probe the installation under it
+        base = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}")
+    probe = "import hatchling, click, yaml, jsonschema, jinja2, httpx, phonenumbers, defusedxml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    return subprocess.run([base, "-I", "-c", probe], capture_output=True, env=env).returncode == 0
 
 
 def sh(*args: str, cwd: Path, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
