@@ -118,7 +118,7 @@ class SendReport:
                 if not result.started:
                     not_started += len(result.outgoing.shown.recipients)
                     continue
-                requests += 1
+                requests += 1 if result.attempts else 0
                 each = _per_recipient_segments(result.outgoing)
                 for item in result.results:
                     statuses[item.status.value] += 1
