@@ -2,22 +2,14 @@
 
 For every request a worker
 
-1. waits for its account's rate-limit slot (when a rate is set),
+1. waits for its account's rate-limit slot,
 2. hands the intent to the group committer and waits until it is on disk,
-3. waits for one of ``concurrency`` sending slots,
-4. sends (with the transport's retry policy) and reads the answer,
-5. queues the outcome for the committer.
-
-Without a rate limit there are ``prefetch`` more workers than sending slots,
-so the next requests' intents are made durable while earlier requests are
-on the wire: the disk's latency is hidden instead of added to each request.
-A kill can therefore leave up to ``concurrency + prefetch`` requests unknown
-(plus outcomes not yet written, see :mod:`smsspec.send.commit`).
+3. sends (with the transport's retry policy) and reads the answer,
+4. queues the outcome for the committer.
 
 A request whose intent could not be written is not sent. Once ``stop`` is
-set (Ctrl-C, SIGTERM, a ledger failure), workers that have not written their
-intent do not start, and those waiting for a sending slot record their
-request as not sent; requests already on the wire finish and are recorded.
+set (Ctrl-C, a ledger failure), workers that have not written their intent
+yet do not start; requests already on the wire finish and are recorded.
 Every string that goes into the ledger or a result is scrubbed of secrets.
 """
 
@@ -35,7 +27,7 @@ from smsspec.send.ledger import DeliveryStatus, Intent, Ledger, Outcome, Request
 from smsspec.send.plan import Outgoing
 from smsspec.send.redact import Redactor
 from smsspec.send.responses import RecipientResult, read_answer
-from smsspec.send.transport import Exchange, Failure, FailureKind, Transport, describe
+from smsspec.send.transport import Exchange, FailureKind, Transport, describe
 
 PREVIEW_CHARS = 40
 NOT_SENT_CODE = "not-sent"
@@ -125,15 +117,10 @@ class Runner:
         transport: Transport,
         redactor: Redactor,
         concurrency: int,
-        prefetch: int | None = None,
     ) -> None:
         self._transport = transport
         self._redactor = redactor
         self._concurrency = concurrency
-        if prefetch is None:
-            prefetch = 0 if transport.limiter.per_second is not None else concurrency
-        self._workers = concurrency + prefetch
-        self._slots = threading.BoundedSemaphore(concurrency)
         self._committer = GroupCommitter(ledger)
         self.stop = transport.stop
         self._ledger_problem: str | None = None
@@ -146,7 +133,7 @@ class Runner:
     ) -> RunResult:
         """Send every request; returns once all are recorded (or the run was stopped)."""
         run = RunResult()
-        pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="smsspec-send")
+        pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="smsspec-send")
         futures: dict[Future[RequestResult], Outgoing] = {}
         try:
             for outgoing, real in pairs:
@@ -183,16 +170,6 @@ class Runner:
                 self._ledger_problem = self._redactor.scrub(text)
         self.stop.set()
 
-    def _take_slot(self) -> bool:
-        """Wait for a sending slot; False once the run is stopping."""
-        while not self._slots.acquire(timeout=0.1):
-            if self.stop.is_set():
-                return False
-        if self.stop.is_set():
-            self._slots.release()
-            return False
-        return True
-
     def _one(self, outgoing: Outgoing, real: RenderedRequest) -> RequestResult:
         shown = outgoing.shown
         if self.stop.is_set() or not self._transport.limiter.acquire(shown.account):
@@ -213,16 +190,7 @@ class Runner:
             )
         exchange: Exchange | None = None
         try:
-            if self._take_slot():
-                try:
-                    exchange = self._transport.exchange(
-                        real, outgoing.checked.provider.retry_statuses
-                    )
-                finally:
-                    self._slots.release()
-            else:
-                failure = Failure(FailureKind.NOT_SENT, "stopped before sending")
-                exchange = Exchange(0, failure=failure)
+            exchange = self._transport.exchange(real, outgoing.checked.provider.retry_statuses)
             results = results_of(exchange, outgoing)
         except Exception as exc:  # a fault here must still leave an outcome in the ledger
             text = f"internal error after sending: {describe(exc)}"
