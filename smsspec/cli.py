@@ -86,11 +86,14 @@ config_option = click.option("--config", "config_path", metavar="PATH", help="sm
 paths_argument = click.argument("paths", nargs=-1, type=click.Path())
 
 
-def run_checks(paths: Iterable[str], config_path: str | None) -> CheckResult:
+def run_checks(paths: Iterable[str], config_path: str | None, *, report_only: bool = False) -> CheckResult:
+    """``report_only``: diagnostics and counts, no checked messages (large sets use every CPU)."""
     from smsspec.validate.check import UsageError, check_paths
+    from smsspec.validate.parallel import check_for_report
 
+    check = check_for_report if report_only else check_paths
     try:
-        return check_paths(list(paths), config_path)
+        return check(list(paths), config_path)
     except UsageError as exc:
         fail(str(exc))
 
@@ -157,7 +160,7 @@ def validate(paths: tuple[str, ...], config_path: str | None, fmt: str | None, o
     if quiet and verbose:
         fail("--quiet and --verbose cannot be used together")
     started = time.perf_counter()
-    result = run_checks(spec_paths(paths), config_path)
+    result = run_checks(spec_paths(paths), config_path, report_only=not verbose)
     elapsed = time.perf_counter() - started
     if verbose:
         _explain_run(spec_paths(paths), config_path, result, elapsed)

@@ -47,7 +47,7 @@ def check_number(text: str) -> PhoneCheck:
     return PhoneCheck(
         e164=e164,
         possible=phonenumbers.is_possible_number(parsed),
-        valid=phonenumbers.is_valid_number_for_region(parsed, region),
+        valid=phonenumbers.is_valid_number_for_region(parsed, region),  # type: ignore[arg-type]  # None, as is_valid_number passes it
         region=region,
         problem=None,
         country_code=int(parsed.country_code or 0),

@@ -108,13 +108,19 @@ class ConfigCache:
         return self.loaded[key], path
 
 
-def check_paths(paths: Sequence[str], config_path: str | None = None) -> CheckResult:
+def check_paths(
+    paths: Sequence[str],
+    config_path: str | None = None,
+    *,
+    seen_ids: dict[tuple[str, str], tuple[str, Location]] | None = None,
+) -> CheckResult:
+    """``seen_ids`` receives each (project root, message id) and where it is first used."""
     if config_path is not None and not Path(config_path).is_file():
         raise UsageError(f"--config {config_path}: no such file")
     result = CheckResult()
     configs = ConfigCache(config_path)
     suppressions = Suppressions()
-    ids: dict[tuple[str, str], tuple[str, Location]] = {}
+    ids: dict[tuple[str, str], tuple[str, Location]] = {} if seen_ids is None else seen_ids
     for spec_path in find_spec_files(paths or ["."]):
         result.files += 1
         display = display_path(spec_path)
