@@ -139,10 +139,10 @@ def settings_schema(provider: providers.Provider) -> dict[str, Any]:
 
 
 def _settings(name: str, provider: providers.Provider, settings: Mapping[str, Any], source: SourceMap, path: tuple[str, ...]) -> list[Diagnostic]:
-    from smsspec.validate.schema import SmsValidator
+    from smsspec.validate.schema import SchemaChecker
 
     found = []
-    for problem in problems(SmsValidator(settings_schema(provider)), settings):
+    for problem in problems(SchemaChecker(settings_schema(provider)), settings):
         where = source.locate_key((*path, *problem.path)) if problem.field and problem.keyword == "additionalProperties" else source.locate((*path, *problem.path))
         found.append(error("CONFIG-SETTING", f"account {name!r} settings: {problem.text}", where, fix=problem.suggestion))
     return found
