@@ -216,9 +216,6 @@ def test_a_folder_of_hostile_inputs_is_checked_in_one_run(tmp_path: Path) -> Non
             assert case.file in reported or config in reported, case.file
 
 
-@pytest.mark.xfail(strict=True, reason="smsspec/report.py text_report prints diagnostic messages as they are: "
-                   "a key holding a line break and `::error ...` becomes a GitHub workflow command, and "
-                   "ANSI escapes from a spec reach the terminal")
 def test_text_report_does_not_pass_control_characters_through(tmp_path: Path) -> None:
     shutil.copy(HOSTILE / "smsspec.yaml", tmp_path / "smsspec.yaml")
     (tmp_path / "inject.sms.yaml").write_text(

@@ -183,3 +183,18 @@ def test_every_format_reports_a_clean_run(fmt: str) -> None:
         assert json.loads(out)["diagnostics"] == []
     else:
         assert out.strip().splitlines()[-1].startswith("ok: checked 5 files")
+
+
+# --------------------------------------------------------------------------
+# Text from the user's files
+
+
+def test_control_characters_are_shown_as_escapes_and_cannot_start_a_ci_command() -> None:
+    hostile = Diagnostic("SPEC-UNKNOWN-FIELD", Severity.ERROR, "field 'x\n::error file=README.md::fake\x1b[2J'",
+                         Location("::warning ::x.sms.yaml", 3, 1))
+    text = REPORTERS["text"](Summary(1, 1, [hostile]), lambda t, r: t)
+    assert "\x1b" not in text and "\n::" not in text
+    assert not any(line.startswith("::") for line in text.splitlines())
+    assert "x\\n::error file=README.md::fake\\x1b[2J" in text
+    annotation = github_annotation(hostile)
+    assert annotation.count("\n") == 0 and "\x1b" not in annotation and annotation.startswith("::error file=%3A%3Awarning %3A%3Ax.sms.yaml,")
