@@ -360,9 +360,10 @@ def schema(which: str) -> None:
 def _register_commands() -> None:
     """Commands that live in their own modules; each imports its heavy parts only when run."""
     from smsspec.cli_fix import fix
+    from smsspec.cli_plan import plan
     from smsspec.cli_send import ledger, sandbox, send
 
-    for command in (send, sandbox, ledger, fix):
+    for command in (send, plan, sandbox, ledger, fix):
         main.add_command(command)
 
 
