@@ -70,8 +70,9 @@ def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if is_spec_file(p.name) and not _hidden(p, path) and (p.is_file() or p.is_symlink()))
+        if path.is_dir() and not is_spec_file(path.name):
+            # A folder named like a spec is listed too: the loader says it is not a file.
+            found = sorted(p for p in path.rglob("*") if is_spec_file(p.name) and not _hidden(p, path))
         elif path.exists() or path.is_symlink():
             found = [path]
         else:

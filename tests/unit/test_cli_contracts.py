@@ -39,7 +39,7 @@ def test_invalid_examples_print_one_line_per_diagnostic_and_exit_1() -> None:
     assert code == 1
     lines = out.strip().splitlines()
     diagnostics = [LINE.match(line) for line in lines[:-1]]
-    assert all(diagnostics), [line for line, m in zip(lines, diagnostics) if not m]
+    assert all(diagnostics), [line for line, m in zip(lines, diagnostics, strict=False) if not m]
     rules = {m["rule"] for m in diagnostics if m}
     assert {"YAML-NUMBER-AS-STRING", "SKYCORE-MASK-LENGTH", "SPEC-UNKNOWN-FIELD", "WHATCOUNTS-TEXT-LENGTH"} <= rules
     for match in diagnostics:
