@@ -104,14 +104,29 @@ def _canonical(value: Any) -> str:
 
 def content_hash(checked: CheckedMessage, index: int) -> str:
     """sha256 over what shapes recipient ``index``'s payload; never a credential."""
+    return _hasher(checked)(checked.texts[index])
+
+
+def _hasher(checked: CheckedMessage) -> Callable[[str], str]:
+    """The hash of ``{"endpoint","fields","provider","text"}`` as canonical JSON, per text.
+
+    Keys sort with ``text`` last, so the JSON up to it is the same for every
+    recipient of the message and is built once.
+    """
     message = checked.message
     shaped = {
-        "provider": checked.provider.id,
-        "text": checked.texts[index],
-        "fields": {name: message.fields.get(name) for name in VIEW_FIELDS},
         "endpoint": checked.account.endpoint,
+        "fields": {name: message.fields.get(name) for name in VIEW_FIELDS},
+        "provider": checked.provider.id,
+        "text": "",
     }
-    return hashlib.sha256(_canonical(shaped).encode("utf-8")).hexdigest()
+    head = _canonical(shaped).removesuffix('""}')  # ends with "text":
+
+    def digest(text: str) -> str:
+        body = f"{head}{_canonical(text)}}}"
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+    return digest
 
 
 def held_until(checked: CheckedMessage, now: datetime) -> datetime | None:
@@ -141,6 +156,7 @@ def make_plan(
     for item in checked:
         account, message = item.account, item.message
         due = held_until(item, now)
+        hashed = _hasher(item)
         chosen: list[int] = []
         hashes: list[str] = []
         seen: set[str] = set()
@@ -150,7 +166,7 @@ def make_plan(
                 skipped.append(Skipped(item.spec.path, key, item.provider.id, DUPLICATE))
                 continue
             seen.add(number)
-            digest = content_hash(item, index)
+            digest = hashed(item.texts[index])
             previous = ledger.state(key)
             decision = decide(
                 previous,
