@@ -94,7 +94,7 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
 }
 
 # Known defects, each named after the file and line to fix; strict, so a fix makes the test fail until removed.
-KNOWN: dict[str, str] = {}  # case name -> why it is expected to fail, for defects not yet fixed
+KNOWN: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
