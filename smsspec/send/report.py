@@ -280,8 +280,8 @@ class SendReport:
         hints = {
             "unknown-earlier": "Check with the provider; to resend them anyway: "
             f"{command} --retry-unknown",
-            "rejected-earlier": "They are sent again when their text or fields change; to resend"
-            f" them unchanged: {command} --retry-rejected",
+            "rejected-earlier": "A definitive rejection is sent again once its content changes;"
+            f" to send these again as they are: {command} --retry-rejected",
             "changed-after-accept": "Already delivered with the earlier content; to send the"
             f" new content as well: {command} --resend-changed",
         }
