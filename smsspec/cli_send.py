@@ -136,10 +136,17 @@ def send(
     options = _SendOptions(
         concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt, command
     )
-    if dry_run:
-        _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
-    else:
-        _send(selected, accounts, ledger_file, policy, use_sandbox, options)
+    try:
+        if dry_run:
+            _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
+        else:
+            _send(selected, accounts, ledger_file, policy, use_sandbox, options)
+    except Exception as exc:  # a bug: reported in one line, and never with a secret in it
+        if os.environ.get("SMSSPEC_DEBUG"):
+            raise
+        redactor = _env_redactor([c.config for c in selected])
+        text = redactor.scrub(f"{type(exc).__name__}: {exc}")
+        _fail(f"internal error: {text} (set SMSSPEC_DEBUG=1 for details and please report it)")
 
 
 class _SendOptions:
