@@ -26,7 +26,6 @@ class PhoneCheck:
     valid: bool  # inside a range libphonenumber knows to be assigned
     region: str | None
     problem: str | None  # why it could not be parsed, if it could not
-    country_code: int = 0  # calling code, when it could be parsed
 
 
 @lru_cache(maxsize=65536)
@@ -50,8 +49,20 @@ def check_number(text: str) -> PhoneCheck:
         valid=phonenumbers.is_valid_number_for_region(parsed, region),  # type: ignore[arg-type]  # None, as is_valid_number passes it
         region=region,
         problem=None,
-        country_code=int(parsed.country_code or 0),
     )
+
+
+def calling_code(e164: str) -> int:
+    """The country calling code of an E.164 number as check_number writes it, without parsing it
+    again: the code is the first 1 to 3 digits that name one (no code is a prefix of another)."""
+    digits = e164[1:]
+    if not digits or digits[0] == "0":
+        return 0
+    for length in range(1, min(len(digits), 3) + 1):
+        code = int(digits[:length])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code
+    return 0
 
 
 def _parse_problem(exc: phonenumbers.NumberParseException) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import phonenumbers
-
 from smsspec import phones
 from smsspec.diagnostics import Diagnostic, Severity
 from smsspec.model import Account, Message
@@ -41,7 +39,7 @@ def message_view(
     for recipient in message.recipients:
         names.update(recipient.vars)
     view["variable_names"] = sorted(str(n) for n in names)
-    view["recipient_calling_codes"] = sorted({_calling_code(n) for n in numbers if n})
+    view["recipient_calling_codes"] = sorted({phones.calling_code(n) for n in numbers if n})
     distinct: dict[str, int] = {}
     for index, text in enumerate(texts):
         if text is not None and text not in distinct:
@@ -50,11 +48,6 @@ def message_view(
     return view, dict(enumerate(distinct.values()))
 
 
-def _calling_code(e164: str) -> int:
-    check = phones.check_number(e164)  # usually already parsed, as the recipient's own text
-    if check.e164 is None:
-        return int(phonenumbers.parse(e164, None).country_code or 0)
-    return check.country_code
 
 
 def check_provider(
