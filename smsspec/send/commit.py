@@ -11,12 +11,13 @@ pile up for the next write, so one fsync serves as many requests as are in
 flight, and no request waits for a thread to be scheduled just to write.
 
 Nobody waits for an outcome, so outcomes are written in batches: by the
-leader once ``outcome_batch`` are queued, or by the worker that queues one
-when nothing else is waiting to be written (a slow or quiet run), and by
-:meth:`close`, which returns once every outcome is durable. A process killed
-before an outcome is written leaves its request PENDING, which the next run
-reads as unknown (interrupted): never as not sent. At most ``outcome_batch``
-finished requests (plus those in flight) can be left so by a kill.
+leader once ``outcome_batch`` are queued, and otherwise by a background
+flusher at most ``outcome_delay`` seconds after they were queued; :meth:`close`
+returns once every outcome is durable. A process killed before an outcome is
+written leaves its request PENDING, which the next run reads as unknown
+(interrupted): never as not sent. So a kill can leave as unknown the
+requests in flight plus those that finished within the last
+``outcome_delay`` seconds (at most ``outcome_batch`` more).
 
 If the ledger refuses a batch (ValueError: one bad record, nothing written),
 the records are retried one by one so only the bad one fails. Any other
@@ -34,6 +35,7 @@ from smsspec.send.ledger import Intent, Ledger, RequestOutcome
 
 _Record = TypeVar("_Record", Intent, RequestOutcome)
 OUTCOME_BATCH = 64
+OUTCOME_DELAY = 0.1
 
 
 class CommitError(Exception):
@@ -49,11 +51,18 @@ class _Waiter:
 
 
 class GroupCommitter:
-    def __init__(self, ledger: Ledger, outcome_batch: int = OUTCOME_BATCH) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        outcome_batch: int = OUTCOME_BATCH,
+        outcome_delay: float = OUTCOME_DELAY,
+    ) -> None:
         self._ledger = ledger
         self._outcome_batch = max(1, outcome_batch)
+        self._outcome_delay = outcome_delay
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        self._tick = threading.Condition(self._lock)
         self._intents: list[_Waiter] = []
         self._outcomes: list[RequestOutcome] = []
         self._writing = False
@@ -61,6 +70,8 @@ class GroupCommitter:
         self._failure: BaseException | None = None
         self._outcome_errors: list[BaseException] = []
         self.rounds = 0
+        self._flusher = threading.Thread(target=self._flush, name="smsspec-ledger", daemon=True)
+        self._flusher.start()
 
     # ------------------------------------------------------------------ workers
 
@@ -84,11 +95,13 @@ class GroupCommitter:
             raise CommitError(f"the ledger did not take the intent: {waiter.error}") from waiter.error
 
     def add_outcome(self, outcome: RequestOutcome) -> None:
-        """Queue ``outcome``; it is durable once :meth:`close` has returned (often sooner)."""
+        """Queue ``outcome``; it is durable within ``outcome_delay`` s, and once :meth:`close` returns."""
         with self._lock:
             self._check_open()
             self._outcomes.append(outcome)
-            if self._writing or self._intents:
+            if len(self._outcomes) == 1:
+                self._tick.notify()
+            if self._writing or len(self._outcomes) < self._outcome_batch:
                 return
             self._writing = True
         self._lead()
@@ -96,9 +109,12 @@ class GroupCommitter:
     def close(self) -> None:
         """Write the queued outcomes; raise if an outcome could not be written."""
         with self._lock:
+            self._closed = True
+            self._tick.notify()
+        self._flusher.join()
+        with self._lock:
             while self._writing:
                 self._idle.wait()
-            self._closed = True
             outcomes, self._outcomes = self._outcomes, []
         if outcomes:
             self._write_outcomes(outcomes)
@@ -114,12 +130,12 @@ class GroupCommitter:
 
     # ------------------------------------------------------------------ the leader
 
-    def _lead(self) -> None:
+    def _lead(self, with_outcomes: bool = False) -> None:
         """Write what is queued, then pass the lead on (or give it up)."""
         with self._lock:
             batch, self._intents = self._intents, []
             outcomes: list[RequestOutcome] = []
-            if not batch or len(self._outcomes) >= self._outcome_batch:
+            if with_outcomes or not batch or len(self._outcomes) >= self._outcome_batch:
                 outcomes, self._outcomes = self._outcomes, []
         self.rounds += 1
         if batch:
@@ -136,6 +152,23 @@ class GroupCommitter:
             else:
                 self._writing = False
                 self._idle.notify_all()
+
+    def _flush(self) -> None:
+        """Background: write outcomes that waited ``outcome_delay`` s for a leader to take them."""
+        with self._lock:
+            while not self._closed:
+                if not self._outcomes:
+                    self._tick.wait()
+                    continue
+                self._tick.wait(self._outcome_delay)
+                if self._closed or self._writing or not self._outcomes:
+                    continue
+                self._writing = True
+                self._lock.release()
+                try:
+                    self._lead(with_outcomes=True)
+                finally:
+                    self._lock.acquire()
 
     def _write_outcomes(self, outcomes: list[RequestOutcome]) -> None:
         errors = self._commit(outcomes, self._ledger.record_outcomes)

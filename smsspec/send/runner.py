@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from smsspec.model import RenderedRequest
@@ -110,6 +110,18 @@ def _scrubbed(result: RecipientResult, redactor: Redactor) -> RecipientResult:
     )
 
 
+class _WorkQueue:
+    """The requests in order, handed out one at a time to the worker threads."""
+
+    def __init__(self, pairs: Sequence[tuple[Outgoing, RenderedRequest]]) -> None:
+        self._items = iter(enumerate(pairs))
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[int, tuple[Outgoing, RenderedRequest]] | None:
+        with self._lock:
+            return next(self._items, None)
+
+
 class Runner:
     def __init__(
         self,
@@ -131,36 +143,62 @@ class Runner:
         pairs: Sequence[tuple[Outgoing, RenderedRequest]],
         on_result: Callable[[RequestResult], None] | None = None,
     ) -> RunResult:
-        """Send every request; returns once all are recorded (or the run was stopped)."""
+        """Send every request; returns once all are recorded (or the run was stopped).
+
+        ``concurrency`` worker threads take the requests in order; results come
+        back in the same order. ``on_result`` is called in this thread as each
+        request finishes (for a progress bar).
+        """
         run = RunResult()
-        pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="smsspec-send")
-        futures: dict[Future[RequestResult], Outgoing] = {}
+        slots: list[RequestResult | None] = [None] * len(pairs)
+        queue = _WorkQueue(pairs)
+        finished: SimpleQueue[RequestResult | None] = SimpleQueue()
+
+        def work() -> None:
+            try:
+                while (item := queue.take()) is not None:
+                    index, (outgoing, real) = item
+                    if self.stop.is_set():
+                        result = RequestResult(outgoing, (), started=False, note="interrupted")
+                    else:
+                        result = self._one(outgoing, real)
+                    slots[index] = result
+                    if on_result is not None:
+                        finished.put(result)
+            finally:
+                finished.put(None)
+
+        workers = [
+            threading.Thread(target=work, name=f"smsspec-send-{n}", daemon=True)
+            for n in range(min(self._concurrency, len(pairs)))
+        ]
+        for worker in workers:
+            worker.start()
         try:
-            for outgoing, real in pairs:
-                futures[pool.submit(self._one, outgoing, real)] = outgoing
-            for future in as_completed(futures):
-                result = future.result()
-                run.results.append(result)
-                if on_result is not None:
+            running = len(workers)
+            while running:
+                try:
+                    result = finished.get(timeout=0.2)  # a timeout keeps Ctrl-C responsive
+                except Empty:
+                    continue
+                if result is None:
+                    running -= 1
+                elif on_result is not None:
                     on_result(result)
         except KeyboardInterrupt:
             run.interrupted = True
             self.stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            done = {id(r.outgoing) for r in run.results}
-            for future, outgoing in futures.items():
-                if id(outgoing) in done:
-                    continue
-                if future.cancelled():
-                    run.results.append(RequestResult(outgoing, (), started=False, note="interrupted"))
-                else:
-                    run.results.append(future.result())
         finally:
-            pool.shutdown(wait=True)
+            for worker in workers:
+                worker.join()
             try:
                 self._committer.close()
             except CommitError as exc:
                 self._problem(str(exc))
+        run.results = [
+            result if result is not None else RequestResult(o, (), started=False, note="interrupted")
+            for result, (o, _) in zip(slots, pairs, strict=True)
+        ]
         run.ledger_problem = self._ledger_problem
         return run
 
