@@ -1,6 +1,6 @@
-"""Send the planned requests: a pool of workers, the intent durable before each request.
+"""Send the planned requests: ``concurrency`` workers, the intent durable before each request.
 
-For every request a worker
+Workers take the requests in plan order. For every request a worker
 
 1. waits for its account's rate-limit slot,
 2. hands the intent to the group committer and waits until it is on disk,
@@ -8,8 +8,9 @@ For every request a worker
 4. queues the outcome for the committer.
 
 A request whose intent could not be written is not sent. Once ``stop`` is
-set (Ctrl-C, a ledger failure), workers that have not written their intent
-yet do not start; requests already on the wire finish and are recorded.
+set (Ctrl-C, SIGTERM, a ledger failure), requests whose intent is not yet
+written are not started (and not recorded); requests already on the wire
+finish and are recorded.
 Every string that goes into the ledger or a result is scrubbed of secrets.
 """
 
