@@ -225,7 +225,8 @@ def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[s
     selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
     if message_ids and not selected:
         fail(f"no message with id {', '.join(message_ids)} in the given specs")
-    requests = (request for checked in selected for request in render_requests(checked))
+    # A message whose recipients come from a file is rendered part by part, never held whole.
+    requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
     for chunk in FORMATTERS[fmt](requests):
         click.echo(chunk, nl=False)
     sys.exit(EXIT_OK)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smsspec.loader import PathKey, SourceMap
+from smsspec.recipients import RecipientFile
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,12 @@ class Config:
 class Recipient:
     number: str  # as written; E.164 when valid
     vars: Mapping[str, Any]
-    path: PathKey  # where it is declared in the spec file
-    row: int | None = None  # 1-based data row, for recipients read from a file
+    path: PathKey  # where it is declared in the spec file (see ROW_PATH for file rows)
+    row: int | None = None  # 1-based line, for recipients read from a file
+    column: int | None = None
+
+
+ROW_PATH = "@row"  # Recipient.path of a file row: (ROW_PATH, row, column)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class Message:
     recipients: tuple[Recipient, ...]
     path: PathKey  # where the message is in its spec file
     origins: Mapping[str, PathKey] = field(default_factory=dict)  # field -> where it was written
+    recipient_file: RecipientFile | None = None  # `to: {file: ...}`: recipients are read from it
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)

@@ -25,6 +25,11 @@ class RecipientFile:
     display: str  # as shown in diagnostics
     number_column: str
     format: str  # "csv" or "jsonl"
+    declared: str = ""  # the path as the spec writes it, for messages
+
+    @property
+    def name(self) -> str:
+        return self.declared or self.display
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class FileRecipient:
 
 @dataclass(frozen=True)
 class RowProblem:
-    row: int
+    row: int  # 0: the file as a whole (it cannot be read)
     column: int
     message: str
     fatal: bool = False  # the rest of the file cannot be read
@@ -57,7 +62,7 @@ def read_recipients(source: RecipientFile) -> Iterator[FileRecipient | RowProble
             rows = _csv_rows(lines, source) if source.format == "csv" else _jsonl_rows(lines, source)
             yield from rows
     except OSError as exc:
-        yield RowProblem(1, 1, f"cannot read {source.display}: {exc.strerror or exc}", fatal=True)
+        yield RowProblem(0, 0, f"cannot read {source.name}: {exc.strerror or exc}", fatal=True)
 
 
 class _DecodeFailure(Exception):
@@ -96,11 +101,11 @@ def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecip
     try:
         header = next(reader, None)
         if header is None:
-            yield RowProblem(1, 1, f"{source.display} is empty; it needs a header row naming the `{source.number_column}` column", fatal=True)
+            yield RowProblem(1, 1, f"the file is empty; it needs a header row naming the `{source.number_column}` column", fatal=True)
             return
         header = [name.strip() for name in header]
         if source.number_column not in header:
-            yield RowProblem(1, 1, f"{source.display} has no column `{source.number_column}`; its columns are {', '.join(header)}", fatal=True)
+            yield RowProblem(1, 1, f"no column `{source.number_column}` in the header; the columns are {', '.join(header)}", fatal=True)
             return
         index = header.index(source.number_column)
         for fields in reader:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from smsspec.diagnostics import Diagnostic
 from smsspec.loader import PathKey, load_yaml_file
 from smsspec.model import Message, Recipient, Spec
+from smsspec.recipients import RecipientFile, format_for
 from smsspec.validate.schema import schema_validator
 from smsspec.validate.shape import shape_diagnostics
 
@@ -38,11 +41,12 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
         return Spec(display, (), document.source), diagnostics
     defaults = repair.mapping(data.get("defaults"), ("defaults",))
     file_account = data.get("account") if isinstance(data.get("account"), str) else None
+    spec_dir = Path(path).resolve().parent
     messages = []
     for index, raw in enumerate(data["messages"]):
         where: PathKey = ("messages", index)
         if isinstance(raw, Mapping) and where not in repair.skipped:
-            messages.append(_message(repair.mapping(raw, where), where, defaults, file_account))
+            messages.append(_message(repair.mapping(raw, where), where, defaults, file_account, spec_dir))
     return Spec(display, tuple(messages), document.source), diagnostics
 
 
@@ -103,6 +107,8 @@ class _Repair:
         return out
 
     def _value(self, value: Any, path: PathKey) -> Any:
+        if not self.replaced and not self.dropped:
+            return _copy_lists(value)  # nothing to repair: skip the path bookkeeping
         if path in self.replaced:
             return self.replaced[path]
         if isinstance(value, list):
@@ -113,7 +119,14 @@ class _Repair:
         return value
 
 
-def _message(raw: Mapping[str, Any], path: PathKey, defaults: Mapping[str, Any], file_account: str | None) -> Message:
+def _copy_lists(value: Any) -> Any:
+    """What _Repair._value returns when there is nothing to repair: lists copied, the rest as is."""
+    if isinstance(value, list):
+        return [_copy_lists(v) if isinstance(v, list) else v for v in value]
+    return value
+
+
+def _message(raw: Mapping[str, Any], path: PathKey, defaults: Mapping[str, Any], file_account: str | None, spec_dir: Path) -> Message:
     fields: dict[str, Any] = {}
     origins: dict[str, PathKey] = {}
     for name, value in defaults.items():
@@ -127,7 +140,11 @@ def _message(raw: Mapping[str, Any], path: PathKey, defaults: Mapping[str, Any],
     account = fields.pop("account", None) or file_account or ""
     if "account" not in origins and file_account:
         origins["account"] = ("account",)
-    recipients = tuple(_recipient(item, (*path, "to", i)) for i, item in enumerate(fields.pop("to")) if item is not None)
+    to = fields.pop("to")
+    recipient_file = _recipient_file(to, spec_dir) if isinstance(to, Mapping) else None
+    recipients = () if recipient_file else tuple(
+        _recipient(item, (*path, "to", i)) for i, item in enumerate(to) if item is not None
+    )
     message_vars = fields.pop("vars", None) or {}
     return Message(
         id=fields.pop("id"),
@@ -138,7 +155,29 @@ def _message(raw: Mapping[str, Any], path: PathKey, defaults: Mapping[str, Any],
         recipients=recipients,
         path=path,
         origins=origins,
+        recipient_file=recipient_file,
     )
+
+
+def _recipient_file(to: Mapping[str, Any], spec_dir: Path) -> RecipientFile:
+    """`to: {file, number, format}`; the file is relative to the spec."""
+    name = str(to["file"])
+    path = (spec_dir / name).resolve()
+    return RecipientFile(
+        path=path,
+        display=display_name(path),
+        number_column=str(to.get("number", "number")),
+        format=format_for(name, to.get("format")) or "",
+        declared=name,
+    )
+
+
+def display_name(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def _recipient(item: Any, path: PathKey) -> Recipient:

@@ -65,6 +65,7 @@ CORE_RULES: tuple[Rule, ...] = (
     _r("PHONE-IMPOSSIBLE", "error", "The number cannot exist: wrong length or an unknown country code.", "Check the digits and the country code.", "to: [\"+4474\"]"),
     _r("PHONE-INVALID", "warning", "The number has a possible length, but is not in a range known to be assigned.", "Check the number; if it is right, suppress the warning.", "to: [\"+447700900123\"]"),
     _r("PHONE-DUPLICATE", "error", "A recipient is listed twice in one message.", "Remove the second entry.", "to: [\"+447400123456\", \"+447400123456\"]"),
+    _r("RECIPIENTS-FILE", "error", "A recipients file cannot be read, or a row of it is broken (missing column, wrong field count, bad JSON).", "Fix the file at the row and column shown; CSV needs a header row naming the number column.", "to: {file: missing.csv, number: phone}"),
     # Text
     _r("TEXT-EMPTY", "error", "The text is empty (for some recipient, once rendered).", "Write the text, or check the variables it uses.", "text: \"\""),
     _r("TEXT-TEMPLATE", "error", "The text is not a valid template.", "Fix the Jinja syntax: `{{ name }}` for a variable.", "text: \"Hi {{ name\""),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 
 from smsspec import providers
@@ -21,6 +22,12 @@ from smsspec.spec import is_spec_file, load_spec
 from smsspec.suppress import Suppressions
 from smsspec.text import TextError, compile_text
 from smsspec.validate import rules
+from smsspec.validate.file_recipients import (
+    FileColumn,
+    FileDeliveries,
+    check_file_message,
+    row_locator,
+)
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean
 
@@ -31,9 +38,23 @@ class CheckedMessage:
     message: Message
     account: Account
     provider: Provider
-    numbers: tuple[str, ...]  # E.164, one per recipient
-    texts: tuple[str, ...]  # rendered text, one per recipient
+    numbers: Sequence[str]  # E.164, one per recipient
+    texts: Sequence[str]  # rendered text, one per recipient
     config: Config
+    from_file: FileDeliveries | None = None  # recipients read from a file, produced on demand
+
+    def chunks(self, size: int = 10_000) -> Iterator[CheckedMessage]:
+        """The message in parts of at most ``size`` recipients; a file is streamed, not held."""
+        if self.from_file is None:
+            for start in range(0, len(self.numbers), size):
+                yield replace(self, numbers=tuple(self.numbers[start : start + size]), texts=tuple(self.texts[start : start + size]))
+            return
+        pairs = self.from_file.stream()
+        while True:
+            part = list(islice(pairs, size))
+            if not part:
+                return
+            yield replace(self, numbers=tuple(p[0] for p in part), texts=tuple(p[1] for p in part), from_file=None)
 
 
 @dataclass
@@ -180,26 +201,40 @@ def _check_message(
     provider = providers.get(account.provider)
     assert provider is not None  # accounts with unknown providers are not loaded
     found += rules.check_send_at(message, locate)
-    phone_problems, numbers = rules.check_phones(message, locate)
-    found += phone_problems
     try:
         template = compile_text(message.text)
     except TextError as exc:
         found.append(error(exc.rule, f"message {message.id!r}: {exc}", locate(message.origins.get("text", message.path)), message_id=message.id))
         return found
-    render_problems, texts = rules.render_texts(message, template, locate)
-    found += render_problems
-    found += rules.check_texts(message, account, texts, locate)
-    found += check_provider(message, account, provider, sorted(template.variables), numbers, texts, locate)
-    found += _check_fallbacks(message, config, sorted(template.variables), numbers, texts, locate)
-    found = suppressions.filter(apply_rule_settings(found, config.rules))
-    if not any(d.severity is Severity.ERROR for d in found) and None not in numbers and None not in texts:
-        result.checked.append(CheckedMessage(
-            spec=spec, message=message, account=account, provider=provider,
-            numbers=tuple(n for n in numbers if n is not None),
-            texts=tuple(t for t in texts if t is not None),
-            config=config,
-        ))
+    variables = sorted(template.variables)
+    source = message.recipient_file
+    place = row_locator(locate, source) if source is not None else locate
+
+    def check_recipients(part: Message) -> tuple[list[Diagnostic], list[str | None], list[str | None]]:
+        """Every rule that looks at recipients, their numbers and their rendered texts."""
+        phone_problems, numbers = rules.check_phones(part, place)
+        render_problems, texts = rules.render_texts(part, template, place)
+        problems = phone_problems + render_problems + rules.check_texts(part, account, texts, place)
+        problems += check_provider(part, account, provider, variables, numbers, texts, place)
+        problems += _check_fallbacks(part, config, variables, numbers, texts, place)
+        return problems, numbers, texts
+
+    if source is not None:
+        declared_at = locate((*message.origins.get("to", message.path), "file"))
+        problems, sendable = check_file_message(message, source, declared_at, check_recipients)
+        numbers: Sequence[str | None] = ()
+        texts: Sequence[str | None] = ()
+    else:
+        problems, numbers, texts = check_recipients(message)
+        sendable = None not in numbers and None not in texts
+    found = suppressions.filter(apply_rule_settings(found + problems, config.rules))
+    if sendable and not any(d.severity is Severity.ERROR for d in found):
+        if source is not None:
+            deliveries = FileDeliveries(message, source, template)
+            checked = CheckedMessage(spec, message, account, provider, FileColumn(deliveries, 0), FileColumn(deliveries, 1), config, deliveries)
+        else:
+            checked = CheckedMessage(spec, message, account, provider, tuple(n for n in numbers if n), tuple(t for t in texts if t is not None), config)
+        result.checked.append(checked)
     return found
 
 

@@ -242,7 +242,7 @@ def test_smsspec_yaml_is_found_from_any_working_directory(tmp_path: Path) -> Non
         assert done.returncode == 0, (cwd, done.stdout, done.stderr)
     relative = [os.path.relpath(p, INVALID) for p in specs]
     done = subprocess.run([sys.executable, "-m", "smsspec", "validate", *relative], capture_output=True, text=True, env=env, cwd=INVALID)
-    assert done.returncode == 0 and done.stdout.startswith("ok: checked 5 files")
+    assert done.returncode == 0 and done.stdout.startswith(f"ok: checked {len(specs)} files")
 
 
 def test_naming_smsspec_yaml_validates_every_spec_of_its_project(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,8 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def specs(project: Path) -> list[str]:
-    return sorted(str(p) for p in project.glob("*.sms.yaml"))
+    """The examples whose recipients are written in the spec (the file-backed one needs its CSV)."""
+    return sorted(str(p) for p in project.glob("*.sms.yaml") if p.name != "loyalty.sms.yaml")
 
 
 def test_plan_counts_requests_segments_and_cost_per_account(project: Path) -> None:

@@ -71,7 +71,7 @@ def test_jsonl_rows_keep_json_types_and_report_bad_lines(tmp_path: Path) -> None
 
 def test_missing_file_is_a_problem_not_an_exception(tmp_path: Path) -> None:
     [problem] = list(read_recipients(source(tmp_path / "nope.csv")))
-    assert isinstance(problem, RowProblem) and problem.fatal and "cannot read" in problem.message
+    assert isinstance(problem, RowProblem) and problem.fatal and "cannot read" in problem.message and problem.row == 0
 
 
 @settings(max_examples=50, deadline=None)

@@ -1,0 +1,166 @@
+"""Checking messages whose recipients come from a file, a chunk of rows at a time.
+
+Each chunk becomes an ordinary message (its rows as recipients) and goes
+through the same rules as recipients written in the spec, so nothing is
+checked differently. Only what must span chunks is kept across them: the
+numbers seen (for duplicates) and the diagnostics, deduplicated and capped
+per rule, so a million rows need neither a million recipients in memory nor
+a million lines of output.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import Any
+
+from smsspec import phones
+from smsspec.diagnostics import Diagnostic, Location, error
+from smsspec.model import ROW_PATH, Message, Recipient
+from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
+from smsspec.text import TextTemplate
+
+CHUNK_ROWS = 5_000
+SHOWN_PER_RULE = 10
+
+Locate = Callable[[tuple[str | int, ...]], Location]
+ChunkCheck = Callable[[Message], tuple[list[Diagnostic], list[str | None], list[str | None]]]
+
+
+def row_locator(locate: Locate, source: RecipientFile) -> Locate:
+    """Locations for file rows (paths starting with ROW_PATH); the spec's own otherwise."""
+
+    def where(path: tuple[str | int, ...]) -> Location:
+        if path and path[0] == ROW_PATH:
+            return Location(source.display, int(path[1]), int(path[2]))
+        return locate(path)
+
+    return where
+
+
+class CappedDiagnostics:
+    """Drops exact repeats and keeps the first few of each rule, counting the rest."""
+
+    def __init__(self, source: RecipientFile) -> None:
+        self.source = source
+        self.kept: list[Diagnostic] = []
+        self.seen: set[tuple[str, str, Location]] = set()
+        self.per_rule: Counter[str] = Counter()
+        self.hidden: dict[str, tuple[Diagnostic, int]] = {}
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        key = (diagnostic.rule, diagnostic.message, diagnostic.location)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.per_rule[diagnostic.rule] += 1
+        if self.per_rule[diagnostic.rule] <= SHOWN_PER_RULE:
+            self.kept.append(diagnostic)
+        else:
+            first, count = self.hidden.get(diagnostic.rule, (diagnostic, 0))
+            self.hidden[diagnostic.rule] = (first, count + 1)
+
+    def result(self) -> list[Diagnostic]:
+        out = list(self.kept)
+        for rule, (first, count) in self.hidden.items():
+            out.append(replace(
+                first,
+                message=f"{count} more {rule} problem{'s' if count != 1 else ''} in {self.source.name} (only the first {SHOWN_PER_RULE} are shown)",
+                location=Location(self.source.display, 1, 1),
+            ))
+        return out
+
+
+def as_recipient(row: FileRecipient) -> Recipient:
+    return Recipient(number=row.number, vars=row.vars, path=(ROW_PATH, row.row, row.column), row=row.row, column=row.column)
+
+
+def check_file_message(
+    message: Message, source: RecipientFile, declared_at: Location, check_chunk: ChunkCheck
+) -> tuple[list[Diagnostic], bool]:
+    """Diagnostics for every row, and whether every row can be sent.
+
+    ``declared_at`` is where the spec names the file: problems with the file as
+    a whole are reported there.
+    """
+    found = CappedDiagnostics(source)
+    sendable = True
+    seen: set[str] = set()
+    if source.format not in ("csv", "jsonl"):
+        found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: cannot tell the format of {source.name}; name it .csv or .jsonl, or set `format:`", declared_at, message_id=message.id))
+        return found.result(), False
+    rows = read_recipients(source)
+    total = 0
+    while True:
+        chunk: list[Recipient] = []
+        for row in islice(rows, CHUNK_ROWS):
+            if isinstance(row, RowProblem):
+                sendable = False
+                if row.row == 0:
+                    found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {row.message}", declared_at, message_id=message.id))
+                else:
+                    found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {row.message}", Location(source.display, row.row, row.column), message_id=message.id))
+                continue
+            chunk.append(as_recipient(row))
+        if not chunk:
+            break
+        total += len(chunk)
+        diagnostics, numbers, texts = check_chunk(replace(message, recipients=tuple(chunk)))
+        for diagnostic in diagnostics:
+            found.add(diagnostic)
+        for recipient, number in zip(chunk, numbers, strict=True):
+            if number is None:
+                continue
+            if number in seen:
+                found.add(error("PHONE-DUPLICATE", f"message {message.id!r}: {recipient.number!r} is already a recipient earlier in the file; it would get the message twice", Location(source.display, recipient.row or 1, recipient.column or 1), message_id=message.id))
+                sendable = False
+            seen.add(number)
+        sendable = sendable and None not in numbers and None not in texts
+    if total == 0 and sendable:
+        found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {source.name} has no recipients", Location(source.display, 1, 1), message_id=message.id))
+        sendable = False
+    return found.result(), sendable
+
+
+@dataclass
+class FileDeliveries:
+    """A checked file's recipients, produced again on demand (every row is known to be valid)."""
+
+    message: Message
+    source: RecipientFile
+    template: TextTemplate
+    _all: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    def stream(self) -> Iterator[tuple[str, str]]:
+        for row in read_recipients(self.source):
+            if isinstance(row, FileRecipient):
+                e164 = phones.check_number(row.number).e164 or row.number
+                variables = {**self.message.vars, **row.vars} if row.vars else self.message.vars
+                yield e164, self.template.render(variables)
+
+    def columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self._all is None:
+            pairs = list(self.stream())
+            self._all = (tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
+        return self._all
+
+
+class FileColumn(Sequence[str]):
+    """The numbers (0) or texts (1) of a recipients file, read when first used."""
+
+    def __init__(self, deliveries: FileDeliveries, which: int) -> None:
+        self.deliveries = deliveries
+        self.which = which
+
+    def __len__(self) -> int:
+        return len(self.deliveries.columns()[self.which])
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.deliveries.columns()[self.which][index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.deliveries.columns()[self.which])
+
+

@@ -1,0 +1,113 @@
+"""Messages whose recipients come from a CSV or JSON Lines file: checked row by row, rendered and sent in parts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smsspec.cli import main
+from smsspec.validate import file_recipients
+from smsspec.validate.check import check_paths
+from tests.conftest import ROOT
+
+SPEC = """version: 1
+account: skycore-demo
+messages:
+  - id: loyalty
+    from: "60856"
+    campaign: c
+    text: "Hi {{{{ first_name }}}}, {{{{ points }}}} points"
+    to: {{file: {name}, number: phone}}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "examples" / "smsspec.yaml", tmp_path / "smsspec.yaml")
+    return tmp_path
+
+
+def write(project: Path, name: str, content: str) -> Path:
+    (project / name).write_text(content, encoding="utf-8")
+    spec = project / "loyalty.sms.yaml"
+    spec.write_text(SPEC.format(name=name), encoding="utf-8")
+    return spec
+
+
+def numbered(count: int, start: int = 0) -> str:
+    return "".join(f"+4474001{n:05d},P{n},{n}\n" for n in range(start, start + count))
+
+
+def test_rows_are_checked_and_rendered_like_inline_recipients(project: Path) -> None:
+    spec = write(project, "people.csv", "phone,first_name,points\n+447400123456,Ann,120\n+447911123456,Bob,35\n")
+    result = check_paths([str(spec)])
+    assert result.diagnostics == []
+    [checked] = result.checked
+    assert list(checked.numbers) == ["+447400123456", "+447911123456"]
+    assert list(checked.texts) == ["Hi Ann, 120 points", "Hi Bob, 35 points"]
+    out = CliRunner().invoke(main, ["render", str(spec), "--format", "json"]).stdout
+    assert [json.loads(r["body"])["message-text"] for r in json.loads(out)] == ["Hi Ann, 120 points", "Hi Bob, 35 points"]
+
+
+def test_problems_point_at_the_row_and_column_of_the_file(project: Path) -> None:
+    spec = write(project, "people.csv", "first_name,phone,points\nAnn,+447400123456,1\nBob,+4474,2\nCy\nDee,+447400123456,3\n")
+    found = {(d.rule, Path(d.location.file).name, d.location.line, d.location.column) for d in check_paths([str(spec)]).diagnostics}
+    assert found == {
+        ("PHONE-IMPOSSIBLE", "people.csv", 3, 5),
+        ("RECIPIENTS-FILE", "people.csv", 4, 1),
+        ("PHONE-DUPLICATE", "people.csv", 5, 5),
+    }
+
+
+def test_a_missing_file_is_reported_where_the_spec_names_it(project: Path) -> None:
+    spec = write(project, "nothere.csv", "")
+    (project / "nothere.csv").unlink()
+    [diagnostic] = check_paths([str(spec)]).diagnostics
+    assert diagnostic.rule == "RECIPIENTS-FILE" and diagnostic.location.file.endswith("loyalty.sms.yaml")
+    assert (diagnostic.location.line, diagnostic.location.column) == (8, 16)
+
+
+def test_duplicates_are_found_across_chunks(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(file_recipients, "CHUNK_ROWS", 3)
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(7) + numbered(1, start=2))
+    [duplicate] = check_paths([str(spec)]).diagnostics
+    assert duplicate.rule == "PHONE-DUPLICATE" and duplicate.location.line == 9
+
+
+def test_many_bad_rows_are_capped_with_a_count(project: Path) -> None:
+    bad = "".join(f"44740012{n:04d},X,1\n" for n in range(30))
+    spec = write(project, "people.csv", "phone,first_name,points\n" + bad)
+    diagnostics = check_paths([str(spec)]).diagnostics
+    assert len(diagnostics) == file_recipients.SHOWN_PER_RULE + 1
+    summary = [d for d in diagnostics if "more PHONE-FORMAT problems" in d.message]
+    assert len(summary) == 1 and summary[0].message.startswith("20 more")
+    shown = [d.location.line for d in diagnostics if d not in summary]
+    assert shown == list(range(2, 2 + file_recipients.SHOWN_PER_RULE))
+
+
+def test_json_lines_recipients_keep_their_types(project: Path) -> None:
+    spec = write(project, "people.jsonl", '{"phone": "+447400123456", "first_name": "Ann", "points": 7}\n')
+    [checked] = check_paths([str(spec)]).checked
+    assert list(checked.texts) == ["Hi Ann, 7 points"]
+
+
+def test_checked_file_messages_are_streamed_in_parts(project: Path) -> None:
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(5))
+    [checked] = check_paths([str(spec)]).checked
+    parts = list(checked.chunks(size=2))
+    assert [len(p.numbers) for p in parts] == [2, 2, 1]
+    assert checked.from_file is not None and checked.from_file._all is None  # streaming read nothing into memory
+    assert [n for p in parts for n in p.numbers] == list(checked.numbers)
+
+
+def test_send_delivers_every_row_once(project: Path) -> None:
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(4))
+    first = CliRunner().invoke(main, ["send", str(spec), "--sandbox", "--format", "json"])
+    assert first.exit_code == 0, first.stdout
+    assert json.loads(first.stdout)["summary"]["accepted"] == 4
+    again = CliRunner().invoke(main, ["send", str(spec), "--sandbox", "--format", "json"])
+    assert json.loads(again.stdout)["summary"]["accepted"] == 0
