@@ -503,7 +503,13 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, enforce
 @click.option("--url", default="http://127.0.0.1:8765", show_default=True, help="Where the sandbox runs.")
 @format_option
 def sandbox_inbox(url: str, fmt: str) -> None:
-    """List the messages a running sandbox accepted."""
+    """List the messages a running sandbox accepted.
+
+    \b
+    Examples:
+      smsspec sandbox inbox
+      smsspec sandbox inbox --url http://127.0.0.1:9000 --format json
+    """
     import httpx
 
     from smsspec.sandbox import format_inbox
@@ -530,7 +536,13 @@ def sandbox_inbox(url: str, fmt: str) -> None:
 
 @click.group(context_settings=CONTEXT)
 def ledger() -> None:
-    """Inspect the send ledger (`ledger show`)."""
+    """Inspect the send ledger: what was sent, refused or left uncertain (`ledger show`).
+
+    \b
+    Examples:
+      smsspec ledger show
+      smsspec ledger show --sandbox
+    """
 
 
 @ledger.command("show", context_settings=CONTEXT)
