@@ -87,7 +87,7 @@ def check_file_message(
     """
     found = CappedDiagnostics(source)
     sendable = True
-    seen: set[str] = set()
+    seen: set[int] = set()  # E.164 digits as integers: about half the memory of strings
     if source.format not in ("csv", "jsonl"):
         found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: cannot tell the format of {source.name}; name it .csv or .jsonl, or set `format:`", declared_at, message_id=message.id))
         return found.result(), False
@@ -113,10 +113,11 @@ def check_file_message(
         for recipient, number in zip(chunk, numbers, strict=True):
             if number is None:
                 continue
-            if number in seen:
+            digits = int(number[1:])
+            if digits in seen:
                 found.add(error("PHONE-DUPLICATE", f"message {message.id!r}: {recipient.number!r} is already a recipient earlier in the file; it would get the message twice", Location(source.display, recipient.row or 1, recipient.column or 1), message_id=message.id))
                 sendable = False
-            seen.add(number)
+            seen.add(digits)
         sendable = sendable and None not in numbers and None not in texts
     if total == 0 and sendable:
         found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {source.name} has no recipients", Location(source.display, 1, 1), message_id=message.id))
