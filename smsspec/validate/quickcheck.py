@@ -71,6 +71,10 @@ _TYPES: Mapping[str, Check] = {
 }
 
 
+# JSON types that are exactly one Python type (bool is not an integer here, so those are not).
+_PLAIN_TYPES: Mapping[str, type] = {"string": str, "object": dict, "array": list, "boolean": bool, "null": type(None)}
+
+
 def _unbool(value: Any, true: object = object(), false: object = object()) -> Any:
     if value is True:
         return true
@@ -186,6 +190,10 @@ def _type(c: _Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
         raise _Unsupported(f"type {value!r}") from None
     if len(checks) == 1:
         return checks[0]
+    plain = [_PLAIN_TYPES.get(name) for name in names]
+    if None not in plain:  # no bool-excluding numbers: one isinstance call
+        kinds = tuple(kind for kind in plain if kind is not None)
+        return lambda instance: isinstance(instance, kinds)
     return lambda instance: any(check(instance) for check in checks)
 
 
@@ -263,6 +271,12 @@ def _properties(c: _Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
     def properties(instance: Any) -> bool:
         if not isinstance(instance, dict):
             return True
+        if len(instance) < len(checks):  # walk the shorter of the two
+            for name, item in instance.items():
+                check = checks.get(name)
+                if check is not None and not check(item):
+                    return False
+            return True
         for name, check in checks.items():
             if name in instance and not check(instance[name]):
                 return False
@@ -293,6 +307,9 @@ def _additional_properties(c: _Compiler, value: Any, schema: Mapping[str, Any]) 
     check = c.compile(value)
     if check is _always:
         return _always
+    if check is _never and search is None:
+        allowed = frozenset(known)
+        return lambda instance: not isinstance(instance, dict) or allowed.issuperset(instance)
 
     def additional(instance: Any) -> bool:
         if not isinstance(instance, dict):
