@@ -412,7 +412,7 @@ def compile_text(source: str) -> TextTemplate:
     """Compile once per distinct text; raises TextError for a broken template."""
     if not any(marker in source for marker in _TEMPLATE_MARKERS):
         return TextTemplate(source, None, frozenset(), False)
-    fields = _plain_fields(source)
+    fields = _plain_fields(source) if len(source) <= MAX_TEMPLATE_CHARS else None
     if fields is not None:
         return TextTemplate(source, None, frozenset(fields[1::2]), False, fields)
     return _compile_jinja(source)

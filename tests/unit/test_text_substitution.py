@@ -55,3 +55,16 @@ def test_non_text_keys_fall_back_to_jinja() -> None:
 def test_syntax_beyond_plain_fields_uses_jinja() -> None:
     for source in ["Hi {{ name|upper }}", "{{{ name }}", "a\r\n{{ name }}", "{{ self }}", "{% if x %}y{% endif %}"]:
         assert _plain_fields(source) is None
+
+
+def test_long_plain_text_matches_jinja() -> None:
+    source = "Hi {{ name }}, " + "x" * 30_000
+
+    def compiled_and_rendered(compile_: Any) -> tuple[str, ...]:
+        try:
+            template = compile_(source)
+        except TextError as exc:
+            return ("compile", exc.rule, str(exc))
+        return outcome(template.render, {"name": "Ann"})
+
+    assert compiled_and_rendered(compile_text) == compiled_and_rendered(_compile_jinja.__wrapped__)
