@@ -213,8 +213,16 @@ def _enum(c: _Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
 
 
 def _pattern(c: _Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
-    search = re.compile(value).search
-    return lambda instance: not isinstance(instance, str) or search(instance) is not None
+    compiled: list[Callable[[str], Any]] = []  # on first use: most fields are absent from most files
+
+    def pattern(instance: Any) -> bool:
+        if not isinstance(instance, str):
+            return True
+        if not compiled:
+            compiled.append(re.compile(value).search)
+        return compiled[0](instance) is not None
+
+    return pattern
 
 
 def _max_length(c: _Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
