@@ -35,7 +35,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
 MAX_OUTPUT_CHARS = 20_000  # far above any SMS (255 segments of 67 units is ~17k)
 MAX_RENDER_CHARS = 5 * MAX_OUTPUT_CHARS  # everything one render writes, blocks and macros included
-MAX_TEMPLATE_CHARS = MAX_OUTPUT_CHARS  # longest text compiled as a Jinja template
+MAX_TEMPLATE_CHARS = 10_000  # longest text compiled as a Jinja template (real ones are a few hundred)
 MAX_SECONDS = 1.0
 _T = TypeVar("_T")
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
@@ -432,7 +432,8 @@ def _compile_jinja(source: str) -> TextTemplate:
         template, variables = _timed(build, "compile")
     except jinja2.TemplateSyntaxError as exc:
         raise TextError("TEXT-TEMPLATE", f"line {exc.lineno} of the text: {exc.message}") from None
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError, SyntaxError):
+        # SyntaxError: Python refuses the code Jinja made for blocks nested about 20 (loops) to 100 deep.
         raise TextError("TEXT-RENDER-LIMIT", "the template is nested too deeply") from None
     # Every template is timed: straight-line code can be slow too.
     return TextTemplate(source, template, variables, True)

@@ -265,8 +265,25 @@ def test_any_text_compiles_and_renders_or_is_a_text_error(source: str, values: d
     check_text(source, values)
 
 
+BLOCKS = [
+    ("{% if x %}", "{% endif %}"), ("{% for i in items %}", "{% endfor %}"), ("{% with a = 1 %}", "{% endwith %}"),
+    ("{% filter upper %}", "{% endfilter %}"), ("{% set s %}", "{% endset %}{{ s }}"), ("{% macro m() %}", "{% endmacro %}{{ m() }}"),
+    ("{% call m() %}", "{% endcall %}"), ("{% if x %}a{% else %}", "{% endif %}"), ("{{ (", ") }}"), ("{{ [", "] }}"),
+]
+nested = st.integers(1, 160).flatmap(lambda depth: st.lists(st.sampled_from(BLOCKS), min_size=depth, max_size=depth)).map(
+    lambda chain: "".join(o for o, _ in chain) + "x" + "".join(c for _, c in reversed(chain)))
+
+
+@QUICK
+@given(source=nested, values=variables)
+@example(source="{% if x %}" * 100 + "y" + "{% endif %}" * 100, values={"x": 1})
+@example(source="{% for i in items %}" * 21 + "y" + "{% endfor %}" * 21, values={"items": [1]})
+def test_deeply_nested_blocks_render_or_are_a_text_error(source: str, values: dict[str, Any]) -> None:
+    check_text(source, values)
+
+
 @pytest.mark.slow
 @LONG
-@given(source=st.one_of(template_bits, st.text(max_size=400)), values=variables)
+@given(source=st.one_of(template_bits, st.text(max_size=400), nested), values=variables)
 def test_any_text_long_run(source: str, values: dict[str, Any]) -> None:
     check_text(source, values)

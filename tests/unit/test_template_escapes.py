@@ -197,6 +197,27 @@ def test_runaway_template_ends_with_render_limit(source: str, variables: dict[st
     assert rule == "TEXT-RENDER-LIMIT", message
 
 
+NESTED = {  # opening, closing, depth, whether Jinja's output is too deep for Python at that depth
+    "ifs": ("{% if x %}", "{% endif %}", 150, True),
+    "loops": ("{% for i in x %}", "{% endfor %}", 30, True),
+    "macros": ("{% macro m() %}", "{% endmacro %}", 150, True),
+    "parentheses": ("{{ (", ") }}", 400, True),
+    "lists": ("{{ [", "] }}", 400, True),
+    "withs": ("{% with a = 1 %}", "{% endwith %}", 150, False),
+    "filters": ("{% filter upper %}", "{% endfilter %}", 150, False),
+    "set-blocks": ("{% set s %}", "{% endset %}", 150, False),
+}
+
+
+@pytest.mark.parametrize(("opening", "closing", "depth", "too_deep"), NESTED.values(), ids=list(NESTED))
+def test_deeply_nested_template_renders_or_is_refused(opening: str, closing: str, depth: int, too_deep: bool) -> None:
+    rule, message = outcome(opening * depth + "x" + closing * depth, {"x": "a"})
+    if too_deep:
+        assert (rule, message) == ("TEXT-RENDER-LIMIT", "the template is nested too deeply")
+    else:
+        assert rule == "ok"
+
+
 def test_template_source_is_capped() -> None:
     rule, message = outcome("{{ x }}{% if x %}" + "y" * MAX_TEMPLATE_CHARS + "{% endif %}")
     assert rule == "TEXT-RENDER-LIMIT"
