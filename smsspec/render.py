@@ -109,6 +109,7 @@ def render_requests(checked: CheckedMessage, credentials: Mapping[str, str] | No
         url = account.endpoint or ""
         body = rendered
         if provider.request.body_format == "query":
+            url = url.partition("#")[0]  # a fragment is never sent, and the query must come before it
             url = f"{url}{'&' if '?' in url else '?'}{rendered}"
             body = ""
         headers = _headers(provider, secrets)

@@ -374,3 +374,20 @@ def test_xml_text_is_refused_exactly_when_xml_cannot_carry_it(value: str, tmp_pa
     rules = {d.rule for d in result.diagnostics if d.severity is Severity.ERROR}
     assert ("XML-CHARACTER" in rules) == forbidden
     assert bool(requests) == (not rules)
+
+
+@pytest.mark.parametrize("endpoint", ["https://api.example.net/api_web#top", "https://api.example.net/api_web?x=1&y=#top",
+                                      "https://api.example.net/api_web?x=1"])
+def test_query_goes_before_an_endpoint_fragment(endpoint: str, folder: Path) -> None:
+    sample = fixed("whatcounts", "hi")
+    path = write(folder, sample)
+    config = folder / "smsspec.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(ENDPOINT, endpoint), encoding="utf-8")
+    result = check_paths([str(path)])
+    assert result.errors == 0
+    for request in render_requests(result.checked[0], sample.credentials):
+        url = urlsplit(request.url)
+        assert url.fragment == ""
+        own = parse_qsl(urlsplit(endpoint).query, keep_blank_values=True)
+        names = [name for name, _ in parse_qsl(url.query, keep_blank_values=True, strict_parsing=True)]
+        assert names == [name for name, _ in own] + ["r", "p", "c", "phone", "sender_code", "message_text"]
