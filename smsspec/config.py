@@ -49,7 +49,7 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
         return None, diagnostics
     data = document.data
     shape = shape_diagnostics(schema_validator("config.schema.json"), data, document.source, display)
-    diagnostics += shape
+    diagnostics += [_without_secret_values(d) for d in shape if not _about_one_credential(d)]
     if not isinstance(data, Mapping) or any(d.rule in ("SPEC-TYPE", "YAML-NULL") and d.location.line <= 1 for d in shape):
         return None, diagnostics
     accounts: dict[str, Account] = {}
@@ -71,6 +71,26 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
         source=document.source,
     )
     return config, diagnostics
+
+
+def _credentials_path(diagnostic: Diagnostic) -> tuple[Any, ...]:
+    path = diagnostic.extra.get("path", ())
+    return tuple(path) if isinstance(path, tuple) and path[:1] == ("accounts",) and path[2:3] == ("credentials",) else ()
+
+
+def _about_one_credential(diagnostic: Diagnostic) -> bool:
+    """A shape problem of one credential's value: `_account` reports it as SECRET-LITERAL, without the value."""
+    return len(_credentials_path(diagnostic)) >= 4
+
+
+def _without_secret_values(diagnostic: Diagnostic) -> Diagnostic:
+    """Shape messages quote the value they found; under `credentials` that may be a secret."""
+    path = _credentials_path(diagnostic)
+    if not path:
+        return diagnostic
+    text = (f"account {path[1]!r}: `credentials` holds a value written in the file; it must map each credential "
+            "name to an ${ENV_VAR} reference (the value is not shown; if it is a real secret, rotate it)")
+    return error("SECRET-LITERAL", text, diagnostic.location, extra=diagnostic.extra)
 
 
 def _account(name: str, raw: Mapping[str, Any], source: SourceMap, display: str) -> tuple[Account | None, list[Diagnostic]]:

@@ -73,7 +73,7 @@ def test_the_installed_command_works_from_any_folder(installed: Path, tmp_path: 
     specs = sorted(str(p) for p in (ROOT / "examples").glob("*.sms.yaml"))
     done = smsspec(installed, "validate", *specs, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith("ok: checked 5 files")
+    assert done.stdout.startswith(f"ok: checked {len(specs)} files")
 
     done = smsspec(installed, "validate", str(ROOT / "examples" / "invalid"), cwd=tmp_path)
     assert done.returncode == 1 and "error[SKYCORE-MASK-LENGTH]" in done.stdout  # provider schemas shipped
