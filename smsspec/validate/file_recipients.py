@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
-from smsspec import phones
 from smsspec.diagnostics import Diagnostic, Location, error
 from smsspec.model import ROW_PATH, Message, Recipient
 from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
@@ -137,9 +136,9 @@ class FileDeliveries:
     def stream(self) -> Iterator[tuple[str, str]]:
         for row in read_recipients(self.source):
             if isinstance(row, FileRecipient):
-                e164 = phones.check_number(row.number).e164 or row.number
+                # Validation accepted only strict E.164, which is its own normal form.
                 variables = {**self.message.vars, **row.vars} if row.vars else self.message.vars
-                yield e164, self.template.render(variables)
+                yield row.number, self.template.render(variables)
 
     def columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self._all is None:
