@@ -7,7 +7,7 @@ must appear in no output, in no encoding (URL, XML, JSON, shell, Basic auth),
 and in no file in the folder afterwards. A secret written into smsspec.yaml
 itself (SECRET-LITERAL) is reported without repeating it.
 
-The send engineer's tests cover send, the ledger and the sandbox.
+send, the ledger and the sandbox are covered by their own secret tests.
 """
 
 from __future__ import annotations
