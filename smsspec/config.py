@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from smsspec import providers
 from smsspec.diagnostics import Diagnostic, Location, error
@@ -73,6 +74,16 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
     return config, diagnostics
 
 
+_SECRET_QUERY_NAMES = frozenset({"key", "apikey", "api_key", "password", "pwd", "p", "pass", "secret", "token", "access_token"})
+
+
+def _credentials_in_url(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return True
+    return any(name.lower() in _SECRET_QUERY_NAMES for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
 def _credentials_path(diagnostic: Diagnostic) -> tuple[Any, ...]:
     path = diagnostic.extra.get("path", ())
     return tuple(path) if isinstance(path, tuple) and path[:1] == ("accounts",) and path[2:3] == ("credentials",) else ()
@@ -113,6 +124,13 @@ def _account(name: str, raw: Mapping[str, Any], source: SourceMap, display: str)
     endpoint = raw.get("endpoint") if isinstance(raw.get("endpoint"), str) else None
     if endpoint is None and provider.request.endpoint is None:
         found.append(error("CONFIG-ENDPOINT-REQUIRED", f"account {name!r}: {provider.title} has no fixed public URL; add `endpoint:` with the URL of your {provider_id} account", at()))
+    if endpoint is not None and _credentials_in_url(endpoint):
+        found.append(error(
+            "SECRET-LITERAL",
+            f"account {name!r}: the endpoint URL carries credentials (user:password@ or a key in the query); "
+            "put them under `credentials:` as ${ENV_VAR} references (the value is not shown; if it is a real secret, rotate it)",
+            at("endpoint"),
+        ))
     credentials = raw.get("credentials") if isinstance(raw.get("credentials"), Mapping) else {}
     assert isinstance(credentials, Mapping)
     for cred, value in credentials.items():
