@@ -115,9 +115,10 @@ class ConfigCache:
     def __init__(self, explicit: str | None) -> None:
         self.explicit = Path(explicit) if explicit else None
         self.loaded: dict[Path, Config | None] = {}
+        self.found: dict[Path, Path | None] = {}  # folder -> its smsspec.yaml, looked up once per folder
 
     def for_spec(self, spec_path: Path, result: CheckResult) -> tuple[Config | None, Path | None]:
-        path = self.explicit or find_config(spec_path)
+        path = self.explicit or self._find(spec_path)
         if path is None:
             return None, None
         key = Path(os.path.abspath(path))
@@ -128,6 +129,12 @@ class ConfigCache:
             if config is not None:
                 result.configs[str(key)] = config
         return self.loaded[key], path
+
+    def _find(self, spec_path: Path) -> Path | None:
+        folder = spec_path if spec_path.is_dir() else spec_path.parent
+        if folder not in self.found:
+            self.found[folder] = find_config(folder)
+        return self.found[folder]
 
 
 def check_paths(
