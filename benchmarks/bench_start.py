@@ -41,7 +41,7 @@ def run(ctx: Context) -> list[Row]:
     }
     for name, cmd in commands.items():
         say(f"  {name + ':':17} {shown(cmd)}")
-    found = interleaved(commands, runs, cwd=folder, env=bench_env(ctx.out))
+    found = interleaved(commands, runs, warmup=True, cwd=folder, env=bench_env(ctx.out))
     ours, theirs, bare = (median_wall(found[n]) for n in ("smsspec", "cj", "python"))
     share = ours / theirs
     for name, label in (("smsspec", "smsspec"), ("cj", "check-jsonschema"), ("python", "python -c pass")):

@@ -102,7 +102,7 @@ def measure(
     return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, process.returncode)
 
 
-def interleaved(commands: dict[str, Sequence[str]], runs: int, warmup: bool = True, **kwargs: Any) -> dict[str, list[Measure]]:
+def interleaved(commands: dict[str, Sequence[str]], runs: int, warmup: bool = False, **kwargs: Any) -> dict[str, list[Measure]]:
     """Run each command ``runs`` times, taking turns, so a busy moment of the machine hits all alike."""
     if warmup:
         for cmd in commands.values():

@@ -126,6 +126,17 @@ def _joined(parts: Sequence[_Part]) -> CheckResult:
     return result
 
 
+def _prepare() -> None:
+    """Load the providers and compile the schemas once, before forking, so no worker repeats it."""
+    from smsspec import providers
+    from smsspec.validate.schema import provider_validator, schema_validator
+
+    schema_validator("spec.schema.json")
+    schema_validator("config.schema.json")
+    for provider in providers.registry().values():
+        provider_validator(provider)
+
+
 def _can_fork() -> bool:
     return hasattr(os, "fork") and os.name == "posix" and os.uname().sysname != "Darwin"
 
@@ -144,6 +155,7 @@ def check_for_report(paths: Sequence[str], config_path: str | None = None) -> Ch
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    _prepare()
     chunks = _parts(files, workers)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=_worker_start) as pool:
