@@ -7,6 +7,7 @@ input is wrong. Only the CLI turns them into text and an exit code.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -49,6 +50,10 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.location.file, self.location.line, self.location.column, self.rule)
+
+
+def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:
+    return sum(1 for d in diagnostics if d.severity is severity)
 
 
 def error(rule: str, message: str, location: Location, **kw: object) -> Diagnostic:

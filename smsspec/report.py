@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from smsspec._version import __version__
-from smsspec.diagnostics import Diagnostic, Severity
+from smsspec.diagnostics import Diagnostic, Severity, count
 
 if TYPE_CHECKING:
     from smsspec.validate.catalog import Rule
@@ -31,11 +31,11 @@ class Summary:
 
     @property
     def errors(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+        return count(self.diagnostics, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+        return count(self.diagnostics, Severity.WARNING)
 
 
 Style = Callable[[str, str], str]  # (text, role) -> styled text

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from smsspec import providers
 from smsspec.config import CONFIG_NAME, find_config, load_config
-from smsspec.diagnostics import Diagnostic, Location, Severity, error
+from smsspec.diagnostics import Diagnostic, Location, Severity, count, error
 from smsspec.model import Account, Config, Message, Spec
 from smsspec.providers import Provider
 from smsspec.spec import is_spec_file, load_spec
@@ -67,11 +67,11 @@ class CheckResult:
 
     @property
     def errors(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+        return count(self.diagnostics, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+        return count(self.diagnostics, Severity.WARNING)
 
 
 class UsageError(Exception):
@@ -289,10 +289,3 @@ def apply_rule_settings(diagnostics: Iterable[Diagnostic], settings: Mapping[str
             diagnostic = replace(diagnostic, severity=Severity(level))
         out.append(diagnostic)
     return out
-
-
-def severity_counts(diagnostics: Iterable[Diagnostic]) -> Mapping[str, int]:
-    counts = {"error": 0, "warning": 0}
-    for d in diagnostics:
-        counts[d.severity.value] += 1
-    return counts
