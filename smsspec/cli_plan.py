@@ -49,17 +49,17 @@ def plan(
       smsspec plan messages/ --max-cost 50 --max-segments 10000
       smsspec plan examples/*.sms.yaml --sandbox --format json
     """
-    from smsspec.cli_send import _checked, _ledger_location, _select
+    from smsspec.cli_send import checked_or_exit, ledger_location, select_messages
     from smsspec.plan_summary import gate_failures, summarise, to_json, to_text
     from smsspec.send.ledger import Ledger
     from smsspec.send.plan import Policy, make_plan
 
-    result = _checked(paths, config_path, False)
-    selected = _select(result, message_ids, account_names)
+    result = checked_or_exit(paths, config_path, False)
+    selected = select_messages(result, message_ids, account_names)
     if not selected:
         click.echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
         sys.exit(EXIT_OK)
-    ledger = Ledger.read(_ledger_location(ledger_path, selected, use_sandbox))
+    ledger = Ledger.read(ledger_location(ledger_path, selected, use_sandbox))
     planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)

@@ -120,14 +120,14 @@ def send(
             per_second = parse_rate(rate)
         except ValueError as exc:
             _fail(f"--rate: {exc}")
-    result = _checked(paths, config_path, strict)
-    selected = _select(result, message_ids, account_names)
+    result = checked_or_exit(paths, config_path, strict)
+    selected = select_messages(result, message_ids, account_names)
     accounts = {c.account.name: c.account for c in selected}
     redactor = _env_redactor(result.configs.values())
     if not selected:
         _emit_nothing(fmt)
         return
-    ledger_file = _ledger_location(ledger_path, selected, use_sandbox)
+    ledger_file = ledger_location(ledger_path, selected, use_sandbox)
     policy = Policy(retry_rejected, retry_unknown, resend_changed)
     again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
     again += ["--sandbox"] if use_sandbox else []
@@ -171,7 +171,7 @@ class _SendOptions:
         self.command = command
 
 
-def _checked(paths: Iterable[str], config_path: str | None, strict: bool) -> CheckResult:
+def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool) -> CheckResult:
     from smsspec.cli import exit_code_for, run_checks, styler, summary_of
     from smsspec.report import text_report
 
@@ -188,7 +188,7 @@ def _checked(paths: Iterable[str], config_path: str | None, strict: bool) -> Che
     return result
 
 
-def _select(
+def select_messages(
     result: CheckResult, message_ids: tuple[str, ...], account_names: tuple[str, ...]
 ) -> list[CheckedMessage]:
     known_accounts = {name for config in result.configs.values() for name in config.accounts}
@@ -224,7 +224,7 @@ def _env_redactor(configs: Iterable[Config]) -> Redactor:
     return Redactor.for_credentials(values)
 
 
-def _ledger_location(ledger_path: str | None, selected: list[CheckedMessage], sandbox: bool) -> Path:
+def ledger_location(ledger_path: str | None, selected: list[CheckedMessage], sandbox: bool) -> Path:
     if ledger_path is not None:
         return Path(ledger_path)
     roots = sorted({c.config.root for c in selected})
