@@ -14,6 +14,7 @@ from smsspec import encoding, phones
 from smsspec.diagnostics import Diagnostic, Location, error, warning
 from smsspec.model import Account, Message, Recipient
 from smsspec.text import TextError, TextTemplate
+from smsspec.validate.schema import did_you_mean
 
 Locate = Callable[[tuple[str | int, ...]], Location]
 
@@ -88,8 +89,11 @@ def render_texts(message: Message, template: TextTemplate, locate: Locate) -> tu
         others = len(recipients) - 1
         who = f"recipient {first.number} does not" if not others else f"recipient {first.number} and {others} other{'s' if others > 1 else ''} do not"
         if rule == "TEXT-UNDEFINED-VAR":
-            text = (f"message {message.id!r}: the text uses `{detail}`, which {who} have; "
-                    f"add it to the message's `vars` or the recipient's `vars`, or write `{{{{ {detail} | default('...') }}}}`")
+            known = [str(name) for name in {**message.vars, **first.vars}]
+            hint = did_you_mean(detail, known)
+            text = f"message {message.id!r}: the text uses `{detail}`, which {who} have; "
+            text += (f"did you mean `{hint}`?" if hint else
+                     f"add it to the message's `vars` or the recipient's `vars`, or write `{{{{ {detail} | default('...') }}}}`")
             where = locate(first.path)
         else:
             text = f"message {message.id!r}: {detail}"
