@@ -61,8 +61,27 @@ def curl_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
         yield f"# {request.file} {request.message_id} -> {', '.join(request.recipients)}\n" + " ".join(parts) + "\n"
 
 
+def batched(chunks: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """The same text in pieces of about ``size`` characters: one write per piece, not per request."""
+    pending: list[str] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield "".join(pending)
+            pending.clear()
+            held = 0
+    if pending:
+        yield "".join(pending)
+
+
+def _streamed(formatter: Callable[[Iterable[RenderedRequest]], Iterator[str]]) -> Callable[[Iterable[RenderedRequest]], Iterator[str]]:
+    return lambda requests: batched(formatter(requests))
+
+
 FORMATTERS: Mapping[str, Callable[[Iterable[RenderedRequest]], Iterator[str]]] = {
-    "text": text_chunks,
-    "json": json_chunks,
-    "curl": curl_chunks,
+    "text": _streamed(text_chunks),
+    "json": _streamed(json_chunks),
+    "curl": _streamed(curl_chunks),
 }
