@@ -38,7 +38,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from smsspec.send.ledger import DeliveryStatus
+from smsspec.send.ledger import DeliveryStatus, Outcome
 
 SNIPPET_CHARS = 200
 _OUTCOMES = {
@@ -51,18 +51,6 @@ _WRONG_TYPES = {
     "xml": ("html", "json"),
     "text": ("html",),
 }
-
-
-@dataclass(frozen=True)
-class RecipientResult:
-    """What the answer says about one recipient (``recipient`` in E.164)."""
-
-    recipient: str
-    status: DeliveryStatus
-    definitive: bool = False
-    provider_id: str | None = None
-    error_code: str | None = None
-    error_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +188,7 @@ def _decided(
     fields: Mapping[str, Any],
     doc: _Document,
     item: Any,
-) -> RecipientResult:
+) -> Outcome:
     outcome = _OUTCOMES.get(str(rule.get("outcome")), DeliveryStatus.UNKNOWN)
 
     def value(key: str) -> str | None:
@@ -213,13 +201,13 @@ def _decided(
 
     provider_id = value("provider_id")
     if outcome is DeliveryStatus.ACCEPTED:
-        return RecipientResult(recipient, outcome, provider_id=provider_id)
+        return Outcome(recipient, outcome, provider_id=provider_id)
     code, text = value("error_code"), value("error_text")
     if code is None and not 200 <= status < 300:
         code = f"http-{status}"
     if text is None:
         text = doc.problem or _snippet(doc)
-    return RecipientResult(
+    return Outcome(
         recipient,
         outcome,
         definitive=bool(rule.get("definitive", False)) and outcome is DeliveryStatus.REJECTED,
@@ -229,10 +217,10 @@ def _decided(
     )
 
 
-def _fallback(recipient: str, status: int, doc: _Document, why: str | None = None) -> RecipientResult:
+def _fallback(recipient: str, status: int, doc: _Document, why: str | None = None) -> Outcome:
     reason = why or doc.problem
     if 400 <= status < 500:
-        return RecipientResult(
+        return Outcome(
             recipient,
             DeliveryStatus.REJECTED,
             definitive=False,
@@ -240,11 +228,11 @@ def _fallback(recipient: str, status: int, doc: _Document, why: str | None = Non
             error_text=reason or _snippet(doc),
         )
     if 200 <= status < 300:
-        return RecipientResult(
+        return Outcome(
             recipient, DeliveryStatus.UNKNOWN, error_text=reason or "unrecognised answer"
         )
     text = reason or _snippet(doc) or f"HTTP {status}"
-    return RecipientResult(
+    return Outcome(
         recipient, DeliveryStatus.UNKNOWN, error_code=f"http-{status}", error_text=text
     )
 
@@ -280,7 +268,7 @@ def _match_items(
 
 def read_answer(
     descriptor: Mapping[str, Any], answer: Answer, recipients: Sequence[str]
-) -> tuple[RecipientResult, ...]:
+) -> tuple[Outcome, ...]:
     """One result per recipient of the request, in the request's order."""
     form = str(descriptor.get("format", "json"))
     doc = _parse(answer, form)
@@ -296,7 +284,7 @@ def read_answer(
         return tuple(_fallback(r, status, doc, why) for r in recipients)
     field = per.get("recipient_field")
     matched = _match_items(doc.data, recipients, None if field is None else str(field))
-    results: list[RecipientResult] = []
+    results: list[Outcome] = []
     for recipient in recipients:
         if recipient not in matched:
             results.append(_fallback(recipient, status, doc, "the answer says nothing about this recipient"))

@@ -27,7 +27,7 @@ from smsspec.send.commit import CommitError, GroupCommitter
 from smsspec.send.ledger import DeliveryStatus, Intent, Ledger, Outcome, RequestOutcome
 from smsspec.send.plan import Outgoing
 from smsspec.send.redact import Redactor
-from smsspec.send.responses import RecipientResult, read_answer
+from smsspec.send.responses import read_answer
 from smsspec.send.transport import Exchange, FailureKind, Transport, describe
 
 PREVIEW_CHARS = 40
@@ -39,7 +39,7 @@ class RequestResult:
     """What became of one planned request."""
 
     outgoing: Outgoing
-    results: tuple[RecipientResult, ...]  # one per recipient; empty when it never started
+    results: tuple[Outcome, ...]  # one per recipient; empty when it never started
     http_status: int | None = None
     attempts: int = 0
     started: bool = True  # False: no intent written, nothing sent, nothing recorded
@@ -80,7 +80,7 @@ def intent_meta(outgoing: Outgoing, redactor: Redactor) -> dict[str, Any]:
     return scrubbed
 
 
-def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[RecipientResult, ...]:
+def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[Outcome, ...]:
     """The transport's result turned into one result per recipient."""
     recipients = outgoing.shown.recipients
     failure = exchange.failure
@@ -90,18 +90,18 @@ def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[RecipientResult,
     assert failure is not None
     if failure.kind is FailureKind.NOT_SENT:
         return tuple(
-            RecipientResult(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE, failure.reason)
+            Outcome(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE, failure.reason)
             for r in recipients
         )
     code = f"http-{exchange.answer.status}" if exchange.answer is not None else None
     return tuple(
-        RecipientResult(r, DeliveryStatus.UNKNOWN, False, None, code, failure.reason)
+        Outcome(r, DeliveryStatus.UNKNOWN, False, None, code, failure.reason)
         for r in recipients
     )
 
 
-def _scrubbed(result: RecipientResult, redactor: Redactor) -> RecipientResult:
-    return RecipientResult(
+def _scrubbed(result: Outcome, redactor: Redactor) -> Outcome:
+    return Outcome(
         result.recipient,
         result.status,
         result.definitive,
@@ -234,7 +234,7 @@ class Runner:
         except Exception as exc:  # a fault here must still leave an outcome in the ledger
             text = f"internal error after sending: {describe(exc)}"
             results = tuple(
-                RecipientResult(r, DeliveryStatus.UNKNOWN, error_text=text)
+                Outcome(r, DeliveryStatus.UNKNOWN, error_text=text)
                 for r in shown.recipients
             )
         results = tuple(_scrubbed(r, self._redactor) for r in results)
@@ -245,17 +245,7 @@ class Runner:
             self._committer.add_outcome(
                 RequestOutcome(
                     outgoing.request_id,
-                    [
-                        Outcome(
-                            r.recipient,
-                            r.status,
-                            r.definitive,
-                            r.provider_id,
-                            r.error_code,
-                            r.error_text,
-                        )
-                        for r in results
-                    ],
+                    results,
                     {"http_status": status, "attempts": attempts},
                 )
             )
