@@ -183,7 +183,8 @@ def _explain_run(paths: list[str], config_path: str | None, result: CheckResult,
     from pathlib import Path
 
     from smsspec.config import find_config
-    from smsspec.validate.check import display_path, find_spec_files
+    from smsspec.spec import display_path
+    from smsspec.validate.check import find_spec_files
 
     def say(text: str) -> None:
         click.echo(text, err=True)

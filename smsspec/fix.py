@@ -47,10 +47,10 @@ from yaml.tokens import ScalarToken, Token
 from smsspec import encoding
 from smsspec.diagnostics import Diagnostic, Location
 from smsspec.model import Message, Spec
-from smsspec.spec import load_spec
+from smsspec.spec import display_path, load_spec
 from smsspec.text import TextError, compile_text
 from smsspec.validate import rules
-from smsspec.validate.check import UsageError, check_paths, display_path, find_spec_files
+from smsspec.validate.check import UsageError, check_paths, find_spec_files
 
 __all__ = [
     "FIXABLE_RULES",

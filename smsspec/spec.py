@@ -165,19 +165,20 @@ def _recipient_file(to: Mapping[str, Any], spec_dir: Path) -> RecipientFile:
     path = (spec_dir / name).resolve()
     return RecipientFile(
         path=path,
-        display=display_name(path),
+        display=display_path(path),
         number_column=str(to.get("number", "number")),
         format=format_for(name, to.get("format")) or "",
         declared=name,
     )
 
 
-def display_name(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """How a file is named in diagnostics: relative to the working folder, unless it lies outside it."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
         return str(path)
-    return str(path) if relative.startswith("..") else relative
+    return str(path) if relative.startswith("..") and path.is_absolute() else relative
 
 
 def _recipient(item: Any, path: PathKey) -> Recipient:

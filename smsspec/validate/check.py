@@ -18,7 +18,7 @@ from smsspec.config import CONFIG_NAME, find_config, load_config
 from smsspec.diagnostics import Diagnostic, Location, Severity, count, error
 from smsspec.model import Account, Config, Message, Spec
 from smsspec.providers import Provider
-from smsspec.spec import is_spec_file, load_spec
+from smsspec.spec import display_path, is_spec_file, load_spec
 from smsspec.suppress import Suppressions
 from smsspec.text import TextError, compile_text
 from smsspec.validate import rules
@@ -76,14 +76,6 @@ class CheckResult:
 
 class UsageError(Exception):
     """Bad command-line input (exit code 2)."""
-
-
-def display_path(path: Path) -> str:
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") and path.is_absolute() else relative
 
 
 def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
@@ -185,7 +177,6 @@ def _check_message(
     suppressions: Suppressions,
 ) -> list[Diagnostic]:
     locate = spec.source.locate
-    here = locate(message.path)
     found: list[Diagnostic] = []
     key = (config.root, message.id)
     id_at = locate((*message.path, "id"))
@@ -197,7 +188,7 @@ def _check_message(
         ids[key] = (spec.path, id_at)
     account = config.accounts.get(message.account)
     if not message.account:
-        found.append(error("SPEC-NO-ACCOUNT", f"message {message.id!r} has no account; add `account:` to the file or the message", here, message_id=message.id))
+        found.append(error("SPEC-NO-ACCOUNT", f"message {message.id!r} has no account; add `account:` to the file or the message", locate(message.path), message_id=message.id))
         return found
     if account is None:
         hint = did_you_mean(message.account, list(config.accounts))

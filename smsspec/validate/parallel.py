@@ -29,7 +29,8 @@ from pathlib import Path
 
 from smsspec.config import CONFIG_NAME, load_config
 from smsspec.diagnostics import Diagnostic, Location
-from smsspec.validate.check import CheckResult, check_paths, display_path, find_spec_files
+from smsspec.spec import display_path
+from smsspec.validate.check import CheckResult, check_paths, find_spec_files
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 
