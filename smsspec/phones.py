@@ -90,17 +90,6 @@ def calling_code(e164: str) -> int:
     return 0
 
 
-def _parse_problem(exc: phonenumbers.NumberParseException) -> str:
-    reasons = {
-        phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "the country code does not exist",
-        phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a phone number",
-        phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
-        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short",
-        phonenumbers.NumberParseException.TOO_LONG: "it is too long",
-    }
-    return reasons.get(exc.error_type, "it is not a phone number")
-
-
 @lru_cache(maxsize=65536)
 def format_number(e164: str, form: str) -> str:
     """Render an E.164 number in a provider's form (see PHONE_FORMATS)."""

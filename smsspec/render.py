@@ -114,7 +114,7 @@ def render_requests(checked: CheckedMessage, credentials: Mapping[str, str] | No
             body = ""
         headers = _headers(provider, secrets)
         if credentials is None:
-            body, url, headers = _redact(body, url, headers, secrets.values())
+            body, url, headers = _redact(body, url, headers, list(secrets.values()))
         segments = sum(encoding.analyze(checked.texts[i]).segments for i in group)
         yield RenderedRequest(
             file=checked.spec.path, message_id=message.id, account=account.name, provider=provider.id,
@@ -136,8 +136,7 @@ def _headers(provider: Provider, secrets: Mapping[str, str]) -> dict[str, str]:
     return headers
 
 
-def _redact(body: str, url: str, headers: Mapping[str, str], stand_ins: Iterator[str] | Any) -> tuple[str, str, dict[str, str]]:
-    stand_ins = list(stand_ins)
+def _redact(body: str, url: str, headers: Mapping[str, str], stand_ins: Sequence[str]) -> tuple[str, str, dict[str, str]]:
     out_headers = {}
     for name, value in headers.items():
         if name == "Authorization" and value.startswith("Basic "):
