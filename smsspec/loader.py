@@ -2,8 +2,13 @@
 
 The loader never raises on bad input: every problem becomes a
 :class:`~smsspec.diagnostics.Diagnostic`. Positions are not collected up
-front; :class:`SourceMap` keeps the composed node tree and walks it only when
-a caller asks where something is (which only happens when something is wrong).
+front; :class:`SourceMap` walks the composed node tree only when a caller asks
+where something is (which only happens when something is wrong).
+
+Most files are plain mappings, lists and scalars: those are built straight
+from the parser's events, without a node tree, and their tree is composed
+only if a position is asked for. Anything else (anchors, tags, merge keys,
+odd keys, duplicates, errors) takes the node path, which reports it.
 
 Hostile input is bounded before the recursive parts of PyYAML see it: the
 composer (C or Python) recurses once per nesting level, so documents that
@@ -16,9 +21,9 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import yaml
 from yaml.composer import Composer
@@ -27,6 +32,7 @@ from yaml.error import MarkedYAMLError
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
+    DocumentStartEvent,
     Event,
     MappingEndEvent,
     MappingStartEvent,
@@ -34,6 +40,7 @@ from yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
+    StreamStartEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
@@ -214,22 +221,31 @@ def _effective_pairs(node: MappingNode, cache: dict[int, _Pairs]) -> _Pairs:
 class SourceMap:
     """Finds where a path into the loaded data was written.
 
-    Keeps the composed node tree; each lookup walks it from the root.
+    Holds the composed node tree, or the text to compose it from on the
+    first lookup; each lookup walks the tree from the root.
     """
 
-    __slots__ = ("_cache", "_file", "_root")
+    __slots__ = ("_cache", "_file", "_pending", "_root")
 
-    def __init__(self, file: str, root: Node | None) -> None:
+    def __init__(self, file: str, root: Node | None, *, pending: tuple[str, type[_PyLoader]] | None = None) -> None:
         self._file = file
         self._root = root
+        self._pending = pending  # (text, loader class): composed when first needed
         self._cache: dict[int, _Pairs] = {}
 
     def __repr__(self) -> str:
         return f"SourceMap({self._file!r})"
 
+    def _tree(self) -> Node | None:
+        if self._pending is not None:
+            text, cls = self._pending
+            self._pending = None
+            self._root = _compose_checked(text, cls)
+        return self._root
+
     def _walk(self, path: PathKey) -> tuple[Node | None, Node | None, bool]:
         """(deepest node reached, key node of the last step, whole path found)."""
-        node = self._root
+        node = self._tree()
         key_node: Node | None = None
         if node is None:
             return None, None, not path
@@ -1008,9 +1024,139 @@ def _is_empty(root: Node) -> bool:
     )
 
 
+_SCALAR_KEY_TAGS: Final = frozenset({_STR, _TIMESTAMP, _VALUE})
+
+
+class _NodePath(Exception):
+    """The document needs the node path: it uses something the event path does not build."""
+
+
+def _plain_tag(loader: _PyLoader, value: str, tags: dict[str, str]) -> str:
+    """The tag YAML resolves a plain scalar to (memoised: keys and values repeat)."""
+    tag = tags.get(value)
+    if tag is None:
+        tag = tags[value] = loader.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
+
+
+def _plain_value(loader: _PyLoader, event: ScalarEvent, tag: str) -> object:
+    """A plain scalar that is not text, as the node path constructs it; _NodePath
+    when that would report something (or it is a merge key)."""
+    if tag == _MERGE:
+        raise _NodePath
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
+    before = len(loader.diagnostics)
+    construct: Callable[[_PyLoader, Node], object] = loader.yaml_constructors[tag]
+    built = construct(loader, node)
+    if len(loader.diagnostics) != before:
+        raise _NodePath
+    return built
+
+
+def _build_from_events(loader: _PyLoader) -> dict[str, object]:
+    """The first document, when its root is a mapping of plain content, built
+    from parser events: the same data the node path constructs, with no
+    diagnostics. Raises _NodePath for anything else (and parser errors as is)."""
+    events: _Events = loader
+    get_event: Callable[[], Any] = events.get_event  # PyYAML's events are untyped
+    tags: dict[str, str] = {}
+    scalar, map_start, seq_start = ScalarEvent, MappingStartEvent, SequenceStartEvent
+    # The open collections below the innermost one, each with its pending key.
+    outer: list[tuple[dict[str, object] | list[object], str | None]] = []
+    top: dict[str, object] | list[object] | None = None  # the innermost open collection
+    key: str | None = None  # in a mapping: the key read, awaiting its value
+    while True:
+        event = get_event()
+        kind = type(event)
+        value: object
+        if kind is scalar:
+            if event.anchor is not None or event.tag is not None or top is None:
+                raise _NodePath  # an anchor, a tag, or a lone scalar document
+            text: str = event.value
+            plain: bool = event.implicit[0]
+            if key is None and type(top) is dict:
+                # A key: the node path takes anything but text (and reports it).
+                if plain and _plain_tag(loader, text, tags) not in _SCALAR_KEY_TAGS:
+                    raise _NodePath
+                if text in top:
+                    raise _NodePath  # a duplicate key
+                key = text
+                continue
+            value = text
+            if plain:
+                tag = tags.get(text) or _plain_tag(loader, text, tags)
+                if tag != _STR:
+                    value = _plain_value(loader, event, tag)
+            if key is None:
+                top.append(value)  # type: ignore[union-attr]
+            else:
+                top[key] = value  # type: ignore[call-overload]
+                key = None
+        elif kind is map_start or kind is seq_start:
+            if event.anchor is not None or event.tag is not None or len(outer) >= MAX_DEPTH - 1:
+                raise _NodePath
+            collection: dict[str, object] | list[object] = {} if kind is map_start else []
+            if top is not None:
+                if key is None:
+                    if type(top) is dict:
+                        raise _NodePath  # a collection as a key
+                    top.append(collection)  # type: ignore[union-attr]
+                else:
+                    top[key] = collection  # type: ignore[call-overload]
+                outer.append((top, None))
+            top, key = collection, None
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            if not outer:
+                break
+            top, key = outer.pop()
+        elif kind is StreamStartEvent or kind is DocumentStartEvent:
+            continue
+        else:  # an alias, or a document that is empty
+            raise _NodePath
+    if type(top) is not dict:
+        raise _NodePath
+    if type(get_event()) is not DocumentEndEvent or type(events.peek_event()) is not StreamEndEvent:
+        raise _NodePath  # more than one document
+    return top
+
+
+def _from_events(text: str, file: str, cls: type[_PyLoader]) -> YamlDocument | None:
+    """The document built by the event path, or None when the node path must read it."""
+    loader = cls(text)
+    try:
+        data = _build_from_events(loader)
+    except MemoryError:
+        raise
+    except Exception:  # _NodePath, or a parser error that the node path reports
+        return None
+    finally:
+        loader.dispose()
+    return YamlDocument(file, data, SourceMap(file, None, pending=(text, cls)))
+
+
+def _compose_checked(text: str, cls: type[_PyLoader]) -> Node | None:
+    """The node tree of a document the event path has read (so it nests at
+    most MAX_DEPTH deep, holds no aliases and parses)."""
+    loader = cls(text)
+    try:
+        return loader.get_node() if loader.check_node() else None
+    finally:
+        loader.dispose()
+
+
 def _parse(
     text: str, raw: bytes, file: str, cls: type[_PyLoader]
 ) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    fast = _from_events(text, file, cls)
+    if fast is not None:
+        return fast, []
+    return _parse_nodes(text, raw, file, cls)
+
+
+def _parse_nodes(
+    text: str, raw: bytes, file: str, cls: type[_PyLoader]
+) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """The node path: composes the tree (after bounding it) and constructs from it."""
     diagnostics: list[Diagnostic] = []
     scanned = False
     if _may_nest_deeply(raw, cls.safe_depth, cls.prefix_run):

@@ -16,6 +16,7 @@ from pathlib import Path
 from smsspec import providers
 from smsspec.config import CONFIG_NAME, find_config, load_config
 from smsspec.diagnostics import Diagnostic, Location, Severity, count, error
+from smsspec.loader import PathKey, SourceMap
 from smsspec.model import Account, Config, Message, Spec
 from smsspec.providers import Provider
 from smsspec.spec import display_path, is_spec_file, load_spec
@@ -30,6 +31,9 @@ from smsspec.validate.file_recipients import (
 )
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean
+
+# (project root, message id) -> (file, its source map, path): where the id is first used.
+SeenIds = dict[tuple[str, str], tuple[str, SourceMap, PathKey]]
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def check_paths(
     paths: Sequence[str],
     config_path: str | None = None,
     *,
-    seen_ids: dict[tuple[str, str], tuple[str, Location]] | None = None,
+    seen_ids: SeenIds | None = None,
 ) -> CheckResult:
     """``seen_ids`` receives each (project root, message id) and where it is first used."""
     if config_path is not None and not Path(config_path).is_file():
@@ -141,7 +145,7 @@ def check_paths(
     result = CheckResult()
     configs = ConfigCache(config_path)
     suppressions = Suppressions()
-    ids: dict[tuple[str, str], tuple[str, Location]] = {} if seen_ids is None else seen_ids
+    ids: SeenIds = {} if seen_ids is None else seen_ids
     for spec_path in find_spec_files(paths or ["."]):
         result.files += 1
         display = display_path(spec_path)
@@ -172,20 +176,21 @@ def _check_message(
     spec: Spec,
     message: Message,
     config: Config,
-    ids: dict[tuple[str, str], tuple[str, Location]],
+    ids: SeenIds,
     result: CheckResult,
     suppressions: Suppressions,
 ) -> list[Diagnostic]:
     locate = spec.source.locate
     found: list[Diagnostic] = []
     key = (config.root, message.id)
-    id_at = locate((*message.path, "id"))
+    id_path = (*message.path, "id")
     if key in ids:
-        first_file, first = ids[key]
+        first_file, first_source, first_path = ids[key]
+        first = first_source.locate(first_path)
         where = f"line {first.line}" if first_file == spec.path else f"{first_file}:{first.line}"
-        found.append(error("SPEC-DUPLICATE-ID", f"message id {message.id!r} is already used ({where}); ids identify messages in the send ledger, so each must be unique in the project", id_at, message_id=message.id))
+        found.append(error("SPEC-DUPLICATE-ID", f"message id {message.id!r} is already used ({where}); ids identify messages in the send ledger, so each must be unique in the project", locate(id_path), message_id=message.id))
     else:
-        ids[key] = (spec.path, id_at)
+        ids[key] = (spec.path, spec.source, id_path)
     account = config.accounts.get(message.account)
     if not message.account:
         found.append(error("SPEC-NO-ACCOUNT", f"message {message.id!r} has no account; add `account:` to the file or the message", locate(message.path), message_id=message.id))

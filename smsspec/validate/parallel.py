@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smsspec.config import CONFIG_NAME, load_config
-from smsspec.diagnostics import Diagnostic, Location
+from smsspec.diagnostics import Diagnostic
 from smsspec.spec import display_path
-from smsspec.validate.check import CheckResult, check_paths, find_spec_files
+from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 
@@ -76,7 +76,7 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _check_part(paths: Sequence[str], config_path: str | None) -> _Part:
-    ids: dict[tuple[str, str], tuple[str, Location]] = {}
+    ids: SeenIds = {}
     with _fewer_collections():
         result = check_paths(list(paths), config_path, seen_ids=ids)
     configs = [(key, config.path) for key, config in result.configs.items()]

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -979,3 +980,113 @@ def test_duplicates_inside_an_inline_merge_source_reported_once() -> None:
     document, diagnostics = load("m: {<<: {a: 1, a: 2}, b: 3}\n")
     assert at(only(diagnostics, "YAML-DUPLICATE-KEY")) == (1, 16)
     assert document is not None and document.data == {"m": {"a": 2, "b": 3}}
+
+
+# --------------------------------------------------------------------------
+# The event path builds exactly what the node path builds
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def typed(value: object) -> object:
+    """The value with every scalar's type made visible, so 1 != 1.0 != True."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}, list(value)
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return type(value).__name__, value
+
+
+def assert_paths_agree(source: str | bytes, parser: type[loader._PyLoader]) -> bool:
+    """Loads ``source`` both ways; True when the event path took it."""
+    raw = source.encode("utf-8") if isinstance(source, str) else source
+    text, problem = loader._decode(raw, "x.yaml")
+    if text is None:
+        assert problem is not None
+        return False
+    fast = loader._from_events(text, "x.yaml", parser)
+    try:
+        slow, diagnostics = loader._parse_nodes(text, raw, "x.yaml", parser)
+    except yaml.YAMLError:  # a syntax error (load_yaml_bytes reports it)
+        assert fast is None
+        return False
+    if fast is None:
+        return False
+    assert diagnostics == [], "the event path took a document the node path reports"
+    assert slow is not None
+    assert typed(fast.data) == typed(slow.data)
+    return True
+
+
+def yaml_files() -> list[Path]:
+    roots = [REPO / "tests" / "cases", REPO / "tests" / "hostile", REPO / "tests" / "golden", REPO / "examples"]
+    return sorted(
+        p for root in roots for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.stat().st_size < 2_000_000
+    )
+
+
+def test_event_path_matches_the_node_path_on_every_shipped_file(parser: type[loader._PyLoader]) -> None:
+    files = yaml_files()
+    taken = [path for path in files if assert_paths_agree(path.read_bytes(), parser)]
+    assert len(files) > 100 and len(taken) > len(files) // 2  # most real files take the event path
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a: &x 1\nb: *x\n",
+        "d: &d {a: 1}\nm: {<<: *d}\n",
+        "a: !!str 1\n",
+        "a: 1\na: 2\n",
+        "? [a]\n: 1\n",
+        "1: one\n",
+        "null: x\n",
+        "a: 1\n---\nb: 2\n",
+        "- a\n- b\n",
+        "just text\n",
+        "",
+        "a: [1, 2\n",
+        nested_flow(70),
+    ],
+    ids=["alias", "merge", "tag", "duplicate", "list-key", "int-key", "null-key", "two-docs", "list-root", "scalar-root", "empty", "syntax", "deep"],
+)
+def test_node_path_reads_what_the_event_path_leaves(source: str, parser: type[loader._PyLoader]) -> None:
+    text, _ = loader._decode(source.encode("utf-8"), "x.yaml")
+    assert text is not None
+    assert loader._from_events(text, "x.yaml", parser) is None
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12),
+    st.sampled_from(["yes", "No", "on", "~", "0x1F", "0o17", "017", "1_000", "1:20", "2026-01-02", "2026-01-02 10:00:00", ".inf", "-.Inf", "=", "<<", "+447400000001", "0.5e3", "1e3", "", " a ", "a: b", "# c", "- x"]),
+)
+KEYS = st.one_of(st.text(max_size=8), st.sampled_from(["<<", "=", "2026-01-02", "yes", "1", "~"]))
+DATA = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(KEYS, DATA, max_size=5), flow=st.sampled_from([None, True, False]), plain=st.booleans())
+def test_event_path_matches_the_node_path_on_dumped_data(data: dict[str, object], flow: bool | None, plain: bool, parser: type[loader._PyLoader]) -> None:
+    source = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True, sort_keys=False)
+    if plain:  # unquote what the dumper quoted, so scalars resolve as unquoted text would
+        source = source.replace("'", "")
+    assert_paths_agree(source, parser)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=YAMLISH)
+@example(text="a: [b, {c: d}]\n")
+def test_event_path_matches_the_node_path_on_yaml_like_text(text: str, parser: type[loader._PyLoader]) -> None:
+    assert_paths_agree(text, parser)
+
+
+def test_positions_are_composed_on_first_use_only(parser: type[loader._PyLoader]) -> None:
+    document = doc_of("a:\n  - {b: 1}\n  - c\n")
+    assert document.source._pending is not None
+    assert document.source.locate(("a", 1)) == Location("spec.yaml", 3, 5)
+    assert document.source._pending is None
+    assert document.source.locate_key(("a", 0, "b")) == Location("spec.yaml", 2, 6)
