@@ -1061,8 +1061,7 @@ def _build_from_events(loader: _PyLoader) -> dict[str, object]:
     get_event: Callable[[], Any] = events.get_event  # PyYAML's events are untyped
     tags: dict[str, str] = {}
     scalar, map_start, seq_start = ScalarEvent, MappingStartEvent, SequenceStartEvent
-    # The open collections below the innermost one, each with its pending key.
-    outer: list[tuple[dict[str, object] | list[object], str | None]] = []
+    outer: list[dict[str, object] | list[object]] = []  # the open collections around ``top``
     top: dict[str, object] | list[object] | None = None  # the innermost open collection
     key: str | None = None  # in a mapping: the key read, awaiting its value
     while True:
@@ -1103,12 +1102,12 @@ def _build_from_events(loader: _PyLoader) -> dict[str, object]:
                     top.append(collection)  # type: ignore[union-attr]
                 else:
                     top[key] = collection  # type: ignore[call-overload]
-                outer.append((top, None))
+                outer.append(top)
             top, key = collection, None
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             if not outer:
                 break
-            top, key = outer.pop()
+            top = outer.pop()  # its key, if any, was used by the collection that ended
         elif kind is StreamStartEvent or kind is DocumentStartEvent:
             continue
         else:  # an alias, or a document that is empty
