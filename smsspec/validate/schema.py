@@ -294,13 +294,13 @@ def _explain(
     if context is not None:
         values.update(context(path))
     template = notes.get("x-message")
+    if keyword == "type":  # expected types let a YAML trap (`id: yes`) be named whatever the wording
+        text = format_message(template, values) if template else f"must be {_describe_type(expected_value)}, not {json.dumps(err.instance, default=str)}"
+        expected = (expected_value,) if isinstance(expected_value, str) else tuple(expected_value)
+        yield SchemaProblem(rule, severity, keyword, path, text, expected=expected, worded=bool(template))
+        return
     if template:
         text = format_message(template, values)
-    elif keyword == "type":
-        text = f"must be {_describe_type(expected_value)}, not {json.dumps(err.instance, default=str)}"
-        expected = (expected_value,) if isinstance(expected_value, str) else tuple(expected_value)
-        yield SchemaProblem(rule, severity, keyword, path, text, expected=expected)
-        return
     elif keyword in ("enum", "const"):
         allowed = expected_value if keyword == "enum" else [expected_value]
         text = f"must be one of {', '.join(json.dumps(v) for v in allowed)}, not {json.dumps(err.instance, default=str)}"
