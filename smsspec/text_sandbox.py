@@ -287,6 +287,12 @@ def environment() -> _Environment:
     return env
 
 
+# Tags that load another template: a text has no files to load them from.
+_OTHER_FILES: tuple[tuple[type[nodes.Node], str], ...] = (
+    (nodes.Extends, "extends"), (nodes.Include, "include"), (nodes.Import, "import"), (nodes.FromImport, "from ... import"),
+)
+
+
 def compile_template(source: str) -> tuple[jinja2.Template, frozenset[str]]:
     """Parse and compile within the CPU limit; every failure a TextError."""
     from smsspec.text import _timed
@@ -295,6 +301,11 @@ def compile_template(source: str) -> tuple[jinja2.Template, frozenset[str]]:
 
     def build() -> tuple[jinja2.Template, frozenset[str]]:
         tree = env.parse(source)
+        for kind, word in _OTHER_FILES:
+            found = tree.find(kind)
+            if found is not None:
+                raise TextError("TEXT-TEMPLATE", f"line {found.lineno} of the text: `{{% {word} %}}` cannot be used: "
+                                "a message text is a template of its own and loads no other file")
         return env.from_string(tree), frozenset(meta.find_undeclared_variables(tree))
 
     try:

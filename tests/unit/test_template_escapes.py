@@ -103,6 +103,21 @@ def test_escape_payload_is_a_clear_error_and_runs_nothing(payload: str, rule: st
     assert not marker.exists()
 
 
+@pytest.mark.parametrize(
+    ("source", "tag", "line"),
+    [
+        ("Hi {% include 'footer.txt' %}", "include", 1),
+        ("Hi\n{% import 'macros' as m %}{{ m.x() }}", "import", 2),
+        ("{% from 'macros' import x %}{{ x() }}", "from ... import", 1),
+        ("{% extends 'base' %}", "extends", 1),
+    ],
+)
+def test_tags_that_load_other_files_are_named(source: str, tag: str, line: int) -> None:
+    rule, message = outcome(source)
+    assert rule == "TEXT-TEMPLATE"
+    assert message.startswith(f"line {line} of the text: `{{% {tag} %}}` cannot be used")
+
+
 def test_escape_payload_in_a_spec_is_reported_where_the_text_is_and_nothing_renders(tmp_path: Path) -> None:
     (tmp_path / "smsspec.yaml").write_text((ROOT / "tests" / "hostile" / "smsspec.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     marker = tmp_path / "escaped"
