@@ -241,13 +241,13 @@ def _emit_nothing(fmt: str) -> None:
 
 
 def _resolve_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
-    from smsspec.config import MissingCredential, resolve_credentials
+    from smsspec.config import CredentialError, resolve_credentials
 
     resolved: dict[str, dict[str, str]] = {}
     for name in names:
         try:
             resolved[name] = resolve_credentials(accounts[name])
-        except MissingCredential as exc:
+        except CredentialError as exc:
             _fail(f"{exc}; nothing was sent")
     return resolved
 
@@ -289,13 +289,13 @@ def _dry_run(
 
 
 def _missing_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> list[str]:
-    from smsspec.config import MissingCredential, resolve_credentials
+    from smsspec.config import CredentialError, resolve_credentials
 
     missing = []
     for name in names:
         try:
             resolve_credentials(accounts[name])
-        except MissingCredential as exc:
+        except CredentialError as exc:
             missing.append(str(exc))
     return missing
 

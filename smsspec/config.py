@@ -186,8 +186,8 @@ def _settings(name: str, provider: providers.Provider, settings: Mapping[str, An
     return found
 
 
-class MissingCredential(ConfigError):
-    pass
+class CredentialError(ConfigError):
+    """A credential's environment variable is unset, empty, or holds what its request cannot carry."""
 
 
 def resolve_credentials(account: Account, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -201,8 +201,27 @@ def resolve_credentials(account: Account, environ: Mapping[str, str] | None = No
         value = environ.get(variable) if variable else None
         if not value:
             missing.append(f"{cred} (${{{variable}}})" if variable else cred)
-        else:
-            values[cred] = value
+            continue
+        problem = _unusable(account.provider, cred, value)
+        if problem:
+            raise CredentialError(f"account {account.name!r}: the environment variable {variable} ({cred}) {problem}")
+        values[cred] = value
     if missing:
-        raise MissingCredential(f"account {account.name!r}: set the environment variable(s) for {', '.join(missing)} before sending")
+        raise CredentialError(f"account {account.name!r}: set the environment variable(s) for {', '.join(missing)} before sending")
     return values
+
+
+def _unusable(provider_id: str, cred: str, value: str) -> str | None:
+    """Why a credential value cannot be sent as the provider's request carries it; None if it can.
+    Never quotes the value."""
+    for index, char in enumerate(value, 1):
+        if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
+            return (f"holds a control character (U+{ord(char):04X}) at character {index}; "
+                    "a line break left by the file or command it was read from is a common cause")
+    provider = providers.get(provider_id)
+    auth = provider.request.auth if provider is not None else {}
+    if auth.get("type") == "header" and auth.get("credential") == cred and not value.isascii():
+        return f"holds a character outside ASCII, which the {auth.get('header')} header cannot carry"
+    if auth.get("type") == "basic" and auth.get("username") == cred and ":" in value:
+        return "holds a colon, which a Basic authentication user name cannot carry"
+    return None

@@ -6,6 +6,8 @@ import json
 import os
 import signal
 
+import pytest
+
 from smsspec.sandbox import Sandbox
 from smsspec.send.ledger import DeliveryStatus, Ledger
 from tests.e2e.send_helpers import (
@@ -98,6 +100,29 @@ def test_a_missing_credential_stops_the_run_before_any_request(project: Project,
     assert "T_PASSWORD" in out.stderr
     assert sandbox.stats()["total"] == 0
     assert list(Ledger.read(project.ledger).states()) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "env", "words"),
+    [
+        ("skycore", {"T_API_KEY": "key-from-a-file\n"}, "holds a control character (U+000A) at character 16"),
+        ("inwise", {"T_API_KEY": "clé"}, "outside ASCII, which the X-Api-Key header cannot carry"),
+        ("sendmachine", {"T_USERNAME": "team:ops"}, "holds a colon"),
+        ("whatcounts", {"T_PASSWORD": "pass\tword"}, "control character (U+0009)"),
+    ],
+)
+def test_a_credential_its_request_cannot_carry_stops_the_run_unquoted(
+    project: Project, sandbox: Sandbox, provider: str, env: dict[str, str], words: str
+) -> None:
+    spec = project.provider_spec(provider)
+
+    out = run_cli(["send", str(spec)], env=env)
+
+    assert out.code == 2
+    assert words in out.stderr and "nothing was sent" in out.stderr
+    for value in env.values():
+        assert value not in out.stdout + out.stderr and value.strip() not in out.stdout + out.stderr
+    assert sandbox.stats()["total"] == 0
 
 
 def test_validation_errors_send_nothing(project: Project, sandbox: Sandbox) -> None:
