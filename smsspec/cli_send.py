@@ -17,6 +17,7 @@ import json
 import os
 import shlex
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -386,7 +387,7 @@ def _run(
         policy=RetryPolicy(max_attempts=options.max_attempts),
         limiter=limiter,
     )
-    with transport, _terminate_as_interrupt():
+    with transport, _stop_on_signal(transport.stop):
         runner = Runner(ledger, transport, redactor, options.concurrency)
         if not pairs or not sys.stderr.isatty():
             return runner.run(pairs)
@@ -399,23 +400,31 @@ def _run(
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a cancelled CI job) stops a run like Ctrl-C: requests in flight are still recorded."""
+def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (a cancelled CI job) stop a run: no request starts after
+    the signal, and those in flight are still recorded. The stop is set in the
+    handler itself, so no worker starts another request while the main thread
+    gets to the KeyboardInterrupt."""
     import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def interrupt(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            stop.set()
+            below_a_bar = "\n" if sys.stderr.isatty() else ""
+            sys.stderr.write(f"{below_a_bar}smsspec: stopping: no new requests; waiting for those in flight to be recorded\n")
+            sys.stderr.flush()
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str, ...]:

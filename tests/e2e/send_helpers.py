@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from click.testing import CliRunner
@@ -156,6 +158,33 @@ def start_cli(args: Sequence[str], cwd: Path, extra_env: Mapping[str, str] | Non
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def read_line(process: subprocess.Popen[str], wanted: str, limit: float = 20.0) -> str:
+    """The first line of the process's stderr holding ``wanted`` (a wait, not a timing assertion)."""
+    assert process.stderr is not None
+    lines: SimpleQueue[str] = SimpleQueue()
+    stream = process.stderr
+
+    def read() -> None:
+        for line in iter(stream.readline, ""):
+            lines.put(line)
+            if wanted in line:
+                return
+        lines.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    seen = ""
+    deadline = time.monotonic() + limit
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except Empty:
+            break
+        if not line or wanted in line:
+            return line
+        seen += line
+    raise AssertionError(f"gave up waiting for {wanted!r} on stderr; saw {seen!r}")
 
 
 def wait_for(condition: Callable[[], bool], what: str, limit: float = 20.0) -> None:

@@ -13,6 +13,7 @@ from smsspec.send.ledger import DeliveryStatus, Ledger
 from tests.e2e.send_helpers import (
     Project,
     account_name,
+    read_line,
     received,
     run_cli,
     sandbox_accounts,
@@ -257,9 +258,11 @@ def test_a_terminated_run_stops_starting_requests_and_records_the_one_in_flight(
         try:
             wait_for(lambda: received(own, "skycore") == 1, "the request that hangs")
             run.send_signal(signal.SIGTERM)
+            notice = read_line(run, "stopping: no new requests")  # written once no request can start
         finally:
             own.stop()  # ends the held request: the run records it as unknown and exits
             out, err = run.communicate(timeout=60)
+        assert "stopping: no new requests" in notice, notice + err
         assert run.returncode == 130, out + err
         assert received(own, "whatcounts") == 0
     states = {s.key.recipient: s for s in Ledger.read(project.ledger).states()}
