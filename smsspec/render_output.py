@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from urllib.parse import parse_qsl, urlsplit
 
 from smsspec.model import RenderedRequest
@@ -45,10 +47,78 @@ def text_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
 def json_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
     yield "["
     first = True
+    encode = RequestEncoder().encode
     for request in requests:
-        yield ("\n  " if first else ",\n  ") + json.dumps(request.to_json(), ensure_ascii=False)
+        yield ("\n  " if first else ",\n  ") + encode(request)
         first = False
     yield "\n]\n" if not first else "]\n"
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_Head = tuple[str, str, str, str, str]
+
+
+def _value(value: object) -> str:
+    """``value`` as json.dumps(..., ensure_ascii=False) writes it, also inside a list or dict."""
+    return encode_basestring(value) if type(value) is str else _ENCODE(value)  # what _ENCODE does with a str
+
+
+def _slow(request: RenderedRequest) -> str:
+    return json.dumps(request.to_json(), ensure_ascii=False)
+
+
+@dataclass
+class RequestEncoder:
+    """``json.dumps(request.to_json(), ensure_ascii=False)``, from parts encoded once per message.
+
+    What a message's requests share (file, message, account, provider, method,
+    and mostly URL and headers) is encoded once. The first request of each
+    message is also encoded in full; if the two differ, that message's requests
+    all are. Only text is kept for reuse: a value equal to text is text and
+    encodes the same, while 1 == True but they do not.
+    """
+
+    heads: dict[_Head, str | None] = field(default_factory=dict)  # None: encode in full
+    last_url: tuple[object, str] = (None, "null")  # the last URL, by identity, encoded
+    last_headers: tuple[tuple[tuple[str, str], ...], str] = ((), "{}")  # the last headers all text, in order, encoded
+
+    def encode(self, request: RenderedRequest) -> str:
+        if type(request) is not RenderedRequest:
+            return _slow(request)  # its to_json may be another one
+        try:
+            key = (request.file, request.message_id, request.account, request.provider, request.method)
+            head = self.heads.get(key, "")
+        except TypeError:  # an unhashable field: not a request render_requests made
+            return _slow(request)
+        if head == "":
+            return self._first(key, request)
+        return self._fast(head, request) if head is not None else _slow(request)
+
+    def _first(self, key: _Head, request: RenderedRequest) -> str:
+        slow = _slow(request)
+        if all(isinstance(value, str) for value in key):
+            file, message, account, provider, method = map(_value, key)
+            head = f'{{"file": {file}, "message": {message}, "account": {account}, "provider": {provider}, "method": {method}, "url": '
+            self.heads[key] = head if self._fast(head, request) == slow else None
+        return slow
+
+    def _fast(self, head: str, request: RenderedRequest) -> str:
+        url = request.url
+        if url is not self.last_url[0]:
+            self.last_url = (url, _value(url))
+        recipients = request.recipients
+        listed = _value(recipients[0]) if type(recipients) is tuple and len(recipients) == 1 else ", ".join(map(_value, recipients))
+        return (f'{head}{self.last_url[1]}, "headers": {self._headers(request.headers)}, "body": {_value(request.body)}, '
+                f'"recipients": [{listed}]}}')
+
+    def _headers(self, headers: Mapping[str, str]) -> str:
+        items = tuple(headers.items())  # in order: {"a": 1, "b": 2} == {"b": 2, "a": 1}, but JSON keeps the order
+        if items == self.last_headers[0]:
+            return self.last_headers[1]
+        encoded = _ENCODE(dict(items))
+        if all(isinstance(name, str) and isinstance(value, str) for name, value in items):
+            self.last_headers = (items, encoded)
+        return encoded
 
 
 def curl_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
