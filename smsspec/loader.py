@@ -49,6 +49,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from smsspec.diagnostics import Diagnostic, Location, error
+from smsspec.flow_lines import FlowItems, take_flow_items
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -1031,11 +1032,17 @@ class _NodePath(Exception):
     """The document needs the node path: it uses something the event path does not build."""
 
 
-def _plain_tag(loader: _PyLoader, value: str, tags: dict[str, str]) -> str:
+_RESOLVER: Final = Resolver()  # what both loader classes resolve with
+# First characters of plain scalars that some implicit type may claim; any other is text.
+_RESOLVED_FIRST: Final = frozenset(key for key in Resolver.yaml_implicit_resolvers if key)
+_RESOLVED_ANY: Final = None in Resolver.yaml_implicit_resolvers
+
+
+def _plain_tag(resolver: Resolver, value: str, tags: dict[str, str]) -> str:
     """The tag YAML resolves a plain scalar to (memoised: keys and values repeat)."""
     tag = tags.get(value)
     if tag is None:
-        tag = tags[value] = loader.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        tag = tags[value] = resolver.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
     return tag
 
 
@@ -1053,13 +1060,17 @@ def _plain_value(loader: _PyLoader, event: ScalarEvent, tag: str) -> object:
     return built
 
 
-def _build_from_events(loader: _PyLoader) -> dict[str, object]:
+def _build_from_events(loader: _PyLoader, tags: dict[str, str], flow: FlowItems | None = None) -> dict[str, object]:
     """The first document, when its root is a mapping of plain content, built
     from parser events: the same data the node path constructs, with no
-    diagnostics. Raises _NodePath for anything else (and parser errors as is)."""
+    diagnostics. Raises _NodePath for anything else (and parser errors as is).
+
+    With ``flow``, the parser reads ``flow.text``, and each marker scalar is the
+    item read from its line (see :mod:`smsspec.flow_lines`)."""
     events: _Events = loader
     get_event: Callable[[], Any] = events.get_event  # PyYAML's events are untyped
-    tags: dict[str, str] = {}
+    marker = flow.marker if flow is not None else None
+    items = flow.items if flow is not None else {}
     scalar, map_start, seq_start = ScalarEvent, MappingStartEvent, SequenceStartEvent
     outer: list[dict[str, object] | list[object]] = []  # the open collections around ``top``
     top: dict[str, object] | list[object] | None = None  # the innermost open collection
@@ -1073,9 +1084,15 @@ def _build_from_events(loader: _PyLoader) -> dict[str, object]:
                 raise _NodePath  # an anchor, a tag, or a lone scalar document
             text: str = event.value
             plain: bool = event.implicit[0]
+            if marker is not None and marker in text:
+                line = event.start_mark.line
+                if text != marker or not plain or type(top) is not list or line not in items:
+                    raise _NodePath  # a line read ahead is not the list item it seemed
+                top.append(items.pop(line))
+                continue
             if key is None and type(top) is dict:
                 # A key: the node path takes anything but text (and reports it).
-                if plain and _plain_tag(loader, text, tags) not in _SCALAR_KEY_TAGS:
+                if plain and _plain_tag(_RESOLVER, text, tags) not in _SCALAR_KEY_TAGS:
                     raise _NodePath
                 if text in top:
                     raise _NodePath  # a duplicate key
@@ -1083,7 +1100,7 @@ def _build_from_events(loader: _PyLoader) -> dict[str, object]:
                 continue
             value = text
             if plain:
-                tag = tags.get(text) or _plain_tag(loader, text, tags)
+                tag = tags.get(text) or _plain_tag(_RESOLVER, text, tags)
                 if tag != _STR:
                     value = _plain_value(loader, event, tag)
             if key is None:
@@ -1112,7 +1129,7 @@ def _build_from_events(loader: _PyLoader) -> dict[str, object]:
             continue
         else:  # an alias, or a document that is empty
             raise _NodePath
-    if type(top) is not dict:
+    if type(top) is not dict or items:
         raise _NodePath
     if type(get_event()) is not DocumentEndEvent or type(events.peek_event()) is not StreamEndEvent:
         raise _NodePath  # more than one document
@@ -1121,9 +1138,17 @@ def _build_from_events(loader: _PyLoader) -> dict[str, object]:
 
 def _from_events(text: str, file: str, cls: type[_PyLoader]) -> YamlDocument | None:
     """The document built by the event path, or None when the node path must read it."""
-    loader = cls(text)
+    tags: dict[str, str] = {}
+
+    def is_text(value: str) -> bool:
+        if value[:1] not in _RESOLVED_FIRST and not _RESOLVED_ANY:
+            return True  # no implicit type starts with this character
+        return _plain_tag(_RESOLVER, value, tags) == _STR
+
+    flow = take_flow_items(text, is_text)
+    loader = cls(flow.text if flow is not None else text)
     try:
-        data = _build_from_events(loader)
+        data = _build_from_events(loader, tags, flow)
     except MemoryError:
         raise
     except Exception:  # _NodePath, or a parser error that the node path reports
