@@ -23,11 +23,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from smsspec import encoding, phones, render
+from smsspec import encoding, phones, render, render_program
 from smsspec.model import RenderedRequest
+from smsspec.payload_escapes import json_value, payload_environment
 from smsspec.providers import Provider
-from smsspec.render import Program, json_value, proven, record_program, render_requests
+from smsspec.render import render_requests
 from smsspec.render_output import json_chunks
+from smsspec.render_program import Program, proven, record_program
 from smsspec.validate.check import CheckedMessage, check_paths
 from smsspec.validate.provider_rules import VIEW_FIELDS
 from tests.conftest import ROOT
@@ -259,12 +261,12 @@ REFUSED = [
 
 @pytest.mark.parametrize("source", PROVEN)
 def test_what_a_program_covers(source: str) -> None:
-    assert proven(render.payload_environment().parse(source))
+    assert proven(payload_environment().parse(source))
 
 
 @pytest.mark.parametrize("source", REFUSED)
 def test_what_a_program_does_not_cover(source: str) -> None:
-    assert not proven(render.payload_environment().parse(source))
+    assert not proven(payload_environment().parse(source))
 
 
 FALLBACKS = [
@@ -285,7 +287,7 @@ def test_custom_templates_render_exactly(source: str, examples: dict[str, list[C
 
 
 def test_a_marker_in_constant_text_means_no_program(examples: dict[str, list[CheckedMessage]], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "token_hex", lambda size: "0" * 2 * size)
+    monkeypatch.setattr(render_program, "token_hex", lambda size: "0" * 2 * size)
     base = examples["skycore-xml"][0]  # its campaign is written as XML text, where \x00 stays as it is
     checked = replace(base, message=replace(base.message, fields={**base.message.fields, "campaign": "\x00" + "0" * 16 + ":0\x00"}),
                       numbers=tuple(POOL), texts=tuple(f"hi {n}" for n in POOL))
@@ -297,7 +299,7 @@ def test_a_marker_in_constant_text_means_no_program(examples: dict[str, list[Che
 
 
 def test_a_program_that_differs_from_the_full_render_is_not_used(examples: dict[str, list[CheckedMessage]], monkeypatch: pytest.MonkeyPatch) -> None:
-    wrong = Program("{", ((lambda text: json_value(text.upper()), render.TEXT, "}"),))
+    wrong = Program("{", ((lambda text: json_value(text.upper()), render_program.TEXT, "}"),))
     monkeypatch.setattr(render, "record_program", lambda recording, size, constants: wrong)
     checked = replace(examples["skycore"][0], numbers=tuple(POOL), texts=tuple(f"hi {n}" for n in POOL))
     assert list(render_requests(checked)) == reference(checked)
