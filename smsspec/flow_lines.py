@@ -13,14 +13,11 @@ the node path, which reads the original text.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
-
-# Lines that are not worth the scan: a few items parse quickly anyway.
-MIN_LINES: Final = 256
 
 # A plain scalar in flow context that starts with a letter: YAML reads it as text
 # unless it is a boolean or null word, which the caller's resolver rules out.
@@ -46,13 +43,11 @@ class FlowItems:
 
 
 def take_flow_items(text: str, is_text: Callable[[str], bool]) -> FlowItems | None:
-    """The one-line flow mappings this module can read, or None when there are few.
+    """The one-line flow mappings this module can read, or None when there are none.
 
     ``is_text(value)``: whether YAML reads the plain scalar ``value`` as a string.
     """
-    if text.count("- {") < MIN_LINES:
-        return None
-    marker = f"smsspec_item_{secrets.token_hex(8)}"
+    marker = f"smsspec_item_{os.urandom(8).hex()}"
     reader = _Reader(is_text)
     items: dict[int, dict[str, object]] = {}
     pieces: list[str] = []
@@ -70,7 +65,7 @@ def take_flow_items(text: str, is_text: Callable[[str], bool]) -> FlowItems | No
         items[line] = mapping
         pieces += [text[done:start], indent, "- ", marker]
         done = end
-    if len(items) < MIN_LINES:
+    if not items:
         return None
     pieces.append(text[done:])
     return FlowItems("".join(pieces), marker, items)

@@ -48,8 +48,10 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+if TYPE_CHECKING:
+    from smsspec.flow_lines import FlowItems
+
 from smsspec.diagnostics import Diagnostic, Location, error
-from smsspec.flow_lines import FlowItems, take_flow_items
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -1033,6 +1035,9 @@ class _NodePath(Exception):
 
 
 _RESOLVER: Final = Resolver()  # what both loader classes resolve with
+# Lists of one-line flow mappings at least this long are read ahead of the parser
+# (smsspec.flow_lines); shorter ones parse quickly anyway.
+_READ_AHEAD_FROM: Final = 256
 # First characters of plain scalars that some implicit type may claim; any other is text.
 _RESOLVED_FIRST: Final = frozenset(key for key in Resolver.yaml_implicit_resolvers if key)
 _RESOLVED_ANY: Final = None in Resolver.yaml_implicit_resolvers
@@ -1145,7 +1150,11 @@ def _from_events(text: str, file: str, cls: type[_PyLoader]) -> YamlDocument | N
             return True  # no implicit type starts with this character
         return _plain_tag(_RESOLVER, value, tags) == _STR
 
-    flow = take_flow_items(text, is_text)
+    flow = None
+    if text.count("- {") >= _READ_AHEAD_FROM:
+        from smsspec.flow_lines import take_flow_items
+
+        flow = take_flow_items(text, is_text)
     loader = cls(flow.text if flow is not None else text)
     try:
         data = _build_from_events(loader, tags, flow)

@@ -1137,9 +1137,7 @@ AROUND = st.sampled_from([
 def test_items_read_ahead_build_what_the_parser_builds(
     lines: list[str], around: tuple[str, str], indent: str, parser: type[loader._PyLoader], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from smsspec import flow_lines
-
-    monkeypatch.setattr(flow_lines, "MIN_LINES", 1)
+    monkeypatch.setattr(loader, "_READ_AHEAD_FROM", 1)
     head, tail = around
     body = "".join(f"{indent}{line}\n" for line in lines)
     assert_paths_agree(head + body + tail, parser)

@@ -17,6 +17,24 @@ from smsspec.phones import PhoneCheck, _from_e164, calling_code, check_number, f
 CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
+@pytest.fixture(autouse=True)
+def joined_from_the_first_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test checks the joined rules (a run builds them after BUILD_AFTER numbers)."""
+    monkeypatch.setattr(phones, "BUILD_AFTER", 0)
+
+
+def test_the_first_numbers_of_a_code_and_length_are_checked_by_libphonenumber(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(phones, "BUILD_AFTER", 3)
+    monkeypatch.setattr(phones, "_checked", {})
+    phones._rules_for_length.cache_clear()
+    texts = [f"+1206555{n:04d}" for n in range(6)]
+    answers = [check_number.__wrapped__(t) for t in texts[:3]]
+    assert phones._rules_for_length.cache_info().currsize == 0  # no +1 rules joined yet
+    answers += [check_number.__wrapped__(t) for t in texts[3:]]
+    assert phones._rules_for_length.cache_info().currsize == 1
+    assert answers == [_reference(t) for t in texts]
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.sampled_from(CODES), st.text("0123456789", min_size=2, max_size=14))
 def test_e164_digits_give_the_same_number_as_the_parser(code: int, national: str) -> None:
