@@ -29,7 +29,7 @@ _SCALAR: Final = rf"(?:{_QUOTED}|{_PLAIN})"
 _INNER: Final = rf"\{{ *{_PLAIN}: {_SCALAR}(?: *, *{_PLAIN}: {_SCALAR})* *\}}"
 _VALUE: Final = rf"(?:{_SCALAR}|{_INNER})"
 _LINE: Final = re.compile(
-    rf"^( *)- (\{{ *{_PLAIN}: {_VALUE}(?: *, *{_PLAIN}: {_VALUE})* *\}}) *(?: #[^\n\r\x85\u2028\u2029]*)?$",
+    rf"^( *)- (\{{ *{_PLAIN}: {_VALUE}(?: *, *{_PLAIN}: {_VALUE})* *\}}) *(?: #[^\n\r\x85\u2028\u2029]*)?(?=\r?$)",
     re.MULTILINE,
 )
 _PAIR: Final = re.compile(rf"({_PLAIN}): (?:({_QUOTED})|({_PLAIN})|(\{{[^{{}}]*\}}))")

@@ -1155,3 +1155,13 @@ def test_a_long_list_of_one_line_items_is_read_ahead(parser: type[loader._PyLoad
     document = doc_of(source)
     assert document.data["to"][7] == {"number": "+447400100007", "vars": {"name": False, "order": "A7"}}  # type: ignore[index]
     assert document.source.locate(("to", 399, "vars", "order")) == Location("spec.yaml", 402, 60)
+
+
+def test_items_read_ahead_in_a_file_with_crlf_line_ends(parser: type[loader._PyLoader]) -> None:
+    from smsspec import flow_lines
+
+    rows = [f'  - {{number: "+4474001{i:05d}", vars: {{name: Ann}}}}  # row {i}' for i in range(300)]
+    source = "version: 1\r\nto:\r\n" + "\r\n".join(rows) + "\r\n"
+    taken = flow_lines.take_flow_items(source, lambda value: True)
+    assert taken is not None and len(taken.items) == 300 and "\r\n  - smsspec_item_" in taken.text
+    assert assert_paths_agree(source, parser)
