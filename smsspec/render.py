@@ -140,7 +140,7 @@ class _MessageRenderer:
     def _headers(self) -> dict[str, str]:
         headers = _headers(self.spec, self.constants["credentials"])
         if self.stand_ins is not None:
-            _, _, headers = _redact("", "", headers, self.stand_ins)
+            headers = _redacted_headers(headers, self.stand_ins)
         self.headers = headers
         return headers
 
@@ -202,13 +202,13 @@ def _headers(provider: Provider, secrets: Mapping[str, str]) -> dict[str, str]:
     return headers
 
 
-def _redact(body: str, url: str, headers: Mapping[str, str], stand_ins: Sequence[str]) -> tuple[str, str, dict[str, str]]:
-    out_headers = {}
+def _redacted_headers(headers: Mapping[str, str], stand_ins: Sequence[str]) -> dict[str, str]:
+    out = {}
     for name, value in headers.items():
         if name == "Authorization" and value.startswith("Basic "):
             value = "Basic " + REDACTED
-        out_headers[name] = _replace_all(value, stand_ins)
-    return _replace_all(body, stand_ins), _replace_all(url, stand_ins), out_headers
+        out[name] = _replace_all(value, stand_ins)
+    return out
 
 
 def _replace_all(text: str, stand_ins: Sequence[str]) -> str:
