@@ -84,6 +84,8 @@ _MERGE: Final = _TAG + "merge"
 _VALUE: Final = _TAG + "value"
 _SEQ: Final = _TAG + "seq"
 _MAP: Final = _TAG + "map"
+# Scalar keys kept as written without a word: text, and what the loader keeps as text.
+_SCALAR_KEY_TAGS: Final = frozenset({_STR, _TIMESTAMP, _VALUE})
 _UNSUPPORTED: Final = {_TAG + "binary", _TAG + "set", _TAG + "omap", _TAG + "pairs"}
 # Longer numbers are kept as text: int() refuses > 4300 digits and YAML 1.1
 # sexagesimal ints (1:2:3:...) cost quadratic time.
@@ -433,7 +435,7 @@ class _Constructor(SafeConstructor):
         if isinstance(node, ScalarNode):
             tag = node.tag
             text = str(node.value)
-            if tag in (_STR, _TIMESTAMP, _VALUE):
+            if tag in _SCALAR_KEY_TAGS:
                 return text
             kind = {_NULL: "null", _BOOL: "a boolean", _INT: "a number", _FLOAT: "a number"}.get(
                 tag
@@ -1027,7 +1029,6 @@ def _is_empty(root: Node) -> bool:
     )
 
 
-_SCALAR_KEY_TAGS: Final = frozenset({_STR, _TIMESTAMP, _VALUE})
 
 
 class _NodePath(Exception):
