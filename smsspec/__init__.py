@@ -22,8 +22,8 @@ _EXPORTS = {
     "check_paths": "smsspec.validate.check",
     "CheckResult": "smsspec.validate.check",
     "CheckedMessage": "smsspec.validate.check",
-    "render_requests": "smsspec.render",
-    "analyze": "smsspec.encoding",
+    "render_requests": "smsspec.render.requests",
+    "analyze": "smsspec.sms.encoding",
 }
 
 __all__ = [

@@ -17,7 +17,7 @@ import click
 from smsspec._version import __version__
 
 if TYPE_CHECKING:
-    from smsspec.report import Summary
+    from smsspec.report.diagnostics import Summary
     from smsspec.validate.check import CheckResult
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -103,7 +103,7 @@ def run_checks(paths: Iterable[str], config_path: str | None, *, report_only: bo
 
 
 def summary_of(result: CheckResult) -> Summary:
-    from smsspec.report import Summary
+    from smsspec.report.diagnostics import Summary
 
     return Summary(result.files, result.messages, result.diagnostics)
 
@@ -126,7 +126,7 @@ def default_format() -> str:
 
 def spec_paths(paths: Iterable[str]) -> list[str]:
     """A named smsspec.yaml stands for its project: every spec below its folder."""
-    from smsspec.config import CONFIG_NAME
+    from smsspec.load.config import CONFIG_NAME
 
     return [os.path.dirname(p) or "." if os.path.basename(p) == CONFIG_NAME and os.path.isfile(p) else p for p in paths]
 
@@ -159,7 +159,7 @@ def validate(paths: tuple[str, ...], config_path: str | None, fmt: str | None, o
     """
     import time
 
-    from smsspec.report import REPORTERS, Summary
+    from smsspec.report.diagnostics import REPORTERS, Summary
 
     if quiet and verbose:
         fail("--quiet and --verbose cannot be used together")
@@ -182,8 +182,8 @@ def _explain_run(paths: list[str], config_path: str | None, result: CheckResult,
     """The -v lines: which configuration each spec used, and the time taken."""
     from pathlib import Path
 
-    from smsspec.config import find_config
-    from smsspec.spec import display_path
+    from smsspec.load.config import find_config
+    from smsspec.load.spec import display_path
     from smsspec.validate.check import find_spec_files
 
     def say(text: str) -> None:
@@ -213,9 +213,9 @@ def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[s
       smsspec render messages/ --message welcome --format json > payloads.json
       smsspec render messages/ --format curl
     """
-    from smsspec.render import render_requests
-    from smsspec.render_output import FORMATTERS
-    from smsspec.report import text_report
+    from smsspec.render.output import FORMATTERS
+    from smsspec.render.requests import render_requests
+    from smsspec.report.diagnostics import text_report
 
     result = run_checks(paths, config_path)
     if result.errors:
@@ -246,7 +246,7 @@ def segments(text: str, fmt: str) -> None:
     """
     import json
 
-    from smsspec.encoding import analyze, split_segments
+    from smsspec.sms.encoding import analyze, split_segments
 
     analysis = analyze(text)
     if fmt == "json":
@@ -278,8 +278,7 @@ def providers(ctx: click.Context) -> None:
       smsspec providers show skycore
     """
     if ctx.invoked_subcommand is None:
-        from smsspec import providers as registry
-
+        from smsspec.providers import registry
         for provider in registry.registry().values():
             click.echo(f"{provider.id:<12} {provider.title}")
 
@@ -293,8 +292,8 @@ def providers_show(provider_id: str) -> None:
     Example:
       smsspec providers show skycore
     """
-    from smsspec import providers as registry
-    from smsspec.provider_docs import describe_provider
+    from smsspec.providers import registry
+    from smsspec.providers.docs import describe_provider
     from smsspec.validate.schema import did_you_mean
 
     provider = registry.get(provider_id)
@@ -358,7 +357,7 @@ def schema(which: str) -> None:
     """
     import json
 
-    from smsspec.editor_schema import editor_schema
+    from smsspec.providers.editor_schema import editor_schema
 
     click.echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))
 

@@ -12,7 +12,7 @@ import sys
 import click
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2
-# The rules smsspec.fix can fix, named here so that --help needs no import of it.
+# The rules smsspec.fix.rewrite can fix, named here so that --help needs no import of it.
 FIXABLE_RULES = ("TEXT-GSM-LOOKALIKE", "YAML-NUMBER-AS-STRING", "YAML-BOOLEAN")
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -40,7 +40,7 @@ def fix(paths: tuple[str, ...], config_path: str | None, show_diff: bool, rule_i
       smsspec fix --diff messages/ > fixes.patch
       smsspec fix --rule YAML-NUMBER-AS-STRING welcome.sms.yaml
     """
-    from smsspec.fix import FileChanged, plan_fixes, write_fixes
+    from smsspec.fix.rewrite import FileChanged, plan_fixes, write_fixes
     from smsspec.validate.check import UsageError
 
     try:

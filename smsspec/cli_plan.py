@@ -50,7 +50,7 @@ def plan(
       smsspec plan examples/*.sms.yaml --sandbox --format json
     """
     from smsspec.cli_send import checked_or_exit, ledger_location, select_messages
-    from smsspec.plan_summary import gate_failures, summarise, to_json, to_text
+    from smsspec.report.plan import gate_failures, summarise, to_json, to_text
     from smsspec.send.ledger import Ledger
     from smsspec.send.plan import Policy, make_plan
 

@@ -26,9 +26,9 @@ import click
 
 if TYPE_CHECKING:
     from smsspec.model import Account, Config
+    from smsspec.report.send import SendReport
     from smsspec.send.plan import Plan
     from smsspec.send.redact import Redactor
-    from smsspec.send.report import SendReport
     from smsspec.send.runner import RequestResult
     from smsspec.validate.check import CheckedMessage, CheckResult
 
@@ -174,7 +174,7 @@ class _SendOptions:
 
 def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool) -> CheckResult:
     from smsspec.cli import exit_code_for, run_checks, styler, summary_of
-    from smsspec.report import text_report
+    from smsspec.report.diagnostics import text_report
 
     result = run_checks(paths, config_path)
     blocked = exit_code_for(result, strict)
@@ -209,7 +209,7 @@ def select_messages(
 
 def _env_redactor(configs: Iterable[Config]) -> Redactor:
     """A redactor for every credential the configs reference that is set in the environment."""
-    from smsspec.config import ENV_REFERENCE
+    from smsspec.load.config import ENV_REFERENCE
     from smsspec.send.redact import Redactor
 
     values: list[dict[str, str]] = []
@@ -242,7 +242,7 @@ def _emit_nothing(fmt: str) -> None:
 
 
 def _resolve_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
-    from smsspec.config import CredentialError, resolve_credentials
+    from smsspec.load.config import CredentialError, resolve_credentials
 
     resolved: dict[str, dict[str, str]] = {}
     for name in names:
@@ -268,9 +268,9 @@ def _dry_run(
     redactor: Redactor,
     options: _SendOptions,
 ) -> None:
+    from smsspec.report.send import SendReport
     from smsspec.send.ledger import Ledger, LedgerError
     from smsspec.send.plan import make_plan
-    from smsspec.send.report import SendReport
     from smsspec.send.sandboxed import PLACEHOLDER_URL, sandbox_endpoint
 
     try:
@@ -290,7 +290,7 @@ def _dry_run(
 
 
 def _missing_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> list[str]:
-    from smsspec.config import CredentialError, resolve_credentials
+    from smsspec.load.config import CredentialError, resolve_credentials
 
     missing = []
     for name in names:
@@ -309,10 +309,10 @@ def _send(
     use_sandbox: bool,
     options: _SendOptions,
 ) -> None:
+    from smsspec.report.send import SendReport
     from smsspec.send.ledger import Ledger, LedgerError, LedgerLocked
     from smsspec.send.plan import make_plan
     from smsspec.send.redact import Redactor
-    from smsspec.send.report import SendReport
     from smsspec.send.sandboxed import SandboxRun
 
     redactor = _env_redactor([c.config for c in selected])
@@ -571,7 +571,7 @@ def ledger_show(
       smsspec ledger show --message welcome --format json
     """
     from smsspec.cli import styler
-    from smsspec.config import find_config
+    from smsspec.load.config import find_config
     from smsspec.send.ledger import Ledger, LedgerError
     from smsspec.send.ledger_report import ledger_rows, ledger_text
 

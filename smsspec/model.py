@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from smsspec.loader import PathKey, SourceMap
-from smsspec.recipients import RecipientFile
+from smsspec.load.recipients import RecipientFile
+from smsspec.load.yaml.loader import PathKey, SourceMap
 
 
 @dataclass(frozen=True)

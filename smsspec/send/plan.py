@@ -24,11 +24,11 @@ from datetime import datetime
 from typing import Any
 
 from smsspec.model import Account, RenderedRequest
-from smsspec.render import render_requests
+from smsspec.render.requests import render_requests
 from smsspec.send.ledger import Decision, DeliveryKey, DeliveryState, LedgerView, decide
 from smsspec.validate.check import CheckedMessage
 from smsspec.validate.provider_rules import VIEW_FIELDS
-from smsspec.validate.rules import parse_send_at
+from smsspec.validate.semantic import parse_send_at
 
 SCHEDULED = "scheduled"
 DUPLICATE = "duplicate"

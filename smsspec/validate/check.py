@@ -13,16 +13,15 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
-from smsspec import providers
-from smsspec.config import CONFIG_NAME, find_config, load_config
 from smsspec.diagnostics import Diagnostic, Location, Severity, count, error
-from smsspec.loader import PathKey, SourceMap
+from smsspec.load.config import CONFIG_NAME, find_config, load_config
+from smsspec.load.spec import display_path, is_spec_file, load_spec
+from smsspec.load.yaml.loader import PathKey, SourceMap
 from smsspec.model import Account, Config, Message, Spec
-from smsspec.providers import Provider
-from smsspec.spec import display_path, is_spec_file, load_spec
-from smsspec.suppress import Suppressions
-from smsspec.text import TextError, compile_text
-from smsspec.validate import rules
+from smsspec.providers import registry as providers
+from smsspec.providers.registry import Provider
+from smsspec.templating.text import TextError, compile_text
+from smsspec.validate import semantic
 from smsspec.validate.file_recipients import (
     FileColumn,
     FileDeliveries,
@@ -31,6 +30,7 @@ from smsspec.validate.file_recipients import (
 )
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean
+from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
 SeenIds = dict[tuple[str, str], tuple[str, SourceMap, PathKey]]
@@ -203,7 +203,7 @@ def _check_message(
         return found
     provider = providers.get(account.provider)
     assert provider is not None  # accounts with unknown providers are not loaded
-    found += rules.check_send_at(message, locate)
+    found += semantic.check_send_at(message, locate)
     try:
         template = compile_text(message.text)
     except TextError as exc:
@@ -215,9 +215,9 @@ def _check_message(
 
     def check_recipients(part: Message) -> tuple[list[Diagnostic], list[str | None], list[str | None]]:
         """Every rule that looks at recipients, their numbers and their rendered texts."""
-        phone_problems, numbers = rules.check_phones(part, place)
-        render_problems, texts = rules.render_texts(part, template, place)
-        problems = phone_problems + render_problems + rules.check_texts(part, account, texts, place)
+        phone_problems, numbers = semantic.check_phones(part, place)
+        render_problems, texts = semantic.render_texts(part, template, place)
+        problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place)
         problems += check_provider(part, account, provider, variables, numbers, texts, place)
         problems += _check_fallbacks(part, config, variables, numbers, texts, place)
         return problems, numbers, texts
@@ -247,7 +247,7 @@ def _check_fallbacks(
     variables: list[str],
     numbers: Sequence[str | None],
     texts: Sequence[str | None],
-    locate: rules.Locate,
+    locate: semantic.Locate,
 ) -> list[Diagnostic]:
     """`also_valid_for`: the message must also pass every listed account's provider rules."""
     found: list[Diagnostic] = []
@@ -264,7 +264,7 @@ def _check_fallbacks(
         provider = providers.get(account.provider)
         assert provider is not None
         prefix = f"(fallback account {name!r}, {provider.id}) "
-        for diagnostic in rules.check_texts(message, account, texts, locate) + check_provider(
+        for diagnostic in semantic.check_texts(message, account, texts, locate) + check_provider(
             message, account, provider, variables, numbers, texts, locate
         ):
             if diagnostic.rule == "TEXT-GSM-LOOKALIKE":

@@ -17,9 +17,9 @@ from itertools import islice
 from typing import Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
+from smsspec.load.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
 from smsspec.model import ROW_PATH, Message, Recipient
-from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
-from smsspec.text import TextTemplate
+from smsspec.templating.text import TextTemplate
 
 CHUNK_ROWS = 5_000
 SHOWN_PER_RULE = 10

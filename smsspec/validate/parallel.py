@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smsspec.config import CONFIG_NAME, load_config
 from smsspec.diagnostics import Diagnostic
-from smsspec.spec import display_path
+from smsspec.load.config import CONFIG_NAME, load_config
+from smsspec.load.spec import display_path
 from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
@@ -129,7 +129,7 @@ def _joined(parts: Sequence[_Part]) -> CheckResult:
 
 def _prepare() -> None:
     """Load the providers and compile the schemas once, before forking, so no worker repeats it."""
-    from smsspec import providers
+    from smsspec.providers import registry as providers
     from smsspec.validate.schema import provider_validator, schema_validator
 
     schema_validator("spec.schema.json")

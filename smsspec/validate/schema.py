@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from smsspec import encoding
-from smsspec.providers import Provider, data_dir
+from smsspec.providers.registry import Provider, data_dir
+from smsspec.sms import encoding
 from smsspec.validate.quickcheck import Check, CustomKeyword, compile_check
 
 if TYPE_CHECKING:

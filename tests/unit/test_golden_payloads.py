@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from smsspec.render import render_requests
+from smsspec.render.requests import render_requests
 from smsspec.validate.check import CheckedMessage, check_paths
 from tests.conftest import ROOT
 

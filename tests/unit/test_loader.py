@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from smsspec import loader
 from smsspec.diagnostics import Diagnostic, Location
-from smsspec.loader import MAX_DEPTH, YamlDocument, load_yaml_bytes, load_yaml_file
+from smsspec.load.yaml import loader
+from smsspec.load.yaml.loader import MAX_DEPTH, YamlDocument, load_yaml_bytes, load_yaml_file
 
 LOADERS = loader._LOADERS
 LOADER_IDS = [cls.__name__.strip("_") for cls in LOADERS]
@@ -1090,78 +1090,3 @@ def test_positions_are_composed_on_first_use_only(parser: type[loader._PyLoader]
     assert document.source.locate(("a", 1)) == Location("spec.yaml", 3, 5)
     assert document.source._pending is None
     assert document.source.locate_key(("a", 0, "b")) == Location("spec.yaml", 2, 6)
-
-
-# --------------------------------------------------------------------------
-# Lists of one-line flow mappings read ahead of the parser (smsspec.flow_lines)
-
-ITEM_LINES = st.sampled_from([
-    '- {number: "+447400123456", vars: {name: Ann, order: A1}}',
-    '- {number: "+447400123457", vars: {name: Bob Lee, order: A2}}  # a comment',
-    '- { number: "+447400123458" ,vars: {name: "Zoë, \'q\'", order: B-7} }',
-    '- {number: "+44 7400", vars: {name: yes, order: A3}}',
-    '- {number: "x", vars: {name: Null, order: on}}',
-    '- {number: +447400123459, vars: {name: Ann}}',
-    '- {number: "a\\"b", vars: {name: Ann}}',
-    '- {number: "tab\there"}',
-    '- {number: "a", number: "b"}',
-    '- {number: "a", vars: {}}',
-    '- {number: "a",}',
-    '- {number: "a"}#not a comment',
-    '- {number: "line\u2028break"}',
-    '- {number: "a"}\r',
-    '- {a b: "c", d: e f g}',
-    '- {a: b}: c',
-    '  - {a: "nested deeper"}',
-    '  continued',
-    '    : c',
-    '- plain item',
-    '- {a: [1, 2]}',
-    '',
-    '   ',
-    '# - {a: "in a comment"}',
-])
-AROUND = st.sampled_from([
-    ("version: 1\nto:\n", ""),
-    ("to:\n", "more: 1\n"),
-    ("text: |\n  - {a: b}\nto:\n", ""),
-    ("to:\n", "text: >\n  - {a: b}\n"),
-    ('text: "multi\n', '"\n'),
-    ("to: [\n", "]\n"),
-    ("a:\n  b:\n", ""),
-])
-
-
-@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(ITEM_LINES, min_size=1, max_size=12), around=AROUND, indent=st.sampled_from(["", "  ", "    "]))
-def test_items_read_ahead_build_what_the_parser_builds(
-    lines: list[str], around: tuple[str, str], indent: str, parser: type[loader._PyLoader], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(loader, "_READ_AHEAD_FROM", 1)
-    head, tail = around
-    body = "".join(f"{indent}{line}\n" for line in lines)
-    assert_paths_agree(head + body + tail, parser)
-
-
-def test_a_long_list_of_one_line_items_is_read_ahead(parser: type[loader._PyLoader]) -> None:
-    from smsspec import flow_lines
-
-    rows = [f'  - {{number: "+4474001{i:05d}", vars: {{name: Ann Lee, order: A{i}}}}}' for i in range(400)]
-    rows[7] = "  - {number: \"+447400100007\", vars: {name: no, order: A7}}"  # a boolean: left to the parser
-    source = "version: 1\nto:\n" + "\n".join(rows) + "\n"
-    taken = flow_lines.take_flow_items(source, lambda v: v not in ("no",))
-    assert taken is not None and len(taken.items) == 399 and 7 + 2 not in taken.items
-    assert assert_paths_agree(source, parser)
-    document = doc_of(source)
-    assert document.data["to"][7] == {"number": "+447400100007", "vars": {"name": False, "order": "A7"}}  # type: ignore[index]
-    assert document.source.locate(("to", 399, "vars", "order")) == Location("spec.yaml", 402, 60)
-
-
-def test_items_read_ahead_in_a_file_with_crlf_line_ends(parser: type[loader._PyLoader]) -> None:
-    from smsspec import flow_lines
-
-    rows = [f'  - {{number: "+4474001{i:05d}", vars: {{name: Ann}}}}  # row {i}' for i in range(300)]
-    source = "version: 1\r\nto:\r\n" + "\r\n".join(rows) + "\r\n"
-    taken = flow_lines.take_flow_items(source, lambda value: True)
-    assert taken is not None and len(taken.items) == 300 and "\r\n  - smsspec_item_" in taken.text
-    assert assert_paths_agree(source, parser)

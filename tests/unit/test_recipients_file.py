@@ -7,7 +7,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, format_for, read_recipients
+from smsspec.load.recipients import (
+    FileRecipient,
+    RecipientFile,
+    RowProblem,
+    format_for,
+    read_recipients,
+)
 
 
 def source(path: Path, column: str = "phone") -> RecipientFile:

@@ -1,13 +1,13 @@
 """Provider payloads: a checked message in, the exact HTTP requests out.
 
 Every value a payload template writes goes through an escaping filter for its
-format (:mod:`smsspec.payload_escapes`). Credentials are rendered for real
+format (:mod:`smsspec.render.escapes`). Credentials are rendered for real
 only when sending. For display, keys and the ledger, each credential is
 rendered as an alphanumeric stand-in, which no escaping changes, and then
 replaced by ``***``.
 
 Templates whose per-request values provably reach the output escaped are
-rendered from a :class:`~smsspec.render_program.Program` recorded once per
+rendered from a :class:`~smsspec.render.program.Program` recorded once per
 message and batch size, after it matches a full render of the first request;
 others are rendered in full for every request.
 """
@@ -21,11 +21,11 @@ from typing import Any
 
 import jinja2
 
-from smsspec import encoding, phones
 from smsspec.model import RenderedRequest
-from smsspec.payload_escapes import payload_environment
-from smsspec.providers import Provider
-from smsspec.render_program import Program, proven, record_program, recording_environment
+from smsspec.providers.registry import Provider
+from smsspec.render.escapes import payload_environment
+from smsspec.render.program import Program, proven, record_program, recording_environment
+from smsspec.sms import encoding, phones
 from smsspec.validate.check import CheckedMessage
 from smsspec.validate.provider_rules import VIEW_FIELDS
 

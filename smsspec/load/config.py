@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from smsspec import providers
 from smsspec.diagnostics import Diagnostic, Location, error
-from smsspec.loader import SourceMap, load_yaml_file
+from smsspec.load.yaml.loader import SourceMap, load_yaml_file
 from smsspec.model import Account, Config
+from smsspec.providers import registry as providers
 from smsspec.validate.schema import did_you_mean, problems, schema_validator
 from smsspec.validate.shape import shape_diagnostics
 

@@ -2,7 +2,7 @@
 
 Imported only when a text needs real Jinja (more than `{{ name }}` fields), so
 checking plain and simple texts never loads jinja2. The limits it enforces are
-described in :mod:`smsspec.text`.
+described in :mod:`smsspec.templating.text`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
-from smsspec.text import MAX_OUTPUT_CHARS, MAX_RENDER_CHARS, TextError
+from smsspec.templating.text import MAX_OUTPUT_CHARS, MAX_RENDER_CHARS, TextError
 
 _SAFE_FILTERS = (
     "abs", "capitalize", "d", "default", "first", "float", "int", "join", "last", "length",
@@ -295,7 +295,7 @@ _OTHER_FILES: tuple[tuple[type[nodes.Node], str], ...] = (
 
 def compile_template(source: str) -> tuple[jinja2.Template, frozenset[str]]:
     """Parse and compile within the CPU limit; every failure a TextError."""
-    from smsspec.text import _timed
+    from smsspec.templating.text import _timed
 
     env = environment()
 

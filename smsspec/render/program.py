@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import jinja2
 from jinja2 import nodes
 
-from smsspec.payload_escapes import ESCAPERS, Escape, environment_with
+from smsspec.render.escapes import ESCAPERS, Escape, environment_with
 
 PER_REQUEST = frozenset({"text", "to", "recipients"})
 

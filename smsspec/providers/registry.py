@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # the smsspec package
 PROVIDER_PATH_ENV = "SMSSPEC_PROVIDER_PATH"
 
 
@@ -44,7 +44,7 @@ class RequestShape:
 class Batching:
     per_request: int | None  # most recipients in one request; None when the provider sets no cap
     group_by_text: bool  # recipients whose rendered text is identical may share a request
-    phone_format: str  # see smsspec.phones.PHONE_FORMATS
+    phone_format: str  # see smsspec.sms.phones.PHONE_FORMATS
     scheduling: str = "hold"  # "native": send_at goes in the payload; "hold": send only once send_at has come
 
 

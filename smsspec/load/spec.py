@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from smsspec.diagnostics import Diagnostic
-from smsspec.loader import PathKey, load_yaml_file
+from smsspec.load.recipients import RecipientFile, format_for
+from smsspec.load.yaml.loader import PathKey, load_yaml_file
 from smsspec.model import Message, Recipient, Spec
-from smsspec.recipients import RecipientFile, format_for
 from smsspec.validate.schema import schema_validator
 from smsspec.validate.shape import shape_diagnostics
 

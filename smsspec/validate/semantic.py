@@ -10,10 +10,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from smsspec import encoding, phones
 from smsspec.diagnostics import Diagnostic, Location, error, warning
 from smsspec.model import Account, Message, Recipient
-from smsspec.text import TextError, TextTemplate
+from smsspec.sms import encoding, phones
+from smsspec.templating.text import TextError, TextTemplate
 from smsspec.validate.schema import did_you_mean
 
 Locate = Callable[[tuple[str | int, ...]], Location]

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from smsspec.encoding import analyze
 from smsspec.send.plan import Plan
+from smsspec.sms.encoding import analyze
 from smsspec.validate.check import CheckedMessage
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from smsspec import providers
-from smsspec.config import settings_schema
+from smsspec.load.config import settings_schema
+from smsspec.providers import registry as providers
 from smsspec.validate.schema import load_schema
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"

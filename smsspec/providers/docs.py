@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from smsspec.config import settings_schema
-from smsspec.phones import PHONE_FORMATS
-from smsspec.providers import Provider
+from smsspec.load.config import settings_schema
+from smsspec.providers.registry import Provider
+from smsspec.sms.phones import PHONE_FORMATS
 
 
 def _field_line(name: str, schema: Mapping[str, Any]) -> str | None:

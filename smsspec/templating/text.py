@@ -69,7 +69,7 @@ class TextTemplate:
         return self._render(variables)
 
     def _render(self, variables: Mapping[str, Any]) -> str:
-        from smsspec.text_sandbox import render_template
+        from smsspec.templating.sandbox import render_template
 
         return render_template(self.template, variables)
 
@@ -125,7 +125,7 @@ def compile_text(source: str) -> TextTemplate:
 def _compile_jinja(source: str) -> TextTemplate:
     if len(source) > MAX_TEMPLATE_CHARS:
         raise TextError("TEXT-RENDER-LIMIT", f"the text is a template of {len(source)} characters; templates may have at most {MAX_TEMPLATE_CHARS}")
-    from smsspec.text_sandbox import compile_template
+    from smsspec.templating.sandbox import compile_template
 
     template, variables = compile_template(source)
     # Every template is timed: straight-line code can be slow too.

@@ -44,12 +44,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.scanner import Scanner
 from yaml.tokens import ScalarToken, Token
 
-from smsspec import encoding
 from smsspec.diagnostics import Diagnostic, Location
+from smsspec.load.spec import display_path, load_spec
 from smsspec.model import Message, Spec
-from smsspec.spec import display_path, load_spec
-from smsspec.text import TextError, compile_text
-from smsspec.validate import rules
+from smsspec.sms import encoding
+from smsspec.templating.text import TextError, compile_text
+from smsspec.validate import semantic
 from smsspec.validate.check import UsageError, check_paths, find_spec_files
 
 __all__ = [
@@ -455,8 +455,8 @@ def _saving(messages: list[Message], new_text: str, spec: Spec) -> _Saving | Non
             template = compile_text(message.text)
         except TextError:
             return None
-        _, before = rules.render_texts(message, template, spec.source.locate)
-        _, after = rules.render_texts(replace(message, text=new_text), new_template, spec.source.locate)
+        _, before = semantic.render_texts(message, template, spec.source.locate)
+        _, after = semantic.render_texts(replace(message, text=new_text), new_template, spec.source.locate)
         for recipient, old, new in zip(message.recipients, before, after, strict=True):
             if old is None or new is None:
                 return None

@@ -48,9 +48,6 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-if TYPE_CHECKING:
-    from smsspec.flow_lines import FlowItems
-
 from smsspec.diagnostics import Diagnostic, Location, error
 
 __all__ = [
@@ -1058,12 +1055,6 @@ class _NodePath(Exception):
 
 
 _RESOLVER: Final = Resolver()  # what both loader classes resolve with
-# Lists of one-line flow mappings at least this long are read ahead of the parser
-# (smsspec.flow_lines); shorter ones parse quickly anyway.
-_READ_AHEAD_FROM: Final = 256
-# First characters of plain scalars that some implicit type may claim; any other is text.
-_RESOLVED_FIRST: Final = frozenset(key for key in Resolver.yaml_implicit_resolvers if key)
-_RESOLVED_ANY: Final = None in Resolver.yaml_implicit_resolvers
 
 
 def _plain_tag(resolver: Resolver, value: str, tags: dict[str, str]) -> str:
@@ -1088,17 +1079,12 @@ def _plain_value(loader: _PyLoader, event: ScalarEvent, tag: str) -> object:
     return built
 
 
-def _build_from_events(loader: _PyLoader, tags: dict[str, str], flow: FlowItems | None = None) -> dict[str, object]:
+def _build_from_events(loader: _PyLoader, tags: dict[str, str]) -> dict[str, object]:
     """The first document, when its root is a mapping of plain content, built
     from parser events: the same data the node path constructs, with no
-    diagnostics. Raises _NodePath for anything else (and parser errors as is).
-
-    With ``flow``, the parser reads ``flow.text``, and each marker scalar is the
-    item read from its line (see :mod:`smsspec.flow_lines`)."""
+    diagnostics. Raises _NodePath for anything else (and parser errors as is)."""
     events: _Events = loader
     get_event: Callable[[], Any] = events.get_event  # PyYAML's events are untyped
-    marker = flow.marker if flow is not None else None
-    items = flow.items if flow is not None else {}
     scalar, map_start, seq_start = ScalarEvent, MappingStartEvent, SequenceStartEvent
     outer: list[dict[str, object] | list[object]] = []  # the open collections around ``top``
     top: dict[str, object] | list[object] | None = None  # the innermost open collection
@@ -1112,12 +1098,6 @@ def _build_from_events(loader: _PyLoader, tags: dict[str, str], flow: FlowItems 
                 raise _NodePath  # an anchor, a tag, or a lone scalar document
             text: str = event.value
             plain: bool = event.implicit[0]
-            if marker is not None and marker in text:
-                line = event.start_mark.line
-                if text != marker or not plain or type(top) is not list or line not in items:
-                    raise _NodePath  # a line read ahead is not the list item it seemed
-                top.append(items.pop(line))
-                continue
             if key is None and type(top) is dict:
                 # A key: the node path takes anything but text (and reports it).
                 if plain and _plain_tag(_RESOLVER, text, tags) not in _SCALAR_KEY_TAGS:
@@ -1157,7 +1137,7 @@ def _build_from_events(loader: _PyLoader, tags: dict[str, str], flow: FlowItems 
             continue
         else:  # an alias, or a document that is empty
             raise _NodePath
-    if type(top) is not dict or items:
+    if type(top) is not dict:
         raise _NodePath
     if type(get_event()) is not DocumentEndEvent or type(events.peek_event()) is not StreamEndEvent:
         raise _NodePath  # more than one document
@@ -1167,20 +1147,9 @@ def _build_from_events(loader: _PyLoader, tags: dict[str, str], flow: FlowItems 
 def _from_events(text: str, file: str, cls: type[_PyLoader]) -> YamlDocument | None:
     """The document built by the event path, or None when the node path must read it."""
     tags: dict[str, str] = {}
-
-    def is_text(value: str) -> bool:
-        if value[:1] not in _RESOLVED_FIRST and not _RESOLVED_ANY:
-            return True  # no implicit type starts with this character
-        return _plain_tag(_RESOLVER, value, tags) == _STR
-
-    flow = None
-    if text.count("- {") >= _READ_AHEAD_FROM:
-        from smsspec.flow_lines import take_flow_items
-
-        flow = take_flow_items(text, is_text)
-    loader = cls(flow.text if flow is not None else text)
+    loader = cls(text)
     try:
-        data = _build_from_events(loader, tags, flow)
+        data = _build_from_events(loader, tags)
     except MemoryError:
         raise
     except Exception:  # _NodePath, or a parser error that the node path reports
