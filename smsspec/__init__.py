@@ -21,7 +21,7 @@ _EXPORTS = {
     "Spec": "smsspec.model",
     "check_paths": "smsspec.validate.check",
     "CheckResult": "smsspec.validate.check",
-    "CheckedMessage": "smsspec.validate.check",
+    "CheckedMessage": "smsspec.model",
     "render_requests": "smsspec.render.requests",
     "analyze": "smsspec.sms.encoding",
 }

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from smsspec.model import Account, Config
+    from smsspec.model import Account, CheckedMessage, Config
     from smsspec.report.send import SendReport
     from smsspec.send.plan import Plan
     from smsspec.send.redact import Redactor
     from smsspec.send.runner import RequestResult
-    from smsspec.validate.check import CheckedMessage, CheckResult
+    from smsspec.validate.check import CheckResult
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from smsspec.validate.semantic import parse_send_at
+from smsspec.sms.send_at import parse_send_at
 
 # json.dumps(value, ensure_ascii=False, separators=(",", ":")) builds this encoder on every call.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -21,13 +21,11 @@ from typing import Any
 
 import jinja2
 
-from smsspec.model import RenderedRequest
+from smsspec.model import VIEW_FIELDS, CheckedMessage, RenderedRequest
 from smsspec.providers.registry import Provider
 from smsspec.render.escapes import payload_environment
 from smsspec.render.program import Program, proven, record_program, recording_environment
 from smsspec.sms import encoding, phones
-from smsspec.validate.check import CheckedMessage
-from smsspec.validate.provider_rules import VIEW_FIELDS
 
 REDACTED = "***"
 

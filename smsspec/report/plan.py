@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from smsspec.model import CheckedMessage
 from smsspec.send.plan import Plan
 from smsspec.sms.encoding import analyze
-from smsspec.validate.check import CheckedMessage
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Imported only when a text needs real Jinja (more than `{{ name }}` fields), so
 checking plain and simple texts never loads jinja2. The limits it enforces are
-described in :mod:`smsspec.templating.text`.
+described in :mod:`smsspec.templating.text` and enforced with
+:mod:`smsspec.templating.limits`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
-from smsspec.templating.text import MAX_OUTPUT_CHARS, MAX_RENDER_CHARS, TextError
+from smsspec.templating.limits import MAX_OUTPUT_CHARS, MAX_RENDER_CHARS, TextError, timed
 
 _SAFE_FILTERS = (
     "abs", "capitalize", "d", "default", "first", "float", "int", "join", "last", "length",
@@ -295,8 +296,6 @@ _OTHER_FILES: tuple[tuple[type[nodes.Node], str], ...] = (
 
 def compile_template(source: str) -> tuple[jinja2.Template, frozenset[str]]:
     """Parse and compile within the CPU limit; every failure a TextError."""
-    from smsspec.templating.text import _timed
-
     env = environment()
 
     def build() -> tuple[jinja2.Template, frozenset[str]]:
@@ -309,7 +308,7 @@ def compile_template(source: str) -> tuple[jinja2.Template, frozenset[str]]:
         return env.from_string(tree), frozenset(meta.find_undeclared_variables(tree))
 
     try:
-        return _timed(build, "compile")
+        return timed(build, "compile")
     except jinja2.TemplateSyntaxError as exc:
         raise TextError("TEXT-TEMPLATE", f"line {exc.lineno} of the text: {exc.message}") from None
     except (RecursionError, MemoryError, SyntaxError):

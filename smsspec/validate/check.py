@@ -8,18 +8,16 @@ recipient's E.164 number and rendered text, so render and send never redo work.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 
-from smsspec.diagnostics import Diagnostic, Location, Severity, count, error
+from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
 from smsspec.load.config import CONFIG_NAME, find_config, load_config
 from smsspec.load.spec import display_path, is_spec_file, load_spec
 from smsspec.load.yaml.loader import PathKey, SourceMap
-from smsspec.model import Account, Config, Message, Spec
+from smsspec.model import CheckedMessage, Config, Message, Spec
 from smsspec.providers import registry as providers
-from smsspec.providers.registry import Provider
 from smsspec.templating.text import TextError, compile_text
 from smsspec.validate import semantic
 from smsspec.validate.file_recipients import (
@@ -34,31 +32,6 @@ from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
 SeenIds = dict[tuple[str, str], tuple[str, SourceMap, PathKey]]
-
-
-@dataclass(frozen=True)
-class CheckedMessage:
-    spec: Spec
-    message: Message
-    account: Account
-    provider: Provider
-    numbers: Sequence[str]  # E.164, one per recipient
-    texts: Sequence[str]  # rendered text, one per recipient
-    config: Config
-    from_file: FileDeliveries | None = None  # recipients read from a file, produced on demand
-
-    def chunks(self, size: int = 10_000) -> Iterator[CheckedMessage]:
-        """The message in parts of at most ``size`` recipients; a file is streamed, not held."""
-        if self.from_file is None:
-            for start in range(0, len(self.numbers), size):
-                yield replace(self, numbers=tuple(self.numbers[start : start + size]), texts=tuple(self.texts[start : start + size]))
-            return
-        pairs = self.from_file.stream()
-        while True:
-            part = list(islice(pairs, size))
-            if not part:
-                return
-            yield replace(self, numbers=tuple(p[0] for p in part), texts=tuple(p[1] for p in part), from_file=None)
 
 
 @dataclass
@@ -272,16 +245,3 @@ def _check_fallbacks(
             text = diagnostic.message.replace(f"message {message.id!r}: ", f"message {message.id!r}: {prefix}", 1)
             found.append(replace(diagnostic, message=text))
     return found
-
-
-def apply_rule_settings(diagnostics: Iterable[Diagnostic], settings: Mapping[str, str]) -> list[Diagnostic]:
-    """Project-wide rule settings from smsspec.yaml: off, warning or error."""
-    out = []
-    for diagnostic in diagnostics:
-        level = settings.get(diagnostic.rule)
-        if level == "off":
-            continue
-        if level in ("warning", "error"):
-            diagnostic = replace(diagnostic, severity=Severity(level))
-        out.append(diagnostic)
-    return out

@@ -13,22 +13,11 @@ from typing import Any
 from smsspec.diagnostics import Diagnostic, Location, error, warning
 from smsspec.model import Account, Message, Recipient
 from smsspec.sms import encoding, phones
+from smsspec.sms.send_at import parse_send_at
 from smsspec.templating.text import TextError, TextTemplate
 from smsspec.validate.schema import did_you_mean
 
 Locate = Callable[[tuple[str | int, ...]], Location]
-
-
-def parse_send_at(value: str) -> dt.datetime | None:
-    """An aware datetime, or None when the text is not ISO 8601 with an offset."""
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def check_send_at(message: Message, locate: Locate) -> list[Diagnostic]:

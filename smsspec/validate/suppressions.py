@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from smsspec.diagnostics import Diagnostic, Location, error, warning
+from smsspec.diagnostics import Diagnostic, Location, apply_rule_settings, error, warning
 
 __all__ = ["NOT_SUPPRESSIBLE", "Suppression", "Suppressions", "parse_file"]
 
@@ -223,8 +223,6 @@ class Suppressions:
 
     def problems(self) -> list[Diagnostic]:
         """Malformed, reason-less, unknown and unused suppressions, with the file's rule settings applied."""
-        from smsspec.validate.check import apply_rule_settings
-
         out: list[Diagnostic] = []
         for display in self._paths:
             found = self._file(display)
