@@ -11,7 +11,7 @@ from smsspec.load.recipients import RecipientFile
 
 if TYPE_CHECKING:
     from smsspec.providers.registry import Provider
-from smsspec.load.yaml.loader import PathKey, SourceMap
+from smsspec.load.yaml.source_map import PathKey, SourceMap
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from smsspec.diagnostics import Diagnostic, Location, error
-from smsspec.load.yaml.loader import SourceMap, load_yaml_file
+from smsspec.load.yaml.files import load_yaml_file
+from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Account, Config
 from smsspec.providers import registry as providers
 from smsspec.validate.schema import did_you_mean, problems, schema_validator

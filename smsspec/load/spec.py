@@ -9,7 +9,8 @@ from typing import Any
 
 from smsspec.diagnostics import Diagnostic
 from smsspec.load.recipients import RecipientFile, format_for
-from smsspec.load.yaml.loader import PathKey, load_yaml_file
+from smsspec.load.yaml.files import load_yaml_file
+from smsspec.load.yaml.source_map import PathKey
 from smsspec.model import Message, Recipient, Spec
 from smsspec.validate.schema import schema_validator
 from smsspec.validate.shape import shape_diagnostics

@@ -15,7 +15,7 @@ from pathlib import Path
 from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
 from smsspec.load.config import CONFIG_NAME, find_config, load_config
 from smsspec.load.spec import display_path, is_spec_file, load_spec
-from smsspec.load.yaml.loader import PathKey, SourceMap
+from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.model import CheckedMessage, Config, Message, Spec
 from smsspec.providers import registry as providers
 from smsspec.templating.text import TextError, compile_text

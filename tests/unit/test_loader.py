@@ -13,15 +13,18 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from smsspec.diagnostics import Diagnostic, Location
-from smsspec.load.yaml import loader
-from smsspec.load.yaml.loader import MAX_DEPTH, YamlDocument, load_yaml_bytes, load_yaml_file
+from smsspec.load.yaml import construct, decode, events, loader
+from smsspec.load.yaml.files import load_yaml_file
+from smsspec.load.yaml.limits import MAX_DEPTH
+from smsspec.load.yaml.loader import load_yaml_bytes
+from smsspec.load.yaml.source_map import YamlDocument
 
-LOADERS = loader._LOADERS
+LOADERS = construct.LOADER_CLASSES
 LOADER_IDS = [cls.__name__.strip("_") for cls in LOADERS]
 
 
 @contextmanager
-def using(cls: type[loader._PyLoader]) -> Iterator[None]:
+def using(cls: type[construct.PyLoader]) -> Iterator[None]:
     saved = loader._LOADER_CLASS
     loader._LOADER_CLASS = cls
     try:
@@ -31,7 +34,7 @@ def using(cls: type[loader._PyLoader]) -> Iterator[None]:
 
 
 @pytest.fixture(params=LOADERS, ids=LOADER_IDS, autouse=True)
-def parser(request: pytest.FixtureRequest) -> Iterator[type[loader._PyLoader]]:
+def parser(request: pytest.FixtureRequest) -> Iterator[type[construct.PyLoader]]:
     """Every test runs with libyaml (when present) and with pure Python."""
     with using(request.param):
         yield request.param
@@ -997,14 +1000,14 @@ def typed(value: object) -> object:
     return type(value).__name__, value
 
 
-def assert_paths_agree(source: str | bytes, parser: type[loader._PyLoader]) -> bool:
+def assert_paths_agree(source: str | bytes, parser: type[construct.PyLoader]) -> bool:
     """Loads ``source`` both ways; True when the event path took it."""
     raw = source.encode("utf-8") if isinstance(source, str) else source
-    text, problem = loader._decode(raw, "x.yaml")
+    text, problem = decode.decode_text(raw, "x.yaml")
     if text is None:
         assert problem is not None
         return False
-    fast = loader._from_events(text, "x.yaml", parser)
+    fast = events.from_events(text, "x.yaml", parser)
     try:
         slow, diagnostics = loader._parse_nodes(text, raw, "x.yaml", parser)
     except yaml.YAMLError:  # a syntax error (load_yaml_bytes reports it)
@@ -1025,7 +1028,7 @@ def yaml_files() -> list[Path]:
     )
 
 
-def test_event_path_matches_the_node_path_on_every_shipped_file(parser: type[loader._PyLoader]) -> None:
+def test_event_path_matches_the_node_path_on_every_shipped_file(parser: type[construct.PyLoader]) -> None:
     files = yaml_files()
     taken = [path for path in files if assert_paths_agree(path.read_bytes(), parser)]
     assert len(files) > 100 and len(taken) > len(files) // 2  # most real files take the event path
@@ -1050,10 +1053,10 @@ def test_event_path_matches_the_node_path_on_every_shipped_file(parser: type[loa
     ],
     ids=["alias", "merge", "tag", "duplicate", "list-key", "int-key", "null-key", "two-docs", "list-root", "scalar-root", "empty", "syntax", "deep"],
 )
-def test_node_path_reads_what_the_event_path_leaves(source: str, parser: type[loader._PyLoader]) -> None:
-    text, _ = loader._decode(source.encode("utf-8"), "x.yaml")
+def test_node_path_reads_what_the_event_path_leaves(source: str, parser: type[construct.PyLoader]) -> None:
+    text, _ = decode.decode_text(source.encode("utf-8"), "x.yaml")
     assert text is not None
-    assert loader._from_events(text, "x.yaml", parser) is None
+    assert events.from_events(text, "x.yaml", parser) is None
 
 
 SCALARS = st.one_of(
@@ -1070,7 +1073,7 @@ DATA = st.recursive(
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.dictionaries(KEYS, DATA, max_size=5), flow=st.sampled_from([None, True, False]), plain=st.booleans())
-def test_event_path_matches_the_node_path_on_dumped_data(data: dict[str, object], flow: bool | None, plain: bool, parser: type[loader._PyLoader]) -> None:
+def test_event_path_matches_the_node_path_on_dumped_data(data: dict[str, object], flow: bool | None, plain: bool, parser: type[construct.PyLoader]) -> None:
     source = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True, sort_keys=False)
     if plain:  # unquote what the dumper quoted, so scalars resolve as unquoted text would
         source = source.replace("'", "")
@@ -1080,11 +1083,11 @@ def test_event_path_matches_the_node_path_on_dumped_data(data: dict[str, object]
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=YAMLISH)
 @example(text="a: [b, {c: d}]\n")
-def test_event_path_matches_the_node_path_on_yaml_like_text(text: str, parser: type[loader._PyLoader]) -> None:
+def test_event_path_matches_the_node_path_on_yaml_like_text(text: str, parser: type[construct.PyLoader]) -> None:
     assert_paths_agree(text, parser)
 
 
-def test_positions_are_composed_on_first_use_only(parser: type[loader._PyLoader]) -> None:
+def test_positions_are_composed_on_first_use_only(parser: type[construct.PyLoader]) -> None:
     document = doc_of("a:\n  - {b: 1}\n  - c\n")
     assert document.source._pending is not None
     assert document.source.locate(("a", 1)) == Location("spec.yaml", 3, 5)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsspec.load.yaml.loader import load_yaml_file
+from smsspec.load.yaml.files import load_yaml_file
 from smsspec.providers import registry as providers
 from smsspec.validate import schema as schema_module
 from smsspec.validate.check import check_paths
