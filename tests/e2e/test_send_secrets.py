@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
@@ -248,3 +251,42 @@ def test_a_credential_too_short_to_be_real_is_refused_without_showing_it(
 def test_the_credential_allowed_short_is_the_one_the_sandbox_publishes() -> None:
     assert SANDBOX_CREDENTIAL == SANDBOX_SECRET
     assert len(SANDBOX_CREDENTIAL) < MIN_CREDENTIAL_CHARS
+
+
+class _QuotingWhatCounts(BaseHTTPRequestHandler):
+    """A WhatCounts-like server whose failure line quotes the URL, sent in two chunks that
+    split the password between them."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        body = f"FAILURE: cannot handle {self.path}".encode()
+        middle = body.index(quote(PASSWORD, safe="").encode()) + 6
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for part in (body[:middle], body[middle:]):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_password_split_across_two_chunks_of_an_answer_is_still_scrubbed(project: Project) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _QuotingWhatCounts)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        project.endpoints[account_name("whatcounts")] = f"http://127.0.0.1:{server.server_address[1]}/api_web"
+        project.write_config()
+        out = run_cli(["send", str(project.provider_spec("whatcounts")), "--format", "json"])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    [row] = out.json()["requests"]
+    assert row["status"] == "rejected"
+    assert row["error_text"].startswith("cannot handle /api_web?r=test-realm&p=***&c=")
+    assert_no_fragment(PASSWORD, everything(out), ledger_files(project))
