@@ -92,7 +92,8 @@ paths_argument = click.argument("paths", nargs=-1, type=click.Path())
 
 def run_checks(paths: Iterable[str], config_path: str | None, *, report_only: bool = False) -> CheckResult:
     """``report_only``: diagnostics and counts, no checked messages (large sets use every CPU)."""
-    from smsspec.validate.check import UsageError, check_paths
+    from smsspec.errors import UsageError
+    from smsspec.validate.check import check_paths
     from smsspec.validate.parallel import check_for_report
 
     check = check_for_report if report_only else check_paths

@@ -40,8 +40,8 @@ def fix(paths: tuple[str, ...], config_path: str | None, show_diff: bool, rule_i
       smsspec fix --diff messages/ > fixes.patch
       smsspec fix --rule YAML-NUMBER-AS-STRING welcome.sms.yaml
     """
-    from smsspec.fix.rewrite import FileChanged, plan_fixes, write_fixes
-    from smsspec.validate.check import UsageError
+    from smsspec.errors import FileChanged, UsageError
+    from smsspec.fix.rewrite import plan_fixes, write_fixes
 
     try:
         result = plan_fixes(list(paths), config_path, rule_ids or FIXABLE_RULES)

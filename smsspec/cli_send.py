@@ -242,7 +242,8 @@ def _emit_nothing(fmt: str) -> None:
 
 
 def _resolve_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
-    from smsspec.load.config import CredentialError, resolve_credentials
+    from smsspec.errors import CredentialError
+    from smsspec.load.config import resolve_credentials
 
     resolved: dict[str, dict[str, str]] = {}
     for name in names:
@@ -290,7 +291,8 @@ def _dry_run(
 
 
 def _missing_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> list[str]:
-    from smsspec.load.config import CredentialError, resolve_credentials
+    from smsspec.errors import CredentialError
+    from smsspec.load.config import resolve_credentials
 
     missing = []
     for name in names:

@@ -45,12 +45,13 @@ from yaml.scanner import Scanner
 from yaml.tokens import ScalarToken, Token
 
 from smsspec.diagnostics import Diagnostic, Location
+from smsspec.errors import FileChanged, TextError, UsageError
 from smsspec.load.spec import display_path, load_spec
 from smsspec.model import Message, Spec
 from smsspec.sms import encoding
-from smsspec.templating.text import TextError, compile_text
+from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
-from smsspec.validate.check import UsageError, check_paths, find_spec_files
+from smsspec.validate.check import check_paths, find_spec_files
 
 __all__ = [
     "FIXABLE_RULES",
@@ -145,8 +146,6 @@ class FixResult:
         return [s for f in self.files for s in f.skipped] + self.unreadable
 
 
-class FileChanged(Exception):
-    """A file changed on disk between reading and writing it."""
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -167,7 +166,7 @@ def plan_fixes(
 ) -> FixResult:
     """What ``smsspec fix`` would change; reads files, writes nothing.
 
-    Raises :class:`~smsspec.validate.check.UsageError` for paths that do not exist.
+    Raises :class:`~smsspec.errors.UsageError` for paths that do not exist.
     """
     if config_path is not None and not Path(config_path).is_file():
         raise UsageError(f"--config {config_path}: no such file")

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from smsspec.diagnostics import Diagnostic, Location, error
+from smsspec.errors import CredentialError
 from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Account, Config
@@ -35,8 +36,6 @@ COMMON_SETTINGS: Mapping[str, Any] = {
 }
 
 
-class ConfigError(Exception):
-    """The configuration cannot be used at all (exit code 2)."""
 
 
 def find_config(start: Path) -> Path | None:
@@ -193,8 +192,6 @@ def _settings(name: str, provider: providers.Provider, settings: Mapping[str, An
     return found
 
 
-class CredentialError(ConfigError):
-    """A credential's environment variable is unset, empty, or holds what its request cannot carry."""
 
 
 def resolve_credentials(account: Account, environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from smsspec.errors import TextError
+
 MAX_OUTPUT_CHARS = 20_000  # far above any SMS (255 segments of 67 units is ~17k)
 MAX_RENDER_CHARS = 5 * MAX_OUTPUT_CHARS  # everything one render writes, blocks and macros included
 MAX_TEMPLATE_CHARS = 10_000  # longest text compiled as a Jinja template (real ones are a few hundred)
@@ -19,13 +21,6 @@ MAX_SECONDS = 1.0
 _T = TypeVar("_T")
 
 
-class TextError(Exception):
-    """A template that cannot render; ``rule`` is the diagnostic's rule id."""
-
-    def __init__(self, rule: str, message: str, variable: str | None = None) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.variable = variable
 
 
 class _Timeout(BaseException):

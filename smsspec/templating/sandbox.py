@@ -22,7 +22,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
-from smsspec.templating.limits import MAX_OUTPUT_CHARS, MAX_RENDER_CHARS, TextError, timed
+from smsspec.errors import TextError
+from smsspec.templating.limits import MAX_OUTPUT_CHARS, MAX_RENDER_CHARS, timed
 
 _SAFE_FILTERS = (
     "abs", "capitalize", "d", "default", "first", "float", "int", "join", "last", "length",

@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from smsspec.errors import TextError
 from smsspec.templating.limits import (
     MAX_OUTPUT_CHARS,
     MAX_RENDER_CHARS,
     MAX_SECONDS,
     MAX_TEMPLATE_CHARS,
-    TextError,
     timed,
 )
 
-__all__ = ["MAX_OUTPUT_CHARS", "MAX_RENDER_CHARS", "MAX_SECONDS", "MAX_TEMPLATE_CHARS", "TextError", "TextTemplate", "compile_text"]
+__all__ = ["MAX_OUTPUT_CHARS", "MAX_RENDER_CHARS", "MAX_SECONDS", "MAX_TEMPLATE_CHARS", "TextTemplate", "compile_text"]
 
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 # A text whose only template syntax is `{{ name }}` is rendered by substitution,

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
+from smsspec.errors import TextError, UsageError
 from smsspec.load.config import CONFIG_NAME, find_config, load_config
 from smsspec.load.spec import display_path, is_spec_file, load_spec
 from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.model import CheckedMessage, Config, Message, Spec
 from smsspec.providers import registry as providers
-from smsspec.templating.text import TextError, compile_text
+from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
 from smsspec.validate.file_recipients import (
     FileColumn,
@@ -51,8 +52,6 @@ class CheckResult:
         return count(self.diagnostics, Severity.WARNING)
 
 
-class UsageError(Exception):
-    """Bad command-line input (exit code 2)."""
 
 
 def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:

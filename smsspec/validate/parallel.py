@@ -145,7 +145,7 @@ def _can_fork() -> bool:
 def check_for_report(paths: Sequence[str], config_path: str | None = None) -> CheckResult:
     """Diagnostics and counts for ``paths``, as ``check_paths`` finds them; no checked messages.
 
-    Raises :class:`~smsspec.validate.check.UsageError` as ``check_paths`` does.
+    Raises :class:`~smsspec.errors.UsageError` as ``check_paths`` does.
     """
     workers = jobs()
     if workers < 2 or not _can_fork() or (config_path is not None and not Path(config_path).is_file()):

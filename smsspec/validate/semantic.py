@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from smsspec.diagnostics import Diagnostic, Location, error, warning
+from smsspec.errors import TextError
 from smsspec.model import Account, Message, Recipient
 from smsspec.sms import encoding, phones
 from smsspec.sms.send_at import parse_send_at
-from smsspec.templating.text import TextError, TextTemplate
+from smsspec.templating.text import TextTemplate
 from smsspec.validate.schema import did_you_mean
 
 Locate = Callable[[tuple[str | int, ...]], Location]

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smsspec.cli_fix import fix
-from smsspec.fix.rewrite import FileChanged, plan_fixes, write_fixes
+from smsspec.errors import FileChanged
+from smsspec.fix.rewrite import plan_fixes, write_fixes
 from smsspec.sms import encoding
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
