@@ -13,7 +13,7 @@ from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, format_
 def source(path: Path, column: str = "phone") -> RecipientFile:
     fmt = format_for(str(path), None)
     assert fmt is not None
-    return RecipientFile(path, path.name, column, fmt)
+    return RecipientFile(path, path.name, column, fmt, roots=(path.parent.resolve(),))
 
 
 def test_csv_rows_become_recipients_with_the_other_columns_as_vars(tmp_path: Path) -> None:
