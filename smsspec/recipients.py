@@ -30,6 +30,7 @@ SHOWN_COLUMNS = 20
 _MAX_FIELD = MAX_ROW_BYTES
 _COLUMN_NAME = re.compile(r"[^\W_][\w .()#/-]{0,63}|_[\w .()#/-]{0,63}")
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
@@ -92,13 +93,14 @@ def open_recipients(source: RecipientFile) -> IO[bytes] | str:
     a symlink after the path was checked is refused, never waited on.
     """
     real = Path(os.path.realpath(source.path))
-    if not any(real.is_relative_to(root) for root in source.roots):
+    root = next((root for root in source.roots if real.is_relative_to(root)), None)
+    if root is None:
         where = f"the project folder {source.roots[0]}" if source.roots else "the project folder"
         return (f"{source.name} lies outside {where}; recipients files are read only inside the project "
                 f"(after `..` and symlinks): move the file into it, or list its folder under "
                 f"`recipients: allow_outside:` in smsspec.yaml")
     try:
-        descriptor = os.open(real, _OPEN_FLAGS)
+        descriptor = _open_below(root, real)
     except OSError as exc:
         kind = _kind(real)
         return _not_regular(source, kind) if kind else f"cannot read {source.name}: {exc.strerror or exc}"
@@ -112,6 +114,23 @@ def open_recipients(source: RecipientFile) -> IO[bytes] | str:
                 "split it into several files, one message each")
     os.set_blocking(descriptor, True)
     return os.fdopen(descriptor, "rb")
+
+
+def _open_below(root: Path, real: Path) -> int:
+    """Open ``real`` one folder at a time from ``root``, following no symlink: a folder
+    swapped for a symlink after the path was resolved cannot lead out of the project."""
+    parts = real.relative_to(root).parts
+    if not parts or os.open not in os.supports_dir_fd:
+        return os.open(real, _OPEN_FLAGS)
+    folder = os.open(root, _FOLDER_FLAGS)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, _FOLDER_FLAGS | getattr(os, "O_NOFOLLOW", 0), dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], _OPEN_FLAGS, dir_fd=folder)
+    finally:
+        os.close(folder)
 
 
 def _not_regular(source: RecipientFile, kind: str) -> str:
