@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,16 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from smsspec import encoding
 from smsspec.providers import Provider, data_dir
+from smsspec.validate.quickcheck import Check, CustomKeyword, compile_check
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
     from jsonschema.protocols import Validator
 
-# A yes/no check answers for the common, valid case: jsonschema-rs, imported
-# when the first schema is compiled (never by ``import smsspec``). jsonschema
-# is imported only when a document has an error to explain: valid files never
-# load it.
-Check = Callable[[Any], bool]
+# jsonschema is imported only when a document has an error to explain (or a
+# schema cannot be compiled into a quick check): valid files never load it.
 
 
 def sms_text_errors(value: Mapping[str, int], instance: Any) -> list[str]:
@@ -81,68 +78,11 @@ _CUSTOM: Mapping[str, Callable[[Any, Any], list[str]]] = {
 }
 
 
-class _FastKeyword:
-    """A keyword for jsonschema-rs: built with (parent schema, value, path), raises when invalid."""
-
-    errors: Callable[[Any, Any], list[str]]
-
-    def __init__(self, parent: Mapping[str, Any], value: Any, path: list[str | int]) -> None:
-        self.value = value
-
-    def validate(self, instance: Any) -> None:
-        if self.errors(self.value, instance):
-            raise ValueError(self.errors.__name__)
+def _no_errors(errors: Callable[[Any, Any], list[str]]) -> CustomKeyword:
+    return lambda value, instance: not errors(value, instance)
 
 
-def _pattern_errors(value: str, instance: Any) -> list[str]:
-    """``pattern`` as jsonschema judges it: Python's ``re.search`` (``$`` before a final
-    newline, ``\\s`` as ``str.isspace``), not the ECMA 262 regex jsonschema-rs uses."""
-    if isinstance(instance, str) and re.search(value, instance) is None:
-        return [f"does not match {value!r}"]
-    return []
-
-
-def _fast_keywords() -> dict[str, Any]:
-    errors = {**_CUSTOM, "pattern": _pattern_errors}
-    return {name: type(name, (_FastKeyword,), {"errors": staticmethod(check)}) for name, check in errors.items()}
-
-
-# Every JSON value has one of these types. jsonschema-rs gives none of them to
-# what JSON cannot hold (NaN, infinities) and passes such a value through
-# minimum/maximum, where jsonschema calls it a number; a document holding one
-# is left to jsonschema.
-_JSON_TYPES = ["null", "boolean", "integer", "number", "string", "array", "object"]
-_EVERY_VALUE_IS_JSON = {
-    "$defs": {"json": {"type": _JSON_TYPES, "items": {"$ref": "#/$defs/json"}, "additionalProperties": {"$ref": "#/$defs/json"}}},
-    "$ref": "#/$defs/json",
-}
-
-
-def fast_check(schema: Any) -> Check | None:
-    """A predicate that is true only when jsonschema would find no error in the
-    instance (False may still be valid), or None when jsonschema-rs refuses the schema.
-
-    jsonschema-rs with ``format`` not asserted (as jsonschema without a format
-    checker), no references fetched, smsspec's custom keywords and Python's
-    ``pattern``; tests/unit/test_quickcheck.py compares it with jsonschema.
-    """
-    import jsonschema_rs
-
-    def build(root: Any) -> Callable[[Any], bool]:
-        return jsonschema_rs.Draft202012Validator(root, validate_formats=False, offline=True, keywords=_fast_keywords()).is_valid
-
-    try:
-        valid, plain = build(schema), build(_EVERY_VALUE_IS_JSON)
-    except (ValueError, jsonschema_rs.ReferencingError):  # its ValidationError is a ValueError
-        return None
-
-    def check(instance: Any) -> bool:
-        try:
-            return plain(instance) and valid(instance)
-        except Exception:  # a value it cannot convert (a date, a str subclass), or a surprise: jsonschema decides
-            return False
-
-    return check
+_QUICK_CUSTOM: Mapping[str, CustomKeyword] = {name: _no_errors(errors) for name, errors in _CUSTOM.items()}
 
 
 def _keyword(errors: Callable[[Any, Any], list[str]]) -> Callable[..., Iterator[ValidationError]]:
@@ -187,7 +127,7 @@ class SchemaChecker:
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self._validator: Validator | None = None
-        self._quick: Check | None = fast_check(schema)
+        self._quick: Check | None = compile_check(schema, _QUICK_CUSTOM)
 
     @property
     def validator(self) -> Validator:

@@ -1,4 +1,4 @@
-"""The fast validity check (jsonschema-rs) agrees with jsonschema on every document it judges.
+"""The quick validity check agrees with jsonschema on every document it judges.
 
 It may only skip jsonschema when jsonschema would find nothing, so each test
 compares its answer with ``not any(iter_errors(...))``.
@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from smsspec import providers
 from smsspec.loader import load_yaml_file
+from smsspec.validate import schema as schema_module
 from smsspec.validate.check import check_paths
+from smsspec.validate.quickcheck import compile_check
 from smsspec.validate.schema import (
     SchemaChecker,
-    fast_check,
     load_schema,
     schema_validator,
     sms_validator_class,
@@ -38,19 +39,8 @@ def jsonschema_valid(schema: Any, instance: Any) -> bool:
     return not any(sms_validator_class()(schema).iter_errors(instance))
 
 
-def json_can_hold(instance: Any) -> bool:
-    try:
-        json.dumps(instance, allow_nan=False)
-    except ValueError:
-        return False
-    return True
-
-
-def agrees(check: Any, schema: Any, instance: Any) -> bool:
-    """Equal answers; for what JSON cannot hold (NaN, infinities) the fast check says no, and jsonschema decides."""
-    if json_can_hold(instance):
-        return bool(check(instance) == jsonschema_valid(schema, instance))
-    return not check(instance)
+def fast_check(schema: Any) -> Any:
+    return compile_check(schema, schema_module._QUICK_CUSTOM)
 
 
 def test_every_shipped_schema_compiles() -> None:
@@ -93,20 +83,15 @@ def test_provider_views_of_every_case_agree(monkeypatch: pytest.MonkeyPatch) -> 
     assert True in judged and False in judged
 
 
-def test_a_schema_jsonschema_rs_refuses_gets_no_fast_check() -> None:
-    assert fast_check({"$ref": "https://example.com/other.json"}) is None  # never fetched
-    assert fast_check({"$ref": "#/$defs/missing"}) is None
+def test_schema_with_an_unknown_assertion_gets_no_quick_check() -> None:
+    assert compile_check({"type": "array", "uniqueItems": True}) is None
+    assert compile_check({"$ref": "https://example.com/other.json"}) is None
+    assert compile_check({"properties": {"a": {"$id": "urn:x", "type": "string"}}}) is None
 
 
 def test_annotations_and_format_are_not_assertions() -> None:
     check = fast_check({"format": "email", "description": "d", "x-rule": "R", "then": False})
     assert check is not None and check("not an email")
-
-
-def test_jsonschema_rs_is_imported_only_when_a_schema_is_compiled() -> None:
-    probe = "import sys, smsspec.validate.schema; print('jsonschema_rs' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
 
 
 def _patterns(node: Any) -> list[str]:
@@ -142,14 +127,16 @@ def test_shipped_patterns_are_judged_as_python_judges_them(pattern: str, prefix:
     {"type": "number", "maximum": 10}, {"type": "number", "minimum": 1}, {"not": {"type": "number"}},
     {"not": {"const": float("inf")}}, {"if": {"type": "number"}, "then": False}, {"oneOf": [{"type": "number"}, {"type": "null"}]},
 ])
-def test_values_json_cannot_hold_are_left_to_jsonschema(schema: dict[str, Any], value: float) -> None:
-    check = fast_check({"properties": {"n": schema}})
+def test_values_json_cannot_hold_are_judged_as_jsonschema_judges_them(schema: dict[str, Any], value: float) -> None:
+    # YAML's .nan and .inf: jsonschema-rs has no JSON type for them (a reason quickcheck stays).
+    root = {"properties": {"n": schema}}
+    check = fast_check(root)
     assert check is not None
-    assert not check({"n": value})  # jsonschema-rs has no type for them, so it is not asked
+    assert check({"n": value}) == jsonschema_valid(root, {"n": value})
 
 
 def test_an_endpoint_with_a_separator_control_character_is_refused(tmp_path: Path) -> None:
-    # Python's \s takes in U+001C; jsonschema-rs's ECMA \s does not, and would pass it.
+    # Python's \s takes in U+001C; ECMA 262's \s (jsonschema-rs) does not, and would pass it.
     config = json.dumps({"version": 1, "accounts": {"inwise-demo": {
         "provider": "inwise", "endpoint": "https://x\x1cy/send", "credentials": {"api_key": "${INWISE_API_KEY}"}}}})
     (tmp_path / "smsspec.yaml").write_text(config, encoding="utf-8")
@@ -210,7 +197,7 @@ def test_random_schemas_agree(schema: Any, definition: Any, instance: Any) -> No
     root = {"$defs": {"x": definition}, "allOf": [schema]}
     check = fast_check(root)
     assert check is not None
-    assert agrees(check, root, instance)
+    assert check(instance) == jsonschema_valid(root, instance)
 
 
 @settings(max_examples=200, deadline=None)
