@@ -83,7 +83,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="cli <-> cli_plan <-> cli_send until the cli/ package lands")
 def test_no_module_inside_smsspec_is_part_of_an_import_cycle() -> None:
     modules = _modules()
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}

@@ -8,7 +8,13 @@ from datetime import datetime, timezone
 
 import click
 
-from smsspec.cli import CONTEXT, EXIT_OK, EXIT_PROBLEMS, config_option, paths_argument
+from smsspec.cli.options import CONTEXT, EXIT_OK, EXIT_PROBLEMS, config_option, fail, paths_argument
+from smsspec.cli.selection import checked_or_exit, select_messages
+from smsspec.errors import UsageError
+from smsspec.report.plan import gate_failures, summarise, to_json, to_text
+from smsspec.send.ledger import Ledger
+from smsspec.send.plan import Policy, make_plan
+from smsspec.send.service import ledger_location
 
 
 @click.command(context_settings=CONTEXT)
@@ -49,17 +55,16 @@ def plan(
       smsspec plan messages/ --max-cost 50 --max-segments 10000
       smsspec plan examples/*.sms.yaml --sandbox --format json
     """
-    from smsspec.cli_send import checked_or_exit, ledger_location, select_messages
-    from smsspec.report.plan import gate_failures, summarise, to_json, to_text
-    from smsspec.send.ledger import Ledger
-    from smsspec.send.plan import Policy, make_plan
-
     result = checked_or_exit(paths, config_path, False)
     selected = select_messages(result, message_ids, account_names)
     if not selected:
         click.echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
         sys.exit(EXIT_OK)
-    ledger = Ledger.read(ledger_location(ledger_path, selected, use_sandbox))
+    try:
+        ledger_file = ledger_location(ledger_path, selected, use_sandbox)
+    except UsageError as exc:
+        fail(str(exc))
+    ledger = Ledger.read(ledger_file)
     planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)

@@ -11,15 +11,15 @@ import sys
 
 import click
 
-EXIT_OK, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2
-# The rules smsspec.fix.rewrite can fix, named here so that --help needs no import of it.
-FIXABLE_RULES = ("TEXT-GSM-LOOKALIKE", "YAML-NUMBER-AS-STRING", "YAML-BOOLEAN")
-_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from smsspec.cli.options import CONTEXT, EXIT_OK, EXIT_USAGE, config_option, paths_argument
+from smsspec.cli.options import EXIT_PROBLEMS as EXIT_CHANGES
+from smsspec.errors import FileChanged, UsageError
+from smsspec.fix.rewrite import FIXABLE_RULES, plan_fixes, write_fixes
 
 
-@click.command(context_settings=_CONTEXT)
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--config", "config_path", metavar="PATH", help="smsspec.yaml to use (default: found by walking up from each spec).")
+@click.command(context_settings=CONTEXT)
+@paths_argument
+@config_option
 @click.option("--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff and write nothing; exit 1 if there are any.")
 @click.option(
     "--rule", "rule_ids", multiple=True, metavar="RULE",
@@ -40,9 +40,6 @@ def fix(paths: tuple[str, ...], config_path: str | None, show_diff: bool, rule_i
       smsspec fix --diff messages/ > fixes.patch
       smsspec fix --rule YAML-NUMBER-AS-STRING welcome.sms.yaml
     """
-    from smsspec.errors import FileChanged, UsageError
-    from smsspec.fix.rewrite import plan_fixes, write_fixes
-
     try:
         result = plan_fixes(list(paths), config_path, rule_ids or FIXABLE_RULES)
     except UsageError as exc:

@@ -1,0 +1,60 @@
+"""What the commands share: exit codes, click settings and options, the terminal.
+
+Defined once here; every module of :mod:`smsspec.cli` takes them from here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+# Exit codes: 0 fine; 1 problems found (or sends failed, or changes to make); 2 usage or
+# configuration error; 130 interrupted.
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+REPORT_FORMATS = ["text", "json", "github", "sarif"]
+
+config_option = click.option(
+    "--config", "config_path", metavar="PATH",
+    help="smsspec.yaml to use (default: found by walking up from each spec).",
+)
+paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+_COLOURS = {"error": "red", "warning": "yellow", "location": None, "ok": "green", "bold": None}
+
+
+def default_format() -> str:
+    """github inside GitHub Actions, text everywhere else."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def use_colour(stream: Any = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (to anything but "") or TERM=dumb."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def styler(stream: Any = None) -> Callable[[str, str], str]:
+    if not use_colour(stream):
+        return lambda text, role: text
+
+    def style(text: str, role: str) -> str:
+        return click.style(text, fg=_COLOURS.get(role), bold=role in ("location", "bold"))
+
+    return style
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"smsspec: {message}", err=True)
+    sys.exit(code)
