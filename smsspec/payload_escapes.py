@@ -1,7 +1,7 @@
 """The escaping filters payload templates apply to every value they write, and their Jinja environment.
 
-Payload templates ship with smsspec (they are trusted); what they interpolate
-is not: ``json``, ``xml`` and ``q`` (query string) escape a value for its
+Payload templates may come from outside smsspec (``SMSSPEC_PROVIDER_PATH``), so
+they run in the same sandbox as message texts; what they interpolate is data: ``json``, ``xml`` and ``q`` (query string) escape a value for its
 format, ``spacetime`` writes a send time as some providers want it.
 """
 
@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from smsspec.text_sandbox import sandboxed_environment
 from smsspec.validate.rules import parse_send_at
 
 # json.dumps(value, ensure_ascii=False, separators=(",", ":")) builds this encoder on every call.
@@ -49,9 +50,8 @@ ESCAPERS: Mapping[str, Escape] = {"json": json_value, "xml": xml_text, "q": quer
 
 
 def environment_with(filters: Mapping[str, Callable[[Any], Any]]) -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    env.filters.update(filters)
-    return env
+    """Message texts' sandbox (:mod:`smsspec.text_sandbox`) with these filters: a payload template runs no code."""
+    return sandboxed_environment(filters, text=False)
 
 
 @lru_cache(maxsize=1)
