@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from jinja2.sandbox import safe_range
 
 from smsspec.text_sandbox import sandboxed_environment
 from smsspec.validate.rules import parse_send_at
@@ -50,8 +51,14 @@ ESCAPERS: Mapping[str, Escape] = {"json": json_value, "xml": xml_text, "q": quer
 
 
 def environment_with(filters: Mapping[str, Callable[[Any], Any]]) -> jinja2.Environment:
-    """Message texts' sandbox (:mod:`smsspec.text_sandbox`) with these filters: a payload template runs no code."""
-    return sandboxed_environment(filters, text=False)
+    """Message texts' sandbox (:mod:`smsspec.text_sandbox`) with these filters: a payload template runs no code.
+
+    It also has ``range`` (at most 100,000 numbers) and ``dict``, which
+    :mod:`smsspec.render_program` knows to be pure.
+    """
+    env = sandboxed_environment(filters, text=False)
+    env.globals.update(range=safe_range, dict=dict)
+    return env
 
 
 @lru_cache(maxsize=1)

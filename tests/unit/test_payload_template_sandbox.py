@@ -25,7 +25,8 @@ from tests.conftest import ROOT
 from tests.unit.test_template_escapes import ESCAPES
 
 # The escapes as a payload template writes them: `text` is a string it is given, as `x` is for message texts.
-PAYLOADS = {re.sub(r"\bx\b", "text", payload): rule for payload, rule in ESCAPES.items()}
+# Calling range and dict is no escape: payload templates may (range stops at 100,000 numbers).
+PAYLOADS = {re.sub(r"\bx\b", "text", payload): rule for payload, rule in ESCAPES.items() if payload not in ("{{ range(10) }}", "{{ dict(a=1) }}")}
 CONFIG = """version: 1
 accounts:
   custom:
