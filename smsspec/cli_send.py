@@ -143,6 +143,10 @@ def send(
         else:
             _send(selected, accounts, ledger_file, policy, use_sandbox, options)
     except Exception as exc:  # a bug: reported in one line, and never with a secret in it
+        from smsspec.providers import ProviderError
+
+        if isinstance(exc, ProviderError):
+            raise  # not a bug: the provider's files are refused, as every command does (exit 2)
         if os.environ.get("SMSSPEC_DEBUG"):
             raise
         redactor = _env_redactor([c.config for c in selected])
