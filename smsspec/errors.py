@@ -10,6 +10,7 @@ exit code, never a traceback::
     ├── UsageError        bad command-line input: a path that does not exist (exit 2)
     ├── ConfigError       smsspec.yaml cannot be used at all (exit 2)
     │   └── CredentialError   a credential's variable is unset, empty or unusable
+    ├── ProviderError     a provider's own files (descriptor, payload template) are unusable (exit 2)
     ├── TextError         a message text that cannot render; .rule is its rule id
     └── FileChanged       fix: a file changed between reading and writing it
 
@@ -20,7 +21,7 @@ package of its own; they join this tree when it lands.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "CredentialError", "FileChanged", "SmsspecError", "TextError", "UsageError"]
+__all__ = ["ConfigError", "CredentialError", "FileChanged", "ProviderError", "SmsspecError", "TextError", "UsageError"]
 
 
 class SmsspecError(Exception):
@@ -37,6 +38,13 @@ class ConfigError(SmsspecError):
 
 class CredentialError(ConfigError):
     """A credential's environment variable is unset, empty, or holds what its request cannot carry."""
+
+
+class ProviderError(SmsspecError):
+    """A provider's own files (descriptor or payload template) cannot be used (exit code 2).
+
+    The message names the file (with line and column where known), the rule and the field.
+    """
 
 
 class TextError(SmsspecError):

@@ -33,7 +33,7 @@ from smsspec.cli.options import (
     styler,
 )
 from smsspec.cli.selection import checked_or_exit, select_messages
-from smsspec.errors import CredentialError, UsageError
+from smsspec.errors import CredentialError, ProviderError, UsageError
 from smsspec.model import Account, CheckedMessage
 from smsspec.report.send import SendReport
 from smsspec.sandbox import format_inbox
@@ -139,6 +139,8 @@ def send(
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
         else:
             _send(selected, accounts, ledger_file, policy, use_sandbox, options)
+    except ProviderError:
+        raise  # not a bug: the provider's files are refused, as every command does (exit 2)
     except Exception as exc:  # a bug: reported in one line, and never with a secret in it
         if os.environ.get("SMSSPEC_DEBUG"):
             raise
