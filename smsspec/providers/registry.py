@@ -21,18 +21,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from smsspec.data import data_dir
 from smsspec.errors import ProviderError
 
-_PACKAGE = Path(__file__).resolve().parent.parent  # the smsspec package
 PROVIDER_PATH_ENV = "SMSSPEC_PROVIDER_PATH"
 DESCRIPTOR_SCHEMA = "provider-descriptor.schema.json"
 MAX_PROVIDER_FILE_BYTES = 1 << 20  # a provider file or payload template is a few kilobytes
-
-
-def data_dir(name: str) -> Path:
-    """Folder of shipped data: inside the wheel, or the source checkout's top level."""
-    installed = _PACKAGE / "_data" / name
-    return installed if installed.is_dir() else _PACKAGE.parent / name
 
 
 @dataclass(frozen=True)

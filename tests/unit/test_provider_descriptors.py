@@ -49,7 +49,7 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str, str, str]] = {
     # name: (change, line holding, JSON path named, words of the message)
     "missing-request": (lambda m: m.pop("request"), '"x-smsspec"', "at x-smsspec)", "missing required field `request`"),
     "method-not-a-method": (lambda m: m["request"].update(method="FETCH"), '"method"', "at x-smsspec.request.method", 'must be one of "GET"'),
-    "per-request-a-string": (lambda m: m["recipients"].update(per_request="one"), '"per_request"', "at x-smsspec.load.recipients.per_request",
+    "per-request-a-string": (lambda m: m["recipients"].update(per_request="one"), '"per_request"', "at x-smsspec.recipients.per_request",
                              'must be a whole number or null, not "one"'),
     "credentials-not-a-list": (lambda m: m.update(credentials="api_key"), '"credentials": "api_key"', "at x-smsspec.credentials", "must be a list"),
     "unknown-descriptor-key": (lambda m: m.update(retry_on=[429]), '"retry_on"', "at x-smsspec.retry_on", "unknown field `retry_on`"),
