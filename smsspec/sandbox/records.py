@@ -24,10 +24,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from smsspec.sandbox import redact
+import smsspec.sandbox.redact as redact
+from smsspec.sandbox.exchange import Request
 from smsspec.sandbox.providers.base import Accepted
 from smsspec.sandbox.textinfo import analyze_text
-from smsspec.sandbox.wire import Request
 
 
 def raw_request(request: Request) -> dict[str, object]:

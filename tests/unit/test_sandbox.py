@@ -707,7 +707,12 @@ def test_keep_alive_serves_many_requests_on_one_connection(sandbox: Sandbox) -> 
     assert len(sandbox.messages()) == 15
 
 
+HOST = b"@HOST@"
+"""Stands for this sandbox's own address in raw requests (``_raw`` fills it in)."""
+
+
 def _raw(sandbox: Sandbox, payload: bytes, expect_close: bool = True) -> bytes:
+    payload = payload.replace(HOST, f"127.0.0.1:{sandbox.port}".encode())
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
         sock.sendall(payload)
         if not expect_close:
@@ -722,7 +727,7 @@ def _raw(sandbox: Sandbox, payload: bytes, expect_close: bool = True) -> bytes:
 
 
 def _get(path: str, extra: str = "") -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: sandbox\r\n{extra}\r\n".encode()
+    return f"GET {path} HTTP/1.1\r\nHost: @HOST@\r\n{extra}\r\n".encode()
 
 
 def test_pipelined_requests_are_answered_in_order(sandbox: Sandbox) -> None:
@@ -758,19 +763,19 @@ def test_http_1_0_closes_unless_asked_to_keep_alive(sandbox: Sandbox) -> None:
 @pytest.mark.parametrize(
     ("payload", "status"),
     [
-        (b"POST /sms/send HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", b"413"),
+        (b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nContent-Length: 2000000\r\n\r\n", b"413"),
         (
-            b"POST /sms/send HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
             b"501",
         ),
-        (b"GET /sms/send\r\nHost: x\r\n\r\n", b"400"),
+        (b"GET /sms/send\r\nHost: @HOST@\r\n\r\n", b"400"),
         (b"GET /sms/send HTTP/1.1\r\n\r\n", b"400"),
         (b"GET /sms/send HTTP/1.1\r\nHost : x\r\n\r\n", b"400"),
-        (b"GET /sms/send HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", b"400"),
-        (b"POST /sms/send HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n", b"400"),
-        (b"POST /sms/send HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", b"400"),
-        (b"GET /sms/send HTTP/2.0\r\nHost: x\r\n\r\n", b"505"),
-        (b"GET sms HTTP/1.1\r\nHost: x\r\n\r\n", b"400"),
+        (b"GET /sms/send HTTP/1.1\r\nHost: @HOST@\r\nX-A: a\x01b\r\n\r\n", b"400"),
+        (b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nContent-Length: 1, 2\r\n\r\n", b"400"),
+        (b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nContent-Length: -1\r\n\r\n", b"400"),
+        (b"GET /sms/send HTTP/2.0\r\nHost: @HOST@\r\n\r\n", b"505"),
+        (b"GET sms HTTP/1.1\r\nHost: @HOST@\r\n\r\n", b"400"),
     ],
 )
 def test_malformed_requests_get_an_error_and_a_closed_connection(
@@ -779,6 +784,41 @@ def test_malformed_requests_get_an_error_and_a_closed_connection(
     answer = _raw(sandbox, payload)
     assert answer.startswith(b"HTTP/1.1 " + status + b" ")
     assert b"Connection: close" in answer
+
+
+@pytest.mark.parametrize("path", ["/_sandbox/messages", "/", "/_sandbox/inbox", SKYCORE])
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "127.0.0.1"])
+def test_a_host_that_does_not_name_the_sandbox_is_refused(
+    client: httpx.Client, sandbox: Sandbox, path: str, host: str
+) -> None:
+    """DNS rebinding: a page on another site reaches 127.0.0.1 under its own name."""
+    assert skycore(client).status_code == 200  # a stored message the page must not see
+    request = f"GET {path} HTTP/1.1\r\nHost: {host.format(port=sandbox.port)}\r\n\r\n"
+    answer = _raw(sandbox, request.encode())
+    assert answer.startswith(b"HTTP/1.1 421 Misdirected Request\r\n")
+    assert b"Connection: close" in answer
+    assert b"+15551234888" not in answer and b"Hello from the sandbox" not in answer
+    assert sandbox.stats()["requests"] == {SKYCORE: 1}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LocalHost:{port}", "[::1]:{port}"])
+def test_names_of_the_sandbox_address_are_served(sandbox: Sandbox, host: str) -> None:
+    request = f"GET /_sandbox/stats HTTP/1.1\r\nHost: {host.format(port=sandbox.port)}\r\n\r\n"
+    assert _raw(sandbox, request.encode(), expect_close=False).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_a_configured_host_name_is_served() -> None:
+    with Sandbox(host="localhost") as named:
+        request = f"GET /_sandbox/stats HTTP/1.1\r\nHost: localhost:{named.port}\r\n\r\n"
+        with socket.create_connection(("localhost", named.port), timeout=10) as sock:
+            sock.sendall(request.encode())
+            assert sock.recv(100).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_header_section_over_the_limit_gets_431(sandbox: Sandbox) -> None:
+    big = "X-Pad: " + "a" * (17 * 1024) + "\r\n"
+    answer = _raw(sandbox, _get("/_sandbox/stats", big))
+    assert answer.startswith(b"HTTP/1.1 431 ")
 
 
 def test_oversized_body_sent_anyway_still_gets_413(sandbox: Sandbox) -> None:
@@ -800,7 +840,7 @@ def test_body_of_exactly_the_limit_is_read(sandbox: Sandbox) -> None:
 def test_expect_continue_is_answered_before_the_body(sandbox: Sandbox) -> None:
     body = json.dumps(sm_body()).encode()
     head = (
-        f"POST {SENDMACHINE} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic c2FuZGJveDpzYW5kYm94\r\n"
+        f"POST {SENDMACHINE} HTTP/1.1\r\nHost: 127.0.0.1:{sandbox.port}\r\nAuthorization: Basic c2FuZGJveDpzYW5kYm94\r\n"
         f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
@@ -816,7 +856,7 @@ def test_expect_continue_is_answered_before_the_body(sandbox: Sandbox) -> None:
 def test_body_arriving_in_pieces(sandbox: Sandbox) -> None:
     body = json.dumps(skycore_body()).encode()
     head = (
-        f"POST {SKYCORE} HTTP/1.1\r\nHost: x\r\nx-api-key: sandbox\r\n"
+        f"POST {SKYCORE} HTTP/1.1\r\nHost: 127.0.0.1:{sandbox.port}\r\nx-api-key: sandbox\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from smsspec.sandbox.accounts import SandboxAccounts
-from smsspec.sandbox.wire import Reply, Request
+from smsspec.sandbox.exchange import Reply, Request
 
 JSON_TYPE = "application/json"
 XML_TYPE = "application/xml; charset=utf-8"

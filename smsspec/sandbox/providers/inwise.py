@@ -29,6 +29,7 @@ import re
 import uuid
 from datetime import datetime
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers.base import (
     Accepted,
     Outcome,
@@ -37,7 +38,6 @@ from smsspec.sandbox.providers.base import (
     load_json,
     text_reply,
 )
-from smsspec.sandbox.wire import Reply, Request
 
 PATH = "/transactional/SMS/send"
 UNAUTHORIZED = "you are not authorized to use rest API"

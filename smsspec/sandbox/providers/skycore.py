@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers import skycore_codes as codes
 from smsspec.sandbox.providers.base import (
     Accepted,
@@ -25,7 +26,6 @@ from smsspec.sandbox.providers.base import (
     load_json,
     matches,
 )
-from smsspec.sandbox.wire import Reply, Request
 
 PATH = "/skycore/v2/sendsms"
 QUEUED = "SMS request accepted and queued for delivery"

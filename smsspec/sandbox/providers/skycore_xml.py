@@ -24,9 +24,9 @@ from xml.sax.saxutils import escape
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers import skycore_codes as codes
 from smsspec.sandbox.providers.base import Accepted, Outcome, ProviderContext, xml_reply
-from smsspec.sandbox.wire import Reply, Request
 
 PATH = "/skycore/v1/sendsms"
 _TRACKING = itertools.count(1)

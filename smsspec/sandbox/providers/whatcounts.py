@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from smsspec.sandbox.exchange import Request
 from smsspec.sandbox.providers.base import Accepted, Outcome, ProviderContext, text_reply
-from smsspec.sandbox.wire import Request
 
 PATH = "/api_web"
 COMMAND = "smssendmessagetophone"
