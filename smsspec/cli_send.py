@@ -519,21 +519,13 @@ def sandbox_inbox(url: str, fmt: str) -> None:
       smsspec sandbox inbox
       smsspec sandbox inbox --url http://127.0.0.1:9000 --format json
     """
-    import httpx
+    from smsspec.sandbox.inbox import format_inbox
+    from smsspec.sandbox.remote import InboxUnavailable, fetch_messages
 
-    from smsspec.sandbox import format_inbox
-
-    target = url.rstrip("/") + "/_sandbox/messages"
     try:
-        response = httpx.get(target, timeout=5.0)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        _fail(f"no sandbox answers at {url} ({type(exc).__name__}); start one with `smsspec sandbox`")
-    if response.status_code != 200:
-        _fail(f"{url} answered HTTP {response.status_code}; is it an smsspec sandbox?")
-    try:
-        messages = response.json()
-    except ValueError:
-        _fail(f"{url} did not answer JSON; is it an smsspec sandbox?")
+        messages = fetch_messages(url)
+    except InboxUnavailable as problem:
+        _fail(str(problem))
     if fmt == "json":
         click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:

@@ -1083,3 +1083,34 @@ def test_stop_is_idempotent_and_frees_the_port() -> None:
 def test_start_fails_loudly_when_the_port_is_taken(sandbox: Sandbox) -> None:
     with pytest.raises(OSError):
         Sandbox(port=sandbox.port).start()
+
+
+# module structure -------------------------------------------------------------
+
+
+def test_no_sandbox_module_imports_its_own_package() -> None:
+    """`sandbox/__init__` -> server -> dispatch -> `sandbox` was a cycle; submodules import submodules."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "smsspec" / "sandbox"
+    offenders = []
+    for source in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "smsspec.sandbox":
+                offenders.append(f"{source.relative_to(package)}:{node.lineno}")
+            if isinstance(node, ast.Import) and any(a.name == "smsspec.sandbox" for a in node.names):
+                offenders.append(f"{source.relative_to(package)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_the_package_loads_nothing_until_a_name_is_used() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, smsspec.sandbox as s\n"
+        "print(sorted(m for m in sys.modules if m.startswith('smsspec.sandbox.')))\n"
+        "print(all(getattr(s, name) is not None for name in s.__all__))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
