@@ -58,7 +58,9 @@ class Dispatcher:
 
     def _simulate(self, endpoint: Endpoint, request: Request) -> Outcome:
         state = self.state
-        outcome = endpoint.handler(request, ProviderContext(state.accounts, state.clock))
+        outcome = endpoint.handler(
+            request, ProviderContext(state.accounts, state.clock, endpoint.settings)
+        )
         if outcome.accepted:
             raw = records.raw_request(request)
             received = state.clock()

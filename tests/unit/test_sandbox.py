@@ -39,8 +39,8 @@ def shared() -> Iterator[Sandbox]:
 @pytest.fixture
 def sandbox(shared: Sandbox) -> Iterator[Sandbox]:
     shared.clear()
-    shared.accounts.enforce_campaign_check = False
-    shared.accounts.inwise_rejections.clear()
+    shared.accounts.settings.clear()
+    shared.accounts.rejections.clear()
     yield shared
     shared.clear()
 
@@ -252,7 +252,7 @@ def test_skycore_bad_key_is_401_with_a_failure_body(
 def test_skycore_campaign_check_requires_campaign_ref(
     client: httpx.Client, sandbox: Sandbox
 ) -> None:
-    sandbox.accounts.enforce_campaign_check = True
+    sandbox.accounts.settings["enforce_campaign_check"] = True
     missing = skycore(client).json()
     assert (missing["status"], missing["error-code"]) == ("Failure", "E628")
     assert skycore(client, **{"campaign-ref": "77676"}).json()["status"] == "Success"
@@ -306,7 +306,7 @@ def test_skycore_xml_failures(
 
 
 def test_skycore_xml_campaign_check(client: httpx.Client, sandbox: Sandbox) -> None:
-    sandbox.accounts.enforce_campaign_check = True
+    sandbox.accounts.settings["enforce_campaign_check"] = True
     assert skycore_xml(client, skycore_xml_body()).findtext("ERRORCODE") == "E628"
 
 
@@ -486,7 +486,7 @@ def test_inwise_invalid_number_spoils_only_that_recipient(
 
 
 def test_inwise_configured_rejections(client: httpx.Client, sandbox: Sandbox) -> None:
-    sandbox.accounts.inwise_rejections.update(
+    sandbox.accounts.rejections.update(
         {"972583200000": "kosher-number", "972541111111": "insufficient-funds"}
     )
     results = inwise(
@@ -605,7 +605,7 @@ def test_whatcounts_allows_exactly_160_characters(client: httpx.Client) -> None:
 
 def test_store_file_gets_every_accepted_message_with_secrets_redacted(tmp_path: Path) -> None:
     store = tmp_path / "out" / "messages.jsonl"
-    accounts = SandboxAccounts(api_key="k-SECRET-1", password="pw-SECRET-2", realm="acme")
+    accounts = SandboxAccounts(api_key="k-SECRET-1", password="pw-SECRET-2", settings={"realm": "acme"})
     with (
         Sandbox(store=store, accounts=accounts) as sandbox,
         httpx.Client(base_url=sandbox.url) as http,
@@ -1114,3 +1114,20 @@ def test_the_package_loads_nothing_until_a_name_is_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_provider_knowledge_stays_in_the_provider_modules() -> None:
+    """A provider is data: outside sandbox/providers/, no provider id or provider setting name."""
+    from smsspec.sandbox.providers import ENDPOINTS, setting_defaults
+
+    root = Path(__file__).resolve().parents[2] / "smsspec"
+    words = {e.provider for e in ENDPOINTS} | {"whatcounts", "sendmachine", "inwise", "skycore"}
+    words |= set(setting_defaults()) | {"realm", "enforce_campaign_check", "campaign check"}
+    files = [p for p in (root / "sandbox").glob("*.py")] + [root / "send" / "sandboxed.py"]
+    found = {
+        f"{path.relative_to(root)}: {word}"
+        for path in files
+        for word in words
+        if word in path.read_text(encoding="utf-8").lower()
+    }
+    assert found == set()

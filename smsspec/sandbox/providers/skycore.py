@@ -66,7 +66,7 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     campaign = data.get("campaign-ref")
     if campaign is not None and not isinstance(campaign, str):
         return Outcome(failure(codes.BAD_REQUEST, "campaign-ref must be a string.", to))
-    if ctx.accounts.enforce_campaign_check and not (campaign or "").strip():
+    if ctx.setting(codes.CAMPAIGN_CHECK) and not (campaign or "").strip():
         return Outcome(failure(*codes.NO_CAMPAIGN, to))
     tracking = data.get("click-tracking")
     if tracking is not None and not isinstance(tracking, bool):

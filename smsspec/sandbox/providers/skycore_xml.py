@@ -84,7 +84,7 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     if codes.SENDER.fullmatch(sender) is None:
         return Outcome(failure(*codes.BAD_SENDER, to))
     campaign = fields.get("CAMPAIGNREF", "").strip()
-    if ctx.accounts.enforce_campaign_check and not campaign:
+    if ctx.setting(codes.CAMPAIGN_CHECK) and not campaign:
         return Outcome(failure(*codes.NO_CAMPAIGN, to))
     tracking_id = f"SMS_{next(_TRACKING)}"
     spid = fields.get("SPID", "").strip()
