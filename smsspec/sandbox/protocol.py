@@ -25,6 +25,7 @@ import re
 import socket
 import struct
 import time
+from dataclasses import replace
 from email.utils import formatdate
 from http import HTTPStatus
 
@@ -90,7 +91,7 @@ class HttpConnection(asyncio.Protocol):
         self._connections = connections
         self._hosts = hosts
         self._http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
-        self._head: h11.Request | None = None
+        self._head: Request | None = None
         self._body = bytearray()
         self._transport: asyncio.Transport | None = None
         self._done = False
@@ -166,15 +167,16 @@ class HttpConnection(asyncio.Protocol):
                 self._body += event.data
             elif isinstance(event, h11.EndOfMessage):
                 assert self._head is not None
-                return _request(self._head, bytes(self._body))
+                return replace(self._head, body=bytes(self._body))
             else:  # ConnectionClosed or PAUSED: nothing more to read on this connection
                 if isinstance(event, h11.ConnectionClosed):
                     self._finish()
                 return None
 
-    def _write(self, event: h11.Event) -> None:
+    def _write(self, *events: h11.Event) -> None:
+        """Send ``events`` in one write, so an answer leaves in as few packets as it can."""
         assert self._transport is not None
-        data = self._http.send(event)
+        data = b"".join(self._http.send(event) or b"" for event in events)
         if data:
             self._transport.write(data)
 
@@ -186,12 +188,13 @@ class HttpConnection(asyncio.Protocol):
         if close:
             headers.append(("Connection", "close"))
         reason = _REASONS.get(reply.status, b"Unknown")
-        self._write(h11.Response(status_code=reply.status, headers=headers, reason=reason))
+        events: list[h11.Event] = [h11.Response(status_code=reply.status, headers=headers, reason=reason)]
         body = reply.body[: len(reply.body) // 2] if cut else reply.body
         if body:
-            self._write(h11.Data(data=body))
+            events.append(h11.Data(data=body))
         if not cut:
-            self._write(h11.EndOfMessage())
+            events.append(h11.EndOfMessage())
+        self._write(*events)
 
     def _perform(self, action: Action, transport: asyncio.Transport) -> None:
         if action.mode is Mode.HANG:
@@ -236,29 +239,31 @@ class HttpConnection(asyncio.Protocol):
             self._transport.close()
 
 
-def _checked(event: h11.Request, hosts: frozenset[str]) -> h11.Request:
-    """``event`` if the sandbox serves it; raises _Refusal otherwise."""
+def _checked(event: h11.Request, hosts: frozenset[str]) -> Request:
+    """The request ``event`` starts, without its body, if the sandbox serves it; raises _Refusal otherwise."""
     if event.http_version not in (b"1.0", b"1.1"):
         raise _Refusal(505, "only HTTP/1.0 and HTTP/1.1 are served")
     size = len(event.target)
     host: str | None = None
-    for name, value in event.headers:
-        size += len(name) + len(value) + 4
+    headers = []
+    for raw_name, raw_value in event.headers.raw_items():
+        size += len(raw_name) + len(raw_value) + 4
         if size > MAX_HEAD:  # h11 bounds only a head that is still arriving
             raise _Refusal(431, "request header section too large")
-        if _BAD_VALUE.search(value):
+        if _BAD_VALUE.search(raw_value):
             raise _Refusal(400, "control character in a header value")
-        if name == b"transfer-encoding":
+        name, value = raw_name.decode("ascii").lower(), raw_value.decode("latin-1")
+        if name == "transfer-encoding":
             raise _Refusal(501, "only Content-Length framed bodies are accepted")
-        if name == b"content-length" and int(value) > MAX_BODY:
+        if name == "content-length" and int(value) > MAX_BODY:
             raise _Refusal(413, f"request body larger than {MAX_BODY} bytes")
-        if name == b"host":
-            host = value.decode("latin-1")
+        if name == "host":
+            host = value
+        headers.append((name, value))
     misdirected = host_problem(host, hosts, event.http_version == b"1.0")
     if misdirected is not None:
         raise _Refusal(MISDIRECTED, misdirected)
-    _origin_form(event.target)
-    return event
+    return Request.build(event.method.decode("ascii"), _origin_form(event.target), tuple(headers), b"")
 
 
 def _origin_form(target: bytes) -> str:
@@ -274,8 +279,3 @@ def _origin_form(target: bytes) -> str:
         return text.decode("ascii")
     except UnicodeDecodeError:
         raise _Refusal(400, "request target is not ASCII") from None
-
-
-def _request(head: h11.Request, body: bytes) -> Request:
-    headers = tuple((name.decode("ascii"), value.decode("latin-1")) for name, value in head.headers)
-    return Request.build(head.method.decode("ascii"), _origin_form(head.target), headers, body)
