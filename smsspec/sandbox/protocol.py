@@ -15,7 +15,8 @@ longer be trusted to be at a request boundary:
 Requests are handled synchronously as soon as they are complete, so
 pipelined requests are answered in the order they came. When the client
 stops reading and the write buffer fills, reading pauses too. Faults that
-misbehave below HTTP (hang, cut, reset) act on the socket here.
+misbehave below HTTP (hang, cut, reset, drip) act on the socket here; h11
+encodes what they write.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 import socket
 import struct
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from email.utils import formatdate
 from http import HTTPStatus
@@ -33,6 +35,7 @@ import h11
 
 from smsspec.sandbox.dispatch import Action, Dispatcher, Mode
 from smsspec.sandbox.exchange import MAX_BODY, MAX_HEAD, Reply, Request
+from smsspec.sandbox.faults import DRIP_SECONDS
 from smsspec.sandbox.hosts import MISDIRECTED, host_problem
 
 LINGER_SECONDS = 2.0
@@ -176,11 +179,15 @@ class HttpConnection(asyncio.Protocol):
     def _write(self, *events: h11.Event) -> None:
         """Send ``events`` in one write, so an answer leaves in as few packets as it can."""
         assert self._transport is not None
-        data = b"".join(self._http.send(event) or b"" for event in events)
+        data = self._encode(events)
         if data:
             self._transport.write(data)
 
-    def _respond(self, reply: Reply, close: bool = False, cut: bool = False) -> None:
+    def _encode(self, events: Iterable[h11.Event]) -> bytes:
+        return b"".join(self._http.send(event) or b"" for event in events)
+
+    def _answer(self, reply: Reply, close: bool = False, cut: bool = False) -> list[h11.Event]:
+        """The h11 events of ``reply``; ``cut``: the head and half the body, and no end."""
         headers = [_SERVER, ("Date", _DATES.now())]
         if reply.status >= 200 and reply.status not in (204, 304):
             headers += [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))]
@@ -194,7 +201,17 @@ class HttpConnection(asyncio.Protocol):
             events.append(h11.Data(data=body))
         if not cut:
             events.append(h11.EndOfMessage())
-        self._write(*events)
+        return events
+
+    def _drip(self, transport: asyncio.Transport, data: bytes, sent: int) -> None:
+        """One byte of ``data`` now and the next one later, until all is written or the line is gone."""
+        if transport.is_closing():
+            return
+        if sent == len(data):
+            transport.close()
+            return
+        transport.write(data[sent : sent + 1])
+        asyncio.get_running_loop().call_later(DRIP_SECONDS, self._drip, transport, data, sent + 1)
 
     def _perform(self, action: Action, transport: asyncio.Transport) -> None:
         if action.mode is Mode.HANG:
@@ -210,11 +227,15 @@ class HttpConnection(asyncio.Protocol):
             return
         reply = action.reply
         assert reply is not None
+        if action.mode is Mode.DRIP:
+            self._done = True
+            self._drip(transport, self._encode(self._answer(reply, close=True)), 0)
+            return
         if action.mode is Mode.CUT:
-            self._respond(reply, close=True, cut=True)
+            self._write(*self._answer(reply, close=True, cut=True))
             self._finish()
             return
-        self._respond(reply)
+        self._write(*self._answer(reply))
         if self._http.our_state is h11.MUST_CLOSE:
             self._finish()
 
@@ -227,7 +248,7 @@ class HttpConnection(asyncio.Protocol):
         for a moment, then close.
         """
         if self._http.our_state in (h11.IDLE, h11.SEND_RESPONSE):
-            self._respond(Reply(refusal.status, f"{refusal.detail}\n".encode()), close=True)
+            self._write(*self._answer(Reply(refusal.status, f"{refusal.detail}\n".encode()), close=True))
         self._done = True
         if transport.can_write_eof():
             transport.write_eof()

@@ -1131,3 +1131,15 @@ def test_provider_knowledge_stays_in_the_provider_modules() -> None:
         if word in path.read_text(encoding="utf-8").lower()
     }
     assert found == set()
+
+
+def test_drip_writes_the_answer_a_byte_at_a_time_after_storing(sandbox: Sandbox) -> None:
+    sandbox.add_fault("drip", path=WHATCOUNTS)
+    query = "?r=sandbox&p=sandbox&c=smssendmessagetophone&phone=1&sender_code=2&message_text=x"
+    request = _get(WHATCOUNTS + query).replace(HOST, f"127.0.0.1:{sandbox.port}".encode())
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
+        sock.sendall(request)
+        first = sock.recv(65536)
+        second = sock.recv(65536)
+    assert (first, second) == (b"H", b"T")
+    assert len(sandbox.messages()) == 1
