@@ -33,9 +33,9 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qs
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers.base import json_reply
 from smsspec.sandbox.state import SandboxState
-from smsspec.sandbox.wire import Reply, Request
 from smsspec.sms.encoding import split_segments
 
 PAGE_PATH = "/"

@@ -56,7 +56,7 @@ MESSAGES: dict[str, tuple[dict[str, Any], list[str]]] = {
 
 
 def sandbox_accounts() -> SandboxAccounts:
-    return SandboxAccounts(api_key=API_KEY, username=USERNAME, password=PASSWORD, realm=REALM)
+    return SandboxAccounts(api_key=API_KEY, username=USERNAME, password=PASSWORD, settings={"realm": REALM})
 
 
 def closed_port() -> int:

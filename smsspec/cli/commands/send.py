@@ -1,7 +1,5 @@
-"""The ``send``, ``sandbox`` and ``ledger`` commands.
-
-Only click is imported here at start-up; httpx, the ledger and the sandbox
-are imported inside the commands, so ``smsspec validate`` stays quick.
+"""The ``send`` command: the send use case (:mod:`smsspec.send.service`) composed with
+the terminal (questions, progress, the report) and, with ``--sandbox``, the simulator.
 
 Exit codes of ``send``: 0 every delivery accepted (now or by an earlier run)
 or scheduled for later; 1 validation failed, or a delivery was rejected, is
@@ -36,7 +34,7 @@ from smsspec.cli.selection import checked_or_exit, select_messages
 from smsspec.errors import CredentialError, ProviderError, UsageError
 from smsspec.model import Account, CheckedMessage
 from smsspec.report.send import SendReport
-from smsspec.sandbox import format_inbox
+from smsspec.sandbox.inbox import format_inbox
 from smsspec.sandbox.session import PLACEHOLDER_URL, SandboxRun, sandbox_endpoint
 from smsspec.send.ledger import Ledger, LedgerError, LedgerLocked
 from smsspec.send.plan import Plan, Policy, make_plan
