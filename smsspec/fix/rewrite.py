@@ -40,13 +40,14 @@ from yaml.events import (
     Event,
     ScalarEvent,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode
 from yaml.scanner import Scanner
-from yaml.tokens import ScalarToken, Token
+from yaml.tokens import ScalarToken
 
 from smsspec.diagnostics import Diagnostic, Location
 from smsspec.errors import FileChanged, TextError, UsageError
 from smsspec.load.spec import display_path, load_spec
+from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Message, Spec
 from smsspec.sms import encoding
 from smsspec.templating.text import compile_text
@@ -251,45 +252,23 @@ def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileF
     return fixes
 
 
-class _Recorder(yaml.SafeLoader):
-    """Composes the node tree and keeps the events and scalar tokens met on the way."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.recorded: list[Event] = []
-        self.scalar_starts: dict[int, int] = {}  # end offset -> start offset, quotes included
-
-    def get_event(self) -> Event:
-        event: Event = super().get_event()  # type: ignore[no-untyped-call]
-        self.recorded.append(event)
-        return event
-
-    def get_token(self) -> Token:
-        token: Token = super().get_token()  # type: ignore[no-untyped-call]
-        if isinstance(token, ScalarToken):
-            self.scalar_starts[token.end_mark.index] = token.start_mark.index
-        return token
-
-
 class _Document:
-    def __init__(self, text: str) -> None:
-        loader = _Recorder(text)
-        try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
-        self.text = text
-        self.root: Node | None = root
-        self.events = loader.recorded
-        self.scalar_starts = loader.scalar_starts
+    """A file's text, its YAML events and scalar token spans (to check a rewrite), and its
+    node tree behind the loader's source map (to find the scalar a diagnostic is about)."""
 
-    def node_at(self, path: Iterable[str | int]) -> Node | None:
-        node = self.root
-        for step in path:
-            if node is None:
-                return None
-            node = _child(node, step)
-        return node
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # One document, well-formed (composing refuses more than one, and undefined aliases).
+        self.source = SourceMap("", yaml.compose(text, Loader=yaml.SafeLoader))
+        self.events: list[Event] = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        self.scalar_starts = {  # end offset -> start offset, quotes included
+            token.end_mark.index: token.start_mark.index
+            for token in yaml.scan(text, Loader=yaml.SafeLoader)
+            if isinstance(token, ScalarToken)
+        }
+
+    def node_at(self, path: tuple[str | int, ...]) -> Node | None:
+        return self.source.node_at(path)
 
     def span(self, node: ScalarNode) -> tuple[int, int]:
         """Offsets of the scalar itself, without its anchor or tag."""
@@ -343,27 +322,6 @@ def _signature(event: Event) -> tuple[object, ...]:
     if isinstance(event, DocumentEndEvent):
         return (event.explicit,)
     return ()
-
-
-def _child(node: Node, step: str | int) -> Node | None:
-    if isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-        child: Node = node.value[step]
-        return child
-    if not isinstance(node, MappingNode) or not isinstance(step, str):
-        return None
-    merges: list[Node] = []
-    for key, value in reversed(node.value):
-        if isinstance(key, ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
-            merges.append(value)
-        elif isinstance(key, ScalarNode) and key.value == step:
-            found: Node = value
-            return found
-    for merged in reversed(merges):
-        for source in merged.value if isinstance(merged, SequenceNode) else [merged]:
-            from_merge = _child(source, step) if isinstance(source, MappingNode) else None
-            if from_merge is not None:
-                return from_merge
-    return None
 
 
 # quoting ----------------------------------------------------------------------

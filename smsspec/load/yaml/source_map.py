@@ -191,6 +191,11 @@ class SourceMap:
             node = child
         return node, key_node, True
 
+    def node_at(self, path: PathKey) -> Node | None:
+        """The node at ``path``, or None when the path is not in the document."""
+        node, _, found = self._walk(tuple(path))
+        return node if found else None
+
     def locate(self, path: PathKey) -> Location:
         """Where the value at ``path`` starts, or its nearest existing ancestor."""
         node, _, _ = self._walk(tuple(path))
