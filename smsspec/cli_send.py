@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from smsspec.send.redact import Redactor
     from smsspec.send.report import SendReport
     from smsspec.send.runner import RequestResult
+    from smsspec.send.transport import Timeouts
     from smsspec.validate.check import CheckedMessage, CheckResult
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -76,7 +77,8 @@ def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
 @click.option("--retry-unknown", is_flag=True, help="Send again deliveries an earlier run left unknown (may duplicate).")
 @click.option("--resend-changed", is_flag=True, help="Send again accepted deliveries whose content changed since.")
 @click.option("--connect-timeout", type=click.FloatRange(0, min_open=True), default=5.0, show_default=True, metavar="S")
-@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S")
+@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S", help="Longest wait for the next bytes of an answer.")
+@click.option("--request-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="S", help="Longest one request may take in all, however slowly its answer comes; then it is unknown.  [default: connect timeout + 2 x read timeout]")
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=5, show_default=True, help="Attempts per request when it certainly was not accepted.")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Send to a built-in sandbox started for this run, with its own ledger.")
 def send(
@@ -96,6 +98,7 @@ def send(
     resend_changed: bool,
     connect_timeout: float,
     read_timeout: float,
+    request_deadline: float | None,
     max_attempts: int,
     use_sandbox: bool,
 ) -> None:
@@ -134,9 +137,10 @@ def send(
     again += ["--sandbox"] if use_sandbox else []
     again += ["--ledger", ledger_path] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
-    options = _SendOptions(
-        concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt, command
-    )
+    from smsspec.send.transport import Timeouts
+
+    timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
+    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
     try:
         if dry_run:
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
@@ -155,8 +159,7 @@ class _SendOptions:
         self,
         concurrency: int,
         per_second: float | None,
-        connect_timeout: float,
-        read_timeout: float,
+        timeouts: Timeouts,
         max_attempts: int,
         yes: bool,
         fmt: str,
@@ -164,8 +167,7 @@ class _SendOptions:
     ) -> None:
         self.concurrency = concurrency
         self.per_second = per_second
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        self.timeouts = timeouts
         self.max_attempts = max_attempts
         self.yes = yes
         self.fmt = fmt
@@ -377,13 +379,13 @@ def _run(
     from smsspec.send.plan import with_credentials
     from smsspec.send.ratelimit import RateLimiter
     from smsspec.send.runner import Runner
-    from smsspec.send.transport import RetryPolicy, Timeouts, Transport
+    from smsspec.send.transport import RetryPolicy, Transport
 
     pairs = with_credentials(plan.outgoing, credentials)
     limiter = RateLimiter(options.per_second)
     transport = Transport(
         concurrency=options.concurrency,
-        timeouts=Timeouts(options.connect_timeout, options.read_timeout),
+        timeouts=options.timeouts,
         policy=RetryPolicy(max_attempts=options.max_attempts),
         limiter=limiter,
     )
@@ -402,10 +404,13 @@ def _run(
 @contextlib.contextmanager
 def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM (a cancelled CI job) stop a run: no request starts after
-    the signal, and those in flight are still recorded. The stop is set in the
-    handler itself, so no worker starts another request while the main thread
-    gets to the KeyboardInterrupt."""
+    the signal, and those in flight get a short grace to finish, then end as
+    unknown; all are recorded. The stop is set in the handler itself, so no
+    worker starts another request while the main thread gets to the
+    KeyboardInterrupt."""
     import signal
+
+    from smsspec.send.deadline import STOP_GRACE_SECONDS
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -415,7 +420,10 @@ def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
         if not stop.is_set():
             stop.set()
             below_a_bar = "\n" if sys.stderr.isatty() else ""
-            sys.stderr.write(f"{below_a_bar}smsspec: stopping: no new requests; waiting for those in flight to be recorded\n")
+            sys.stderr.write(
+                f"{below_a_bar}smsspec: stopping: no new requests; those in flight get"
+                f" {STOP_GRACE_SECONDS:g} s to finish, then are recorded as unknown\n"
+            )
             sys.stderr.flush()
         raise KeyboardInterrupt
 

@@ -21,6 +21,8 @@ class Mode(enum.Enum):
     """Write the head and half the body of ``reply``, then close."""
     RESET = "reset"
     """Drop the connection at once, with a TCP reset."""
+    DRIP = "drip"
+    """Write ``reply`` one byte at a time, ``faults.DRIP_SECONDS`` apart, then close."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def _after_store(endpoint: Endpoint, fault: Fault, outcome: Outcome) -> Action:
         return Action(Mode.HANG)
     if kind is FaultKind.CLOSE_MID_RESPONSE:
         return Action(Mode.CUT, outcome.reply)
+    if kind is FaultKind.DRIP:
+        return Action(Mode.DRIP, outcome.reply)
     if kind is FaultKind.MALFORMED_BODY:
         reply = outcome.reply
         if reply.content_type.startswith("text/plain"):

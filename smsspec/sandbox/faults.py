@@ -18,6 +18,7 @@ kind                        stored  what the client sees
 ``close_mid_response``      yes     head and half the body, then the end of the stream
 ``malformed_body``          yes     the provider's success status with a body cut short
 ``refuse``                  no      the connection is reset without a byte of answer
+``drip``                    yes     the whole answer, one byte every ``DRIP_SECONDS``, then the end
 ==========================  ======  ==============================================================
 
 The request is read in full before any fault applies (a path-bound fault
@@ -36,6 +37,10 @@ import math
 import threading
 from dataclasses import dataclass
 
+DRIP_SECONDS = 0.5
+"""The pause between two bytes of a ``drip`` answer: each read gets a byte well within any
+read timeout, so only an overall deadline ends the request."""
+
 
 class FaultKind(str, enum.Enum):
     STATUS_429 = "status_429"
@@ -47,6 +52,7 @@ class FaultKind(str, enum.Enum):
     CLOSE_MID_RESPONSE = "close_mid_response"
     MALFORMED_BODY = "malformed_body"
     REFUSE = "refuse"
+    DRIP = "drip"
 
     @property
     def stores(self) -> bool:
@@ -65,6 +71,7 @@ _STORING = frozenset(
         FaultKind.HANG_AFTER_STORE,
         FaultKind.CLOSE_MID_RESPONSE,
         FaultKind.MALFORMED_BODY,
+        FaultKind.DRIP,
     }
 )
 _STATUS = {

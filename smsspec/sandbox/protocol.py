@@ -12,6 +12,7 @@ import socket
 import struct
 
 from smsspec.sandbox.dispatch import Action, Dispatcher, Mode
+from smsspec.sandbox.faults import DRIP_SECONDS
 from smsspec.sandbox.wire import (
     CONTINUE,
     HttpError,
@@ -113,6 +114,10 @@ class HttpConnection(asyncio.Protocol):
             return
         reply = action.reply
         assert reply is not None
+        if action.mode is Mode.DRIP:
+            self._done = True
+            self._drip(transport, encode_reply(reply, keep_alive=False, version=request.version), 0)
+            return
         if action.mode is Mode.CUT:
             head = encode_head(reply, keep_alive=False, version=request.version)
             transport.write(head + reply.body[: len(reply.body) // 2])
@@ -121,6 +126,16 @@ class HttpConnection(asyncio.Protocol):
         transport.write(encode_reply(reply, request.keep_alive, request.version))
         if not request.keep_alive:
             self._finish(transport)
+
+    def _drip(self, transport: asyncio.Transport, data: bytes, sent: int) -> None:
+        """One byte of ``data`` now and the next one later, until all is written or the line is gone."""
+        if transport.is_closing():
+            return
+        if sent == len(data):
+            transport.close()
+            return
+        transport.write(data[sent : sent + 1])
+        asyncio.get_running_loop().call_later(DRIP_SECONDS, self._drip, transport, data, sent + 1)
 
     def _finish(self, transport: asyncio.Transport) -> None:
         self._done = True
