@@ -44,7 +44,10 @@ def styler(stream: Any = None) -> Callable[[str, str], str]:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"smsspec: {message}", err=True)
+    """Say what went wrong on one line (a path or an answer in ``message`` is escaped) and exit."""
+    from smsspec.terminal import printable
+
+    click.echo(f"smsspec: {printable(message)}", err=True)
     sys.exit(code)
 
 

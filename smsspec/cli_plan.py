@@ -53,6 +53,7 @@ def plan(
     from smsspec.plan_summary import gate_failures, summarise, to_json, to_text
     from smsspec.send.ledger import Ledger
     from smsspec.send.plan import Policy, make_plan
+    from smsspec.terminal import printable_lines
 
     result = checked_or_exit(paths, config_path, False)
     selected = select_messages(result, message_ids, account_names)
@@ -66,5 +67,5 @@ def plan(
     if fmt == "json":
         click.echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
     else:
-        click.echo(to_text(summary, failures))
+        click.echo(printable_lines(to_text(summary, failures)))
     sys.exit(EXIT_PROBLEMS if failures else EXIT_OK)

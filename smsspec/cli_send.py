@@ -282,7 +282,7 @@ def _dry_run(
     endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
     plan = make_plan(selected, view, policy, _now(), endpoint_for)
     missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
-    shown = f"\nledger: {ledger_file}" + ("" if view.exists else " (not created yet)")
+    shown = f"\nledger: {_path(ledger_file)}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
     report = SendReport(plan, None, notes)
     _emit(report, options, redactor)
@@ -342,7 +342,7 @@ def _send(
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
-                f" (`smsspec ledger show --sandbox`). To start over, delete {ledger_file}.",
+                f" (`smsspec ledger show --sandbox`). To start over, delete {_path(ledger_file)}.",
             )
         report = SendReport(plan, run, notes)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
@@ -445,8 +445,15 @@ def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str
             f"\n{len(found)} deliver{'y was' if len(found) == 1 else 'ies were'} in flight when an"
             " earlier run stopped; they are now recorded as unknown."
         )
-    notes.append(f"\nledger: {ledger_file}")
+    notes.append(f"\nledger: {_path(ledger_file)}")
     return tuple(notes)
+
+
+def _path(path: str | Path) -> str:
+    """A path as the user may have typed it, but never a control character raw on the terminal."""
+    from smsspec.terminal import printable
+
+    return printable(str(path))
 
 
 def _emit(
@@ -466,8 +473,10 @@ def _emit(
     text = report.text(styler(), options.command)
     if inbox is not None:
         from smsspec.sandbox import format_inbox
+        from smsspec.terminal import printable_lines
 
-        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n" + format_inbox(inbox)
+        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n"
+        text += printable_lines(format_inbox(inbox))
     click.echo(redactor.scrub(text))
 
 
@@ -506,7 +515,7 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, enforce
             + ("; Skycore campaign check on" if enforce_campaign_check else "")
         )
         if store:
-            click.echo(f"accepted messages are appended to {store}")
+            click.echo(f"accepted messages are appended to {_path(store)}")
         click.echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
 
     try:
@@ -545,7 +554,9 @@ def sandbox_inbox(url: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inbox(messages))
+        from smsspec.terminal import printable_lines
+
+        click.echo(printable_lines(format_inbox(messages)))
 
 
 # --------------------------------------------------------------------------- ledger
@@ -605,7 +616,7 @@ def ledger_show(
         click.echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
         return
     if not view.exists:
-        click.echo(f"no ledger at {path} yet: nothing has been sent from here")
+        click.echo(f"no ledger at {_path(path)} yet: nothing has been sent from here")
         return
     click.echo(ledger_text(rows, styler()))
-    click.echo(f"\nledger: {path}")
+    click.echo(f"\nledger: {_path(path)}")

@@ -1,7 +1,9 @@
 """The outcome of a send (or dry run) as one value: counts, rows, exit code, text and JSON.
 
 Nothing here prints; the command line does. Strings that come from the
-provider or the network were scrubbed of secrets before they got here.
+provider or the network were scrubbed of secrets before they got here. The
+text shows every value from outside (file names, recipients, provider answers)
+through :func:`smsspec.terminal.printable`; the JSON holds them as they are.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from smsspec.send.ledger import DeliveryStatus
 from smsspec.send.plan import SCHEDULED, Outgoing, Plan, Skipped
 from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
+from smsspec.terminal import printable
 
 Style = Callable[[str, str], str]
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -179,6 +182,7 @@ class SendReport:
 
     def text(self, style: Style = _plain, command: str = "smsspec send") -> str:
         lines: list[str] = []
+        command = printable(command)
         if self.run is None:
             lines += self._dry_run_lines(style)
         else:
@@ -192,7 +196,7 @@ class SendReport:
         plan = self.plan
         if not plan.outgoing:
             return [style("dry run: nothing to send", "bold")]
-        accounts = ", ".join(plan.accounts)
+        accounts = printable(", ".join(plan.accounts))
         lines = [
             style(
                 f"dry run: would send {len(plan.outgoing)} request{_s(len(plan.outgoing))} to"
@@ -202,9 +206,12 @@ class SendReport:
         ]
         for outgoing in plan.outgoing:
             shown = outgoing.shown
-            to = ", ".join(shown.recipients)
-            lines.append(f"  {shown.file}  {shown.message_id}  -> {to}")
-            lines.append(f"      {shown.method} {shown.url}  ({shown.segments} segment{_s(shown.segments)})")
+            to = printable(", ".join(shown.recipients))
+            lines.append(f"  {printable(shown.file)}  {printable(shown.message_id)}  -> {to}")
+            lines.append(
+                f"      {printable(shown.method)} {printable(shown.url)}"
+                f"  ({shown.segments} segment{_s(shown.segments)})"
+            )
         return lines
 
     def _summary_lines(self, style: Style) -> list[str]:
@@ -226,7 +233,7 @@ class SendReport:
         detail = ", ".join(f"{n} {_SKIP_WORDS.get(k, k)}" for k, n in skipped.items())
         lines.append(f"skipped   {counts['skipped']}" + (f"  ({detail})" if detail else ""))
         if counts.get("ledger_problem"):
-            lines.append(style(f"ledger: {counts['ledger_problem']}", "error"))
+            lines.append(style(f"ledger: {printable(counts['ledger_problem'])}", "error"))
         return lines
 
     def _failure_lines(self, style: Style, command: str) -> list[str]:
@@ -236,17 +243,18 @@ class SendReport:
         unknown: list[str] = []
         for result in self.run.results:
             shown = result.outgoing.shown
-            where = f"{shown.file}  {shown.message_id}"
+            where = f"{printable(shown.file)}  {printable(shown.message_id)}"
+            account = printable(shown.account)
             for item in result.results:
                 said = " ".join(p for p in (item.error_code, item.error_text) if p) or "no reason given"
-                line = f"  {where}  {item.recipient}  ({shown.account}): {said}"
+                line = f"  {where}  {printable(item.recipient)}  ({account}): {printable(said)}"
                 if item.status is DeliveryStatus.UNKNOWN:
                     unknown.append(line)
                 elif item.status is DeliveryStatus.REJECTED:
                     (not_sent if item.error_code == NOT_SENT_CODE else rejected).append(line)
             if not result.started and result.note:
-                to = ", ".join(shown.recipients)
-                not_sent.append(f"  {where}  {to}  ({shown.account}): {result.note}")
+                to = printable(", ".join(shown.recipients))
+                not_sent.append(f"  {where}  {to}  ({account}): {printable(result.note)}")
         lines: list[str] = []
         if rejected:
             lines += ["", style("rejected by the provider:", "error"), *rejected]
@@ -267,15 +275,16 @@ class SendReport:
             if item.reason == "already-accepted":
                 continue
             key = item.key
-            line = f"  {item.file}  {key.message_id}  {key.recipient}  ({key.account})"
+            shown = (item.file, key.message_id, key.recipient)
+            line = "  " + "  ".join(map(printable, shown)) + f"  ({printable(key.account)})"
             previous = item.previous
             if item.reason == SCHEDULED:
-                line += f": due {item.due}"
+                line += f": due {printable(str(item.due))}"
             elif previous is not None and item.reason != "changed-after-accept":
                 said = " ".join(p for p in (previous.error_code, previous.error_text) if p)
                 if previous.interrupted:
                     said = "interrupted mid-request" + (f"; {said}" if said else "")
-                line += f": {said or previous.status.value} (at {previous.at})"
+                line += f": {printable(said or previous.status.value)} (at {printable(str(previous.at))})"
             groups.setdefault(item.reason, []).append(line)
         hints = {
             "unknown-earlier": "Check with the provider; to resend them anyway: "
