@@ -48,6 +48,12 @@ format_option = click.option(
 )
 
 
+def _echo(message: Any = "", nl: bool = True, err: bool = False) -> bool:
+    from smsspec.cli import echo
+
+    return echo(message, nl=nl, err=err)
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> Any:
     from smsspec.cli import fail
 
@@ -183,10 +189,10 @@ def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool)
     if blocked or result.warnings:
         text = text_report(summary_of(result), styler(sys.stderr))
         redactor = _env_redactor(result.configs.values())
-        click.echo(redactor.scrub(text), err=True)
+        _echo(redactor.scrub(text), err=True)
     if blocked:
         if blocked == EXIT_PROBLEMS:
-            click.echo("smsspec: nothing was sent", err=True)
+            _echo("smsspec: nothing was sent", err=True)
         sys.exit(blocked)
     return result
 
@@ -238,9 +244,9 @@ def ledger_location(ledger_path: str | None, selected: list[CheckedMessage], san
 
 def _emit_nothing(fmt: str) -> None:
     if fmt == "json":
-        click.echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
+        _echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
     else:
-        click.echo("nothing to send: no messages selected")
+        _echo("nothing to send: no messages selected")
 
 
 def _resolve_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -352,7 +358,7 @@ def _send(
             sandbox_run.stop()
     _emit(report, options, redactor, inbox)
     if run.interrupted:
-        click.echo("smsspec: interrupted", err=True)
+        _echo("smsspec: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(report.exit_code())
 
@@ -468,7 +474,7 @@ def _emit(
         data = report.to_json()
         if inbox is not None:
             data["sandbox_inbox"] = inbox
-        click.echo(redactor.scrub(json.dumps(data, ensure_ascii=False)))
+        _echo(redactor.scrub(json.dumps(data, ensure_ascii=False)))
         return
     text = report.text(styler(), options.command)
     if inbox is not None:
@@ -477,7 +483,7 @@ def _emit(
 
         text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n"
         text += printable_lines(format_inbox(inbox))
-    click.echo(redactor.scrub(text))
+    _echo(redactor.scrub(text))
 
 
 # --------------------------------------------------------------------------- sandbox
@@ -506,23 +512,23 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, enforce
     accounts = SandboxAccounts(enforce_campaign_check=enforce_campaign_check)
 
     def ready(url: str) -> None:
-        click.echo(f"smsspec sandbox listening on {url}")
+        _echo(f"smsspec sandbox listening on {url}")
         for provider, path in endpoint_paths().items():
-            click.echo(f"  {provider:<12} {url}{path}")
-        click.echo(
+            _echo(f"  {provider:<12} {url}{path}")
+        _echo(
             f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r};"
             f" WhatCounts realm {SANDBOX_SECRET!r}"
             + ("; Skycore campaign check on" if enforce_campaign_check else "")
         )
         if store:
-            click.echo(f"accepted messages are appended to {_path(store)}")
-        click.echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
+            _echo(f"accepted messages are appended to {_path(store)}")
+        _echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
 
     try:
         serve_forever(host, port, store, accounts, on_ready=ready)
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
-    click.echo("sandbox stopped")
+    _echo("sandbox stopped")
 
 
 @sandbox.command("inbox", context_settings=CONTEXT)
@@ -552,11 +558,11 @@ def sandbox_inbox(url: str, fmt: str) -> None:
     except ValueError:
         _fail(f"{url} did not answer JSON; is it an smsspec sandbox?")
     if fmt == "json":
-        click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
+        _echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:
         from smsspec.terminal import printable_lines
 
-        click.echo(printable_lines(format_inbox(messages)))
+        _echo(printable_lines(format_inbox(messages)))
 
 
 # --------------------------------------------------------------------------- ledger
@@ -613,10 +619,10 @@ def ledger_show(
         _fail(f"cannot read the ledger: {exc}")
     rows = ledger_rows(view, message_ids)
     if fmt == "json":
-        click.echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
+        _echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
         return
     if not view.exists:
-        click.echo(f"no ledger at {_path(path)} yet: nothing has been sent from here")
+        _echo(f"no ledger at {_path(path)} yet: nothing has been sent from here")
         return
-    click.echo(ledger_text(rows, styler()))
-    click.echo(f"\nledger: {_path(path)}")
+    _echo(ledger_text(rows, styler()))
+    _echo(f"\nledger: {_path(path)}")
