@@ -19,6 +19,8 @@ _VISIBLE_KEEPING_LINES = {code: text for code, text in ESCAPES.items() if code n
 # A scan in C first: most text holds no control character and is returned as it is.
 _ANY = re.compile("[" + "".join(re.escape(chr(code)) for code in ESCAPES) + "]")
 _ANY_BUT_LINES = re.compile("[" + "".join(re.escape(chr(code)) for code in _VISIBLE_KEEPING_LINES) + "]")
+# A line break before "::" (after any indentation) would start a line a CI runner reads as a command.
+_BREAK_BEFORE_COMMAND = re.compile(r"\n(?=[ \t]*::)")
 
 
 def printable(text: str) -> str:
@@ -27,5 +29,11 @@ def printable(text: str) -> str:
 
 
 def printable_lines(text: str) -> str:
-    """``text`` with control characters written as escapes, except line breaks (and tabs)."""
-    return text.translate(_VISIBLE_KEEPING_LINES) if _ANY_BUT_LINES.search(text) else text
+    """``text`` with control characters written as escapes, except line breaks (and tabs).
+
+    A line break is written as ``\\n`` too where the next line would start with
+    ``::`` (a GitHub Actions workflow command), so no line of the output is one.
+    """
+    if _ANY_BUT_LINES.search(text):
+        text = text.translate(_VISIBLE_KEEPING_LINES)
+    return _BREAK_BEFORE_COMMAND.sub(r"\\n", text) if "::" in text else text

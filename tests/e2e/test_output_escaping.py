@@ -78,3 +78,13 @@ def test_curl_commands_quote_control_characters_the_shells_way(project: Project)
     locale = {**os.environ, "LC_ALL": "C.UTF-8"}  # bash writes $'\\uHHHH' in the locale's encoding
     echoed = subprocess.run(["bash", "-c", f"printf '%s' {quoted}"], capture_output=True, check=True, env=locale)
     assert echoed.stdout.decode("utf-8") == request["body"]  # the command still sends the exact body
+
+
+def test_a_message_text_line_never_becomes_a_ci_command_in_render(project: Project) -> None:
+    spec = project.provider_spec("skycore-xml", text="Hi\n::error::injected\nBye")
+
+    out = run_cli(["render", str(spec)])
+
+    assert out.code == 0, out.stdout + out.stderr
+    assert_escaped(out.stdout)
+    assert "Hi\\n::error::injected\nBye" in out.stdout  # the other line breaks are kept
