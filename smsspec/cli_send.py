@@ -290,7 +290,7 @@ def _dry_run(
     missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
     shown = f"\nledger: {_path(ledger_file)}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
-    report = SendReport(plan, None, notes)
+    report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
     if missing:
         _fail(f"{missing[0]}; a real send would stop here")
@@ -350,7 +350,7 @@ def _send(
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
                 f" (`smsspec ledger show --sandbox`). To start over, delete {_path(ledger_file)}.",
             )
-        report = SendReport(plan, run, notes)
+        report = SendReport(plan, run, notes, redactor)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
     finally:
         ledger.close()
@@ -470,20 +470,22 @@ def _emit(
 ) -> None:
     from smsspec.cli import styler
 
+    # The report scrubbed what can carry a secret; the inbox is a provider's record, scrubbed here.
+    shown_inbox = None if inbox is None else redactor.scrub_json(inbox)
     if options.fmt == "json":
         data = report.to_json()
-        if inbox is not None:
-            data["sandbox_inbox"] = inbox
-        _echo(redactor.scrub(json.dumps(data, ensure_ascii=False)))
+        if shown_inbox is not None:
+            data["sandbox_inbox"] = shown_inbox
+        _echo(json.dumps(data, ensure_ascii=False))
         return
     text = report.text(styler(), options.command)
-    if inbox is not None:
+    if shown_inbox is not None:
         from smsspec.sandbox import format_inbox
         from smsspec.terminal import printable_lines
 
         text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n"
-        text += printable_lines(format_inbox(inbox))
-    _echo(redactor.scrub(text))
+        text += printable_lines(format_inbox(shown_inbox))
+    _echo(text)
 
 
 # --------------------------------------------------------------------------- sandbox
