@@ -76,8 +76,17 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
         accounts=accounts,
         rules={str(k): "off" if v is False else str(v) for k, v in (rules or {}).items()},
         source=document.source,
+        allow_outside=_allowed_folders(data.get("recipients"), path.resolve().parent),
     )
     return config, diagnostics
+
+
+def _allowed_folders(recipients: Any, root: Path) -> tuple[str, ...]:
+    """`recipients: allow_outside: [folder, ...]`, each relative to smsspec.yaml, symlinks resolved."""
+    folders = recipients.get("allow_outside") if isinstance(recipients, Mapping) else None
+    if not isinstance(folders, list):
+        return ()
+    return tuple(os.path.realpath(root / folder) for folder in folders if isinstance(folder, str) and folder)
 
 
 _SECRET_QUERY_NAMES = frozenset({"key", "apikey", "api_key", "password", "pwd", "p", "pass", "secret", "token", "access_token"})

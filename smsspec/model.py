@@ -28,6 +28,7 @@ class Config:
     accounts: Mapping[str, Account]
     rules: Mapping[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
     source: SourceMap | None = None
+    allow_outside: tuple[str, ...] = ()  # absolute folders outside root that recipients files may be in
 
 
 @dataclass(frozen=True)
