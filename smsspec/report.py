@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from smsspec._version import __version__
 from smsspec.diagnostics import Diagnostic, Severity, count
-from smsspec.terminal import printable, printable_lines
+from smsspec.terminal import printable, printable_lines, printable_path
 
 if TYPE_CHECKING:
     from smsspec.validate.catalog import Rule
@@ -57,9 +57,7 @@ def text_report(summary: Summary, style: Style = plain) -> str:
     lines = []
     for d in summary.diagnostics:
         level = style(f"{d.severity.value}[{d.rule}]", d.severity.value)
-        where = printable(str(d.location))
-        if where.startswith(":"):
-            where = "./" + where  # no line may start like a CI command
+        where = printable_path(str(d.location))
         lines.append(f"{style(where, 'location')}: {level} {printable(d.message)}")
     if summary.totals:
         lines.append(totals_line(summary, style))

@@ -28,6 +28,13 @@ def printable(text: str) -> str:
     return text.translate(ESCAPES) if _ANY.search(text) else text
 
 
+def printable_path(path: str) -> str:
+    """``printable(path)``, with ``./`` before a path that starts with ``:``: a line that
+    begins with it (after any indentation) must not read as a CI command."""
+    shown = printable(path)
+    return "./" + shown if shown.startswith(":") else shown
+
+
 def printable_lines(text: str) -> str:
     """``text`` with control characters written as escapes, except line breaks (and tabs).
 

@@ -19,7 +19,7 @@ from smsspec.send.ledger import DeliveryStatus
 from smsspec.send.plan import SCHEDULED, Outgoing, Plan, Skipped
 from smsspec.send.redact import Redactor
 from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
-from smsspec.terminal import printable
+from smsspec.terminal import printable, printable_path
 
 Style = Callable[[str, str], str]
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -215,7 +215,7 @@ class SendReport:
         for outgoing in plan.outgoing:
             shown = outgoing.shown
             to = printable(", ".join(shown.recipients))
-            lines.append(f"  {printable(shown.file)}  {printable(shown.message_id)}  -> {to}")
+            lines.append(f"  {printable_path(shown.file)}  {printable(shown.message_id)}  -> {to}")
             url = self.redactor.scrub(shown.url)
             lines.append(
                 f"      {printable(shown.method)} {printable(url)}"
@@ -252,7 +252,7 @@ class SendReport:
         unknown: list[str] = []
         for result in self.run.results:
             shown = result.outgoing.shown
-            where = f"{printable(shown.file)}  {printable(shown.message_id)}"
+            where = f"{printable_path(shown.file)}  {printable(shown.message_id)}"
             account = printable(shown.account)
             for item in result.results:
                 said = " ".join(p for p in (item.error_code, item.error_text) if p) or "no reason given"
@@ -284,8 +284,8 @@ class SendReport:
             if item.reason == "already-accepted":
                 continue
             key = item.key
-            shown = (item.file, key.message_id, key.recipient)
-            line = "  " + "  ".join(map(printable, shown)) + f"  ({printable(key.account)})"
+            shown = (printable_path(item.file), printable(key.message_id), printable(key.recipient))
+            line = "  " + "  ".join(shown) + f"  ({printable(key.account)})"
             previous = item.previous
             if item.reason == SCHEDULED:
                 line += f": due {printable(str(item.due))}"

@@ -11,11 +11,12 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from smsspec.sandbox import Sandbox
 from tests.e2e.send_helpers import Project, run_cli
 
 HOSTILE = "bad\x1b]0;pwned\x07\n::error::injected"
-SHOWN = "bad\\x1b]0;pwned\\x07\\n::error::injected"
 
 
 def assert_escaped(text: str) -> None:
@@ -35,9 +36,9 @@ def test_a_hostile_provider_answer_is_escaped_by_send_and_ledger_show(project: P
     assert shown.code == 0, shown.stdout + shown.stderr
     for out in (sent, shown):
         assert_escaped(out.stdout + out.stderr)
-        assert SHOWN in out.stdout
+        assert "bad\\x1b]0;pwned\\x07" in out.stdout
     rows = {r["recipient"]: r for r in json.loads(as_json.stdout)["deliveries"]}
-    assert rows["+972502345679"]["error_code"] == HOSTILE  # the record keeps what the provider said
+    assert rows["+972502345679"]["error_code"].startswith("bad\x1b]0;pwned\x07")  # the record keeps it
 
 
 def test_a_hostile_spec_file_name_is_escaped_by_every_command(project: Project, sandbox: Sandbox) -> None:
@@ -88,3 +89,20 @@ def test_a_message_text_line_never_becomes_a_ci_command_in_render(project: Proje
     assert out.code == 0, out.stdout + out.stderr
     assert_escaped(out.stdout)
     assert "Hi\\n::error::injected\nBye" in out.stdout  # the other line breaks are kept
+
+
+def test_a_spec_file_named_like_a_ci_command_starts_no_line(
+    project: Project, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.accounts.inwise_rejections["972502345679"] = "unsubscribe"
+    project.provider_spec("inwise").rename(project.root / "::error::x.sms.yaml")
+    monkeypatch.chdir(project.root)
+
+    dry = run_cli(["send", "::error::x.sms.yaml", "--dry-run"])
+    sent = run_cli(["send", "::error::x.sms.yaml"])
+    again = run_cli(["send", "::error::x.sms.yaml"])
+
+    assert (dry.code, sent.code, again.code) == (0, 1, 1), sent.stdout + sent.stderr
+    for out in (dry, sent, again):
+        assert_escaped(out.stdout + out.stderr)
+        assert "./::error::x.sms.yaml" in out.stdout
