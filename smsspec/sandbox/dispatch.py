@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from smsspec.sandbox import admin, records, web
+import smsspec.sandbox.admin as admin
+import smsspec.sandbox.records as records
+import smsspec.sandbox.web as web
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.faults import ECHO_PREFIX, Fault, FaultKind
 from smsspec.sandbox.providers import BY_PATH, Endpoint, endpoint_paths
 from smsspec.sandbox.providers.base import JSON_TYPE, Outcome, ProviderContext, json_reply
 from smsspec.sandbox.state import SandboxState
-from smsspec.sandbox.wire import Reply, Request
 
 
 class Mode(enum.Enum):
@@ -58,7 +60,9 @@ class Dispatcher:
 
     def _simulate(self, endpoint: Endpoint, request: Request) -> Outcome:
         state = self.state
-        outcome = endpoint.handler(request, ProviderContext(state.accounts, state.clock))
+        outcome = endpoint.handler(
+            request, ProviderContext(state.accounts, state.clock, endpoint.settings)
+        )
         if outcome.accepted:
             raw = records.raw_request(request)
             received = state.clock()
