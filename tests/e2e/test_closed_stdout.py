@@ -47,7 +47,7 @@ def assert_quiet(err: str) -> None:
 
 
 def test_send_with_a_rejection_keeps_exit_1_and_a_complete_ledger(project: Project, sandbox: Sandbox) -> None:
-    sandbox.accounts.inwise_rejections["972502345679"] = "unsubscribe"
+    sandbox.accounts.rejections["972502345679"] = "unsubscribe"
     spec = project.provider_spec("inwise")
 
     code, err = with_stdout_closed(["send", str(spec)], project.root)

@@ -25,7 +25,7 @@ def assert_escaped(text: str) -> None:
 
 
 def test_a_hostile_provider_answer_is_escaped_by_send_and_ledger_show(project: Project, sandbox: Sandbox) -> None:
-    sandbox.accounts.inwise_rejections["972502345679"] = HOSTILE
+    sandbox.accounts.rejections["972502345679"] = HOSTILE
     spec = project.provider_spec("inwise")
 
     sent = run_cli(["send", str(spec)])
@@ -94,7 +94,7 @@ def test_a_message_text_line_never_becomes_a_ci_command_in_render(project: Proje
 def test_a_spec_file_named_like_a_ci_command_starts_no_line(
     project: Project, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox.accounts.inwise_rejections["972502345679"] = "unsubscribe"
+    sandbox.accounts.rejections["972502345679"] = "unsubscribe"
     project.provider_spec("inwise").rename(project.root / "::error::x.sms.yaml")
     monkeypatch.chdir(project.root)
 
