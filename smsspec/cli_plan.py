@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import click
 
-from smsspec.cli import CONTEXT, EXIT_OK, EXIT_PROBLEMS, config_option, paths_argument
+from smsspec.cli import CONTEXT, EXIT_OK, EXIT_PROBLEMS, config_option, echo, paths_argument
 
 
 @click.command(context_settings=CONTEXT)
@@ -53,18 +53,19 @@ def plan(
     from smsspec.plan_summary import gate_failures, summarise, to_json, to_text
     from smsspec.send.ledger import Ledger
     from smsspec.send.plan import Policy, make_plan
+    from smsspec.terminal import printable_lines
 
     result = checked_or_exit(paths, config_path, False)
     selected = select_messages(result, message_ids, account_names)
     if not selected:
-        click.echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
+        echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
         sys.exit(EXIT_OK)
     ledger = Ledger.read(ledger_location(ledger_path, selected, use_sandbox))
     planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)
     if fmt == "json":
-        click.echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
+        echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
     else:
-        click.echo(to_text(summary, failures))
+        echo(printable_lines(to_text(summary, failures)))
     sys.exit(EXIT_PROBLEMS if failures else EXIT_OK)

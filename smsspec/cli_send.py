@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from smsspec.send.redact import Redactor
     from smsspec.send.report import SendReport
     from smsspec.send.runner import RequestResult
+    from smsspec.send.transport import Timeouts
     from smsspec.validate.check import CheckedMessage, CheckResult
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -45,6 +46,12 @@ config_option = click.option(
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+
+
+def _echo(message: Any = "", nl: bool = True, err: bool = False) -> bool:
+    from smsspec.cli import echo
+
+    return echo(message, nl=nl, err=err)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> Any:
@@ -76,7 +83,8 @@ def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
 @click.option("--retry-unknown", is_flag=True, help="Send again deliveries an earlier run left unknown (may duplicate).")
 @click.option("--resend-changed", is_flag=True, help="Send again accepted deliveries whose content changed since.")
 @click.option("--connect-timeout", type=click.FloatRange(0, min_open=True), default=5.0, show_default=True, metavar="S")
-@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S")
+@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S", help="Longest wait for the next bytes of an answer.")
+@click.option("--request-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="S", help="Longest one request may take in all, however slowly its answer comes; then it is unknown.  [default: connect timeout + 2 x read timeout]")
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=5, show_default=True, help="Attempts per request when it certainly was not accepted.")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Send to a built-in sandbox started for this run, with its own ledger.")
 def send(
@@ -96,6 +104,7 @@ def send(
     resend_changed: bool,
     connect_timeout: float,
     read_timeout: float,
+    request_deadline: float | None,
     max_attempts: int,
     use_sandbox: bool,
 ) -> None:
@@ -134,9 +143,10 @@ def send(
     again += ["--sandbox"] if use_sandbox else []
     again += ["--ledger", ledger_path] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
-    options = _SendOptions(
-        concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt, command
-    )
+    from smsspec.send.transport import Timeouts
+
+    timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
+    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
     try:
         if dry_run:
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
@@ -159,8 +169,7 @@ class _SendOptions:
         self,
         concurrency: int,
         per_second: float | None,
-        connect_timeout: float,
-        read_timeout: float,
+        timeouts: Timeouts,
         max_attempts: int,
         yes: bool,
         fmt: str,
@@ -168,8 +177,7 @@ class _SendOptions:
     ) -> None:
         self.concurrency = concurrency
         self.per_second = per_second
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        self.timeouts = timeouts
         self.max_attempts = max_attempts
         self.yes = yes
         self.fmt = fmt
@@ -185,10 +193,10 @@ def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool)
     if blocked or result.warnings:
         text = text_report(summary_of(result), styler(sys.stderr))
         redactor = _env_redactor(result.configs.values())
-        click.echo(redactor.scrub(text), err=True)
+        _echo(redactor.scrub(text), err=True)
     if blocked:
         if blocked == EXIT_PROBLEMS:
-            click.echo("smsspec: nothing was sent", err=True)
+            _echo("smsspec: nothing was sent", err=True)
         sys.exit(blocked)
     return result
 
@@ -240,9 +248,9 @@ def ledger_location(ledger_path: str | None, selected: list[CheckedMessage], san
 
 def _emit_nothing(fmt: str) -> None:
     if fmt == "json":
-        click.echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
+        _echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
     else:
-        click.echo("nothing to send: no messages selected")
+        _echo("nothing to send: no messages selected")
 
 
 def _resolve_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -284,7 +292,7 @@ def _dry_run(
     endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
     plan = make_plan(selected, view, policy, _now(), endpoint_for)
     missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
-    shown = f"\nledger: {ledger_file}" + ("" if view.exists else " (not created yet)")
+    shown = f"\nledger: {_path(ledger_file)}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
     report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
@@ -344,7 +352,7 @@ def _send(
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
-                f" (`smsspec ledger show --sandbox`). To start over, delete {ledger_file}.",
+                f" (`smsspec ledger show --sandbox`). To start over, delete {_path(ledger_file)}.",
             )
         report = SendReport(plan, run, notes, redactor)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
@@ -354,7 +362,7 @@ def _send(
             sandbox_run.stop()
     _emit(report, options, redactor, inbox)
     if run.interrupted:
-        click.echo("smsspec: interrupted", err=True)
+        _echo("smsspec: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(report.exit_code())
 
@@ -381,13 +389,13 @@ def _run(
     from smsspec.send.plan import with_credentials
     from smsspec.send.ratelimit import RateLimiter
     from smsspec.send.runner import Runner
-    from smsspec.send.transport import RetryPolicy, Timeouts, Transport
+    from smsspec.send.transport import RetryPolicy, Transport
 
     pairs = with_credentials(plan.outgoing, credentials)
     limiter = RateLimiter(options.per_second)
     transport = Transport(
         concurrency=options.concurrency,
-        timeouts=Timeouts(options.connect_timeout, options.read_timeout),
+        timeouts=options.timeouts,
         policy=RetryPolicy(max_attempts=options.max_attempts),
         limiter=limiter,
     )
@@ -406,10 +414,13 @@ def _run(
 @contextlib.contextmanager
 def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM (a cancelled CI job) stop a run: no request starts after
-    the signal, and those in flight are still recorded. The stop is set in the
-    handler itself, so no worker starts another request while the main thread
-    gets to the KeyboardInterrupt."""
+    the signal, and those in flight get a short grace to finish, then end as
+    unknown; all are recorded. The stop is set in the handler itself, so no
+    worker starts another request while the main thread gets to the
+    KeyboardInterrupt."""
     import signal
+
+    from smsspec.send.deadline import STOP_GRACE_SECONDS
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -419,7 +430,10 @@ def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
         if not stop.is_set():
             stop.set()
             below_a_bar = "\n" if sys.stderr.isatty() else ""
-            sys.stderr.write(f"{below_a_bar}smsspec: stopping: no new requests; waiting for those in flight to be recorded\n")
+            sys.stderr.write(
+                f"{below_a_bar}smsspec: stopping: no new requests; those in flight get"
+                f" {STOP_GRACE_SECONDS:g} s to finish, then are recorded as unknown\n"
+            )
             sys.stderr.flush()
         raise KeyboardInterrupt
 
@@ -441,8 +455,15 @@ def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str
             f"\n{len(found)} deliver{'y was' if len(found) == 1 else 'ies were'} in flight when an"
             " earlier run stopped; they are now recorded as unknown."
         )
-    notes.append(f"\nledger: {ledger_file}")
+    notes.append(f"\nledger: {_path(ledger_file)}")
     return tuple(notes)
+
+
+def _path(path: str | Path) -> str:
+    """A path as the user may have typed it, but never a control character raw on the terminal."""
+    from smsspec.terminal import printable
+
+    return printable(str(path))
 
 
 def _emit(
@@ -459,14 +480,16 @@ def _emit(
         data = report.to_json()
         if shown_inbox is not None:
             data["sandbox_inbox"] = shown_inbox
-        click.echo(json.dumps(data, ensure_ascii=False))
+        _echo(json.dumps(data, ensure_ascii=False))
         return
     text = report.text(styler(), options.command)
     if shown_inbox is not None:
         from smsspec.sandbox import format_inbox
+        from smsspec.terminal import printable_lines
 
-        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n" + format_inbox(shown_inbox)
-    click.echo(text)
+        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n"
+        text += printable_lines(format_inbox(shown_inbox))
+    _echo(text)
 
 
 # --------------------------------------------------------------------------- sandbox
@@ -500,21 +523,21 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, setting
     chosen = {**setting_defaults(), **accounts.settings}
 
     def ready(url: str) -> None:
-        click.echo(f"smsspec sandbox listening on {url}")
+        _echo(f"smsspec sandbox listening on {url}")
         for provider, path in endpoint_paths().items():
-            click.echo(f"  {provider:<12} {url}{path}")
-        click.echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
+            _echo(f"  {provider:<12} {url}{path}")
+        _echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
         for name, readers in settings_readers().items():
-            click.echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
+            _echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
         if store:
-            click.echo(f"accepted messages are appended to {store}")
-        click.echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
+            _echo(f"accepted messages are appended to {_path(store)}")
+        _echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
 
     try:
         serve_forever(host, port, store, accounts, on_ready=ready)
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
-    click.echo("sandbox stopped")
+    _echo("sandbox stopped")
 
 
 def _sandbox_settings(given: Iterable[str], known: Mapping[str, object]) -> dict[str, object]:
@@ -559,9 +582,11 @@ def sandbox_inbox(url: str, fmt: str) -> None:
     except InboxUnavailable as problem:
         _fail(str(problem))
     if fmt == "json":
-        click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
+        _echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inbox(messages))
+        from smsspec.terminal import printable_lines
+
+        _echo(printable_lines(format_inbox(messages)))
 
 
 # --------------------------------------------------------------------------- ledger
@@ -618,10 +643,10 @@ def ledger_show(
         _fail(f"cannot read the ledger: {exc}")
     rows = ledger_rows(view, message_ids)
     if fmt == "json":
-        click.echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
+        _echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
         return
     if not view.exists:
-        click.echo(f"no ledger at {path} yet: nothing has been sent from here")
+        _echo(f"no ledger at {_path(path)} yet: nothing has been sent from here")
         return
-    click.echo(ledger_text(rows, styler()))
-    click.echo(f"\nledger: {path}")
+    _echo(ledger_text(rows, styler()))
+    _echo(f"\nledger: {_path(path)}")
