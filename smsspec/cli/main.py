@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from smsspec._version import __version__
-from smsspec.cli.options import CONTEXT, EXIT_OK, fail
+from smsspec.cli.options import CONTEXT, EXIT_OK, EXIT_USAGE, echo, fail
 from smsspec.errors import ProviderError
-from smsspec.report.diagnostics import printable
+from smsspec.terminal import printable
 
 # Command name -> the module in smsspec.cli.commands that defines it (under the same name).
 COMMANDS = {
@@ -63,7 +63,8 @@ class Group(click.Group):
             sys.stderr.close()
             sys.exit(EXIT_OK)
         except ProviderError as exc:  # a provider's own files are broken: a configuration error
-            fail("\n".join(printable(line) for line in str(exc).splitlines()))
+            echo("smsspec: " + "\n".join(printable(line) for line in str(exc).splitlines()), err=True)
+            sys.exit(EXIT_USAGE)
         except Exception as exc:  # the last line of defence: a bug, reported without a traceback
             if os.environ.get("SMSSPEC_DEBUG"):
                 raise

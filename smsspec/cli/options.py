@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+
+from smsspec.terminal import printable
 
 # Exit codes: 0 fine; 1 problems found (or sends failed, or changes to make); 2 usage or
 # configuration error; 130 interrupted.
@@ -55,6 +58,42 @@ def styler(stream: Any = None) -> Callable[[str, str], str]:
     return style
 
 
+_stdout_gone = False
+
+
+def echo(message: Any = "", file: Any = None, nl: bool = True, err: bool = False) -> bool:
+    """``click.echo`` that survives a reader closing standard output (``smsspec ... | head -1``).
+
+    The rest of the output is dropped (standard output is pointed at the null
+    device, so nothing fails on the way out either) and the command goes on to
+    end with its own exit code. Returns False once standard output is gone.
+    """
+    global _stdout_gone
+    if err or file is not None:
+        click.echo(message, file=file, nl=nl, err=err)
+        return True
+    if _stdout_gone:
+        return False
+    try:
+        click.echo(message, nl=nl)
+        return True
+    except BrokenPipeError:
+        _stdout_gone = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        except (AttributeError, OSError, ValueError):  # not a real file (a test runner's buffer)
+            pass
+        return False
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"smsspec: {message}", err=True)
+    """Say what went wrong on one line (a path or an answer in ``message`` is escaped) and exit."""
+    echo(f"smsspec: {printable(message)}", err=True)
     sys.exit(code)
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as the user may have typed it, but never a control character raw on the terminal."""
+    return printable(str(path))

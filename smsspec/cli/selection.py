@@ -5,10 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-import click
-
 from smsspec.cli.checks import exit_code_for, run_checks, summary_of
-from smsspec.cli.options import EXIT_PROBLEMS, fail, styler
+from smsspec.cli.options import EXIT_PROBLEMS, echo, fail, styler
 from smsspec.model import CheckedMessage
 from smsspec.report.diagnostics import text_report
 from smsspec.send.service import env_redactor
@@ -22,10 +20,10 @@ def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool)
     if blocked or result.warnings:
         text = text_report(summary_of(result), styler(sys.stderr))
         redactor = env_redactor(result.configs.values())
-        click.echo(redactor.scrub(text), err=True)
+        echo(redactor.scrub(text), err=True)
     if blocked:
         if blocked == EXIT_PROBLEMS:
-            click.echo("smsspec: nothing was sent", err=True)
+            echo("smsspec: nothing was sent", err=True)
         sys.exit(blocked)
     return result
 

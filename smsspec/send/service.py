@@ -22,6 +22,7 @@ from typing import Any
 from smsspec.errors import CredentialError, UsageError
 from smsspec.load.config import ENV_REFERENCE, resolve_credentials
 from smsspec.model import Account, CheckedMessage, Config, RenderedRequest
+from smsspec.send.deadline import STOP_GRACE_SECONDS
 from smsspec.send.plan import Outgoing, Plan, with_credentials
 from smsspec.send.ratelimit import RateLimiter
 from smsspec.send.redact import Redactor
@@ -37,8 +38,7 @@ SANDBOX_LEDGER_NAME = "sandbox-ledger.jsonl"
 class SendSettings:
     concurrency: int
     per_second: float | None
-    connect_timeout: float
-    read_timeout: float
+    timeouts: Timeouts
     max_attempts: int
 
 
@@ -106,7 +106,7 @@ def run_requests(
     """Send the requests, recording each in the ledger; a signal stops the run cleanly."""
     transport = Transport(
         concurrency=settings.concurrency,
-        timeouts=Timeouts(settings.connect_timeout, settings.read_timeout),
+        timeouts=settings.timeouts,
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         limiter=RateLimiter(settings.per_second),
     )
@@ -118,9 +118,10 @@ def run_requests(
 @contextlib.contextmanager
 def stop_on_signal(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM (a cancelled CI job) stop a run: no request starts after
-    the signal, and those in flight are still recorded. The stop is set in the
-    handler itself, so no worker starts another request while the main thread
-    gets to the KeyboardInterrupt."""
+    the signal, and those in flight get a short grace to finish, then end as
+    unknown; all are recorded. The stop is set in the handler itself, so no
+    worker starts another request while the main thread gets to the
+    KeyboardInterrupt."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -129,7 +130,10 @@ def stop_on_signal(stop: threading.Event) -> Iterator[None]:
         if not stop.is_set():
             stop.set()
             below_a_bar = "\n" if sys.stderr.isatty() else ""
-            sys.stderr.write(f"{below_a_bar}smsspec: stopping: no new requests; waiting for those in flight to be recorded\n")
+            sys.stderr.write(
+                f"{below_a_bar}smsspec: stopping: no new requests; those in flight get"
+                f" {STOP_GRACE_SECONDS:g} s to finish, then are recorded as unknown\n"
+            )
             sys.stderr.flush()
         raise KeyboardInterrupt
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from smsspec.cli.options import CONTEXT, config_option, fail, format_option, styler
+from smsspec.cli.options import (
+    CONTEXT,
+    config_option,
+    echo,
+    fail,
+    format_option,
+    shown_path,
+    styler,
+)
 from smsspec.load.config import find_config
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger_report import ledger_rows, ledger_text
@@ -58,10 +66,10 @@ def ledger_show(
         fail(f"cannot read the ledger: {exc}")
     rows = ledger_rows(view, message_ids)
     if fmt == "json":
-        click.echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
+        echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
         return
     if not view.exists:
-        click.echo(f"no ledger at {path} yet: nothing has been sent from here")
+        echo(f"no ledger at {shown_path(path)} yet: nothing has been sent from here")
         return
-    click.echo(ledger_text(rows, styler()))
-    click.echo(f"\nledger: {path}")
+    echo(ledger_text(rows, styler()))
+    echo(f"\nledger: {shown_path(path)}")

@@ -8,13 +8,22 @@ from datetime import datetime, timezone
 
 import click
 
-from smsspec.cli.options import CONTEXT, EXIT_OK, EXIT_PROBLEMS, config_option, fail, paths_argument
+from smsspec.cli.options import (
+    CONTEXT,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    config_option,
+    echo,
+    fail,
+    paths_argument,
+)
 from smsspec.cli.selection import checked_or_exit, select_messages
 from smsspec.errors import UsageError
 from smsspec.report.plan import gate_failures, summarise, to_json, to_text
 from smsspec.send.ledger import Ledger
 from smsspec.send.plan import Policy, make_plan
 from smsspec.send.service import ledger_location
+from smsspec.terminal import printable_lines
 
 
 @click.command(context_settings=CONTEXT)
@@ -58,7 +67,7 @@ def plan(
     result = checked_or_exit(paths, config_path, False)
     selected = select_messages(result, message_ids, account_names)
     if not selected:
-        click.echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
+        echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
         sys.exit(EXIT_OK)
     try:
         ledger_file = ledger_location(ledger_path, selected, use_sandbox)
@@ -69,7 +78,7 @@ def plan(
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)
     if fmt == "json":
-        click.echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
+        echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
     else:
-        click.echo(to_text(summary, failures))
+        echo(printable_lines(to_text(summary, failures)))
     sys.exit(EXIT_PROBLEMS if failures else EXIT_OK)

@@ -6,6 +6,7 @@ import click
 
 from smsspec.cli.options import (
     CONTEXT,
+    echo,
     fail,
 )
 from smsspec.providers import registry
@@ -25,7 +26,7 @@ def providers(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         for provider in registry.registry().values():
-            click.echo(f"{provider.id:<12} {provider.title}")
+            echo(f"{provider.id:<12} {provider.title}")
 
 
 @providers.command("show", context_settings=CONTEXT)
@@ -41,4 +42,4 @@ def providers_show(provider_id: str) -> None:
     if provider is None:
         hint = did_you_mean(provider_id, registry.ids())
         fail(f"unknown provider {provider_id!r}" + (f"; did you mean {hint!r}?" if hint else f"; known: {', '.join(registry.ids())}"))
-    click.echo(describe_provider(provider))
+    echo(describe_provider(provider))

@@ -11,6 +11,7 @@ from smsspec.cli.options import (
     CONTEXT,
     EXIT_OK,
     config_option,
+    echo,
     fail,
     paths_argument,
     styler,
@@ -36,15 +37,16 @@ def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[s
     """
     result = run_checks(paths, config_path)
     if result.errors:
-        click.echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
         sys.exit(exit_code_for(result, False))
     if result.warnings:
-        click.echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
     selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
     if message_ids and not selected:
         fail(f"no message with id {', '.join(message_ids)} in the given specs")
     # A message whose recipients come from a file is rendered part by part, never held whole.
     requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
     for chunk in FORMATTERS[fmt](requests):
-        click.echo(chunk, nl=False)
+        if not echo(chunk, nl=False):
+            break  # the reader has gone (`| head`): render no further
     sys.exit(EXIT_OK)

@@ -6,6 +6,7 @@ import click
 
 from smsspec.cli.options import (
     CONTEXT,
+    echo,
     fail,
 )
 from smsspec.validate.catalog import all_rules
@@ -26,7 +27,7 @@ def rules(ctx: click.Context) -> None:
 
         for rule in sorted(all_rules().values(), key=lambda r: r.id):
             scope = f" [{rule.provider}]" if rule.provider else ""
-            click.echo(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}{scope}")
+            echo(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}{scope}")
 
 
 @rules.command("explain", context_settings=CONTEXT)
@@ -43,8 +44,8 @@ def rules_explain(rule_id: str) -> None:
     if rule is None:
         hint = did_you_mean(rule_id.upper(), list(catalog))
         fail(f"unknown rule {rule_id!r}" + (f"; did you mean {hint!r}?" if hint else "; see `smsspec rules`"))
-    click.echo(f"{rule.id} ({rule.severity.value}{', ' + rule.provider if rule.provider else ''})")
-    click.echo(f"\n{rule.summary}")
+    echo(f"{rule.id} ({rule.severity.value}{', ' + rule.provider if rule.provider else ''})")
+    echo(f"\n{rule.summary}")
     if rule.example:
-        click.echo("\nExample that triggers it:\n" + "\n".join("    " + line for line in rule.example.splitlines()))
-    click.echo(f"\nFix: {rule.fix}")
+        echo("\nExample that triggers it:\n" + "\n".join("    " + line for line in rule.example.splitlines()))
+    echo(f"\nFix: {rule.fix}")

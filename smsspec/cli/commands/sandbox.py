@@ -7,12 +7,13 @@ from collections.abc import Iterable, Mapping
 
 import click
 
-from smsspec.cli.options import CONTEXT, fail, format_option
+from smsspec.cli.options import CONTEXT, echo, fail, format_option, shown_path
 from smsspec.sandbox.accounts import SANDBOX_SECRET, SandboxAccounts
 from smsspec.sandbox.inbox import format_inbox
 from smsspec.sandbox.providers import endpoint_paths, setting_defaults, settings_readers
 from smsspec.sandbox.remote import InboxUnavailable, fetch_messages
 from smsspec.sandbox.server import serve_forever
+from smsspec.terminal import printable_lines
 
 
 @click.group(context_settings=CONTEXT, invoke_without_command=True)
@@ -39,21 +40,21 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, setting
     chosen = {**setting_defaults(), **accounts.settings}
 
     def ready(url: str) -> None:
-        click.echo(f"smsspec sandbox listening on {url}")
+        echo(f"smsspec sandbox listening on {url}")
         for provider, path in endpoint_paths().items():
-            click.echo(f"  {provider:<12} {url}{path}")
-        click.echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
+            echo(f"  {provider:<12} {url}{path}")
+        echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
         for name, readers in settings_readers().items():
-            click.echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
+            echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
         if store:
-            click.echo(f"accepted messages are appended to {store}")
-        click.echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
+            echo(f"accepted messages are appended to {shown_path(store)}")
+        echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
 
     try:
         serve_forever(host, port, store, accounts, on_ready=ready)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
-    click.echo("sandbox stopped")
+    echo("sandbox stopped")
 
 
 def _sandbox_settings(given: Iterable[str], known: Mapping[str, object]) -> dict[str, object]:
@@ -95,6 +96,6 @@ def sandbox_inbox(url: str, fmt: str) -> None:
     except InboxUnavailable as problem:
         fail(str(problem))
     if fmt == "json":
-        click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
+        echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inbox(messages))
+        echo(printable_lines(format_inbox(messages)))

@@ -8,6 +8,7 @@ import click
 
 from smsspec.cli.options import (
     CONTEXT,
+    echo,
 )
 from smsspec.providers.editor_schema import editor_schema
 
@@ -22,4 +23,4 @@ def schema(which: str) -> None:
       smsspec schema spec > .smsspec/spec.schema.json
       smsspec schema config
     """
-    click.echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))
+    echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))

@@ -8,6 +8,7 @@ import click
 
 from smsspec.cli.options import (
     CONTEXT,
+    echo,
 )
 from smsspec.sms.encoding import analyze, split_segments
 
@@ -25,18 +26,18 @@ def segments(text: str, fmt: str) -> None:
     """
     analysis = analyze(text)
     if fmt == "json":
-        click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
+        echo(json.dumps(analysis.to_json(), ensure_ascii=False))
         return
-    click.echo(f"encoding:   {analysis.encoding}")
-    click.echo(f"characters: {analysis.characters}")
+    echo(f"encoding:   {analysis.encoding}")
+    echo(f"characters: {analysis.characters}")
     unit = "septets" if analysis.encoding == "GSM-7" else "UTF-16 code units"
-    click.echo(f"units:      {analysis.units} {unit}")
-    click.echo(f"segments:   {analysis.segments}")
+    echo(f"units:      {analysis.units} {unit}")
+    echo(f"segments:   {analysis.segments}")
     for forcing in analysis.forcing:
         swap = f" -> GSM-7 look-alike {forcing.suggestion!r}" if forcing.suggestion else ""
         times = f" ({forcing.count} times)" if forcing.count > 1 else ""
-        click.echo(f"  {forcing.char!r} U+{ord(forcing.char):04X} at character {forcing.index + 1}{times} forces UCS-2{swap}")
+        echo(f"  {forcing.char!r} U+{ord(forcing.char):04X} at character {forcing.index + 1}{times} forces UCS-2{swap}")
     parts = split_segments(text)
     if len(parts) > 1:
         for number, part in enumerate(parts, 1):
-            click.echo(f"  segment {number}: {part!r}")
+            echo(f"  segment {number}: {part!r}")

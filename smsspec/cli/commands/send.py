@@ -25,9 +25,11 @@ from smsspec.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_PROBLEMS,
     config_option,
+    echo,
     fail,
     format_option,
     paths_argument,
+    shown_path,
     styler,
 )
 from smsspec.cli.selection import checked_or_exit, select_messages
@@ -51,6 +53,8 @@ from smsspec.send.service import (
     requests_of,
     run_requests,
 )
+from smsspec.send.transport import Timeouts
+from smsspec.terminal import printable_lines
 
 # --------------------------------------------------------------------------- send
 
@@ -71,7 +75,8 @@ from smsspec.send.service import (
 @click.option("--retry-unknown", is_flag=True, help="Send again deliveries an earlier run left unknown (may duplicate).")
 @click.option("--resend-changed", is_flag=True, help="Send again accepted deliveries whose content changed since.")
 @click.option("--connect-timeout", type=click.FloatRange(0, min_open=True), default=5.0, show_default=True, metavar="S")
-@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S")
+@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S", help="Longest wait for the next bytes of an answer.")
+@click.option("--request-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="S", help="Longest one request may take in all, however slowly its answer comes; then it is unknown.  [default: connect timeout + 2 x read timeout]")
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=5, show_default=True, help="Attempts per request when it certainly was not accepted.")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Send to a built-in sandbox started for this run, with its own ledger.")
 def send(
@@ -91,6 +96,7 @@ def send(
     resend_changed: bool,
     connect_timeout: float,
     read_timeout: float,
+    request_deadline: float | None,
     max_attempts: int,
     use_sandbox: bool,
 ) -> None:
@@ -129,9 +135,8 @@ def send(
     again += ["--sandbox"] if use_sandbox else []
     again += ["--ledger", ledger_path] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
-    options = _SendOptions(
-        concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt, command
-    )
+    timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
+    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
     try:
         if dry_run:
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
@@ -152,8 +157,7 @@ class _SendOptions:
         self,
         concurrency: int,
         per_second: float | None,
-        connect_timeout: float,
-        read_timeout: float,
+        timeouts: Timeouts,
         max_attempts: int,
         yes: bool,
         fmt: str,
@@ -161,8 +165,7 @@ class _SendOptions:
     ) -> None:
         self.concurrency = concurrency
         self.per_second = per_second
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        self.timeouts = timeouts
         self.max_attempts = max_attempts
         self.yes = yes
         self.fmt = fmt
@@ -171,9 +174,9 @@ class _SendOptions:
 
 def _emit_nothing(fmt: str) -> None:
     if fmt == "json":
-        click.echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
+        echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
     else:
-        click.echo("nothing to send: no messages selected")
+        echo("nothing to send: no messages selected")
 
 
 def _dry_run(
@@ -193,7 +196,7 @@ def _dry_run(
     endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
     plan = make_plan(selected, view, policy, now(), endpoint_for)
     missing = [] if use_sandbox else missing_credentials(accounts, plan.accounts)
-    shown = f"\nledger: {ledger_file}" + ("" if view.exists else " (not created yet)")
+    shown = f"\nledger: {shown_path(ledger_file)}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
     report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
@@ -239,7 +242,7 @@ def _send(
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
-                f" (`smsspec ledger show --sandbox`). To start over, delete {ledger_file}.",
+                f" (`smsspec ledger show --sandbox`). To start over, delete {shown_path(ledger_file)}.",
             )
         report = SendReport(plan, run, notes, redactor)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
@@ -249,7 +252,7 @@ def _send(
             sandbox_run.stop()
     _emit(report, options, redactor, inbox)
     if run.interrupted:
-        click.echo("smsspec: interrupted", err=True)
+        echo("smsspec: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(report.exit_code())
 
@@ -273,9 +276,7 @@ def _run(
     redactor: Redactor,
     options: _SendOptions,
 ) -> Any:
-    settings = SendSettings(
-        options.concurrency, options.per_second, options.connect_timeout, options.read_timeout, options.max_attempts
-    )
+    settings = SendSettings(options.concurrency, options.per_second, options.timeouts, options.max_attempts)
     pairs = requests_of(plan, credentials)
     if not pairs or not sys.stderr.isatty():
         return run_requests(pairs, ledger, redactor, settings)
@@ -297,7 +298,7 @@ def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str
             f"\n{len(found)} deliver{'y was' if len(found) == 1 else 'ies were'} in flight when an"
             " earlier run stopped; they are now recorded as unknown."
         )
-    notes.append(f"\nledger: {ledger_file}")
+    notes.append(f"\nledger: {shown_path(ledger_file)}")
     return tuple(notes)
 
 
@@ -314,9 +315,10 @@ def _emit(
         data = report.to_json()
         if shown_inbox is not None:
             data["sandbox_inbox"] = shown_inbox
-        click.echo(json.dumps(data, ensure_ascii=False))
+        echo(json.dumps(data, ensure_ascii=False))
         return
     text = report.text(styler(), options.command)
     if shown_inbox is not None:
-        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n" + format_inbox(shown_inbox)
-    click.echo(text)
+        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n"
+        text += printable_lines(format_inbox(shown_inbox))
+    echo(text)

@@ -16,6 +16,7 @@ from smsspec.cli.options import (
     REPORT_FORMATS,
     config_option,
     default_format,
+    echo,
     fail,
     paths_argument,
     styler,
@@ -65,14 +66,14 @@ def validate(paths: tuple[str, ...], config_path: str | None, fmt: str | None, o
     summary = Summary(result.files, result.messages, diagnostics, totals=not quiet)
     report = REPORTERS[fmt or default_format()](summary, styler(output) if output is not None else styler())
     if report or output is not None or not quiet:
-        click.echo(report, file=output)
+        echo(report, file=output)
     sys.exit(exit_code_for(result, strict))
 
 
 def _explain_run(paths: list[str], config_path: str | None, result: CheckResult, elapsed: float) -> None:
     """The -v lines: which configuration each spec used, and the time taken."""
     def say(text: str) -> None:
-        click.echo(text, err=True)
+        echo(text, err=True)
 
     say(f"smsspec {__version__}, Python {sys.version.split()[0]}")
     for spec in find_spec_files(paths or ["."]):
