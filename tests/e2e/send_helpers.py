@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -147,6 +148,13 @@ def subprocess_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {**os.environ, **ENV, **(extra or {})}
     env.pop("SMSSPEC_DEBUG", None)
     return env
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """preexec_fn: SIGINT handled as in a terminal. A shell without job control
+    starts background commands with SIGINT ignored, and children inherit that;
+    a test that stops a child with SIGINT must not depend on how it was run."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def start_cli(args: Sequence[str], cwd: Path, extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
