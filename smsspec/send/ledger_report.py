@@ -1,11 +1,11 @@
-"""``smsspec ledger show``: what happened to each message and recipient, from the ledger."""
+"""``smsspec ledger show`` and ``ledger export``: each delivery's state, from the ledger."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from typing import Any
 
-from smsspec.send.ledger import LedgerView, RequestRecord
+from smsspec.send.ledger import DeliveryState, LedgerView
 
 Style = Callable[[str, str], str]
 _ROLES = {"accepted": "ok", "rejected": "error", "unknown": "error", "pending": "warning"}
@@ -15,30 +15,38 @@ def _plain(text: str, role: str) -> str:
     return text
 
 
+def delivery_state(state: DeliveryState) -> str:
+    """The state in words: accepted, rejected, unknown (interrupted), in progress elsewhere, ..."""
+    if state.in_progress:
+        return "in progress elsewhere"
+    if state.interrupted:
+        return f"{state.status.value} (interrupted mid-request)"
+    return state.status.value
+
+
 def ledger_rows(view: LedgerView, message_ids: Collection[str] = ()) -> list[dict[str, Any]]:
     """One row per delivery: its latest state, with the request that set it."""
-    requests: dict[str, RequestRecord] = {r.request_id: r for r in view.requests()}
+    states = list(view.states(tuple(message_ids)))
+    metas = view.request_meta(s.request_id for s in states)
     rows: list[dict[str, Any]] = []
-    for state in view.states():
+    for state in states:
         key = state.key
-        if message_ids and key.message_id not in message_ids:
-            continue
-        request = requests.get(state.request_id)
-        meta = dict(request.meta) if request else {}
-        outcome_meta = dict(request.outcomes[-1].meta) if request and request.outcomes else {}
+        meta, outcome_meta = metas.get(state.request_id, ({}, {}))
         rows.append(
             {
                 "message": key.message_id,
-                "account": key.account,
+                "account": state.account,
                 "recipient": key.recipient,
                 "status": state.status.value,
+                "state": delivery_state(state),
                 "definitive": state.definitive,
                 "interrupted": state.interrupted,
                 "provider_id": state.provider_id,
                 "error_code": state.error_code,
                 "error_text": state.error_text,
                 "at": state.at,
-                "sent_at": request.at if request else None,
+                "sent_at": state.sent_at,
+                "answered_at": state.answered_at,
                 "request_id": state.request_id,
                 "file": meta.get("file"),
                 "provider": meta.get("provider"),
@@ -62,7 +70,6 @@ def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
             if lines:
                 lines.append("")
             lines.append(style(f"{row['message']}  ({where})", "bold"))
-        status = row["status"] + (" (interrupted mid-request)" if row["interrupted"] else "")
         detail = []
         if row["provider_id"]:
             detail.append(f"id {row['provider_id']}")
@@ -71,8 +78,11 @@ def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
             detail.append(said)
         if row["attempts"] and row["attempts"] > 1:
             detail.append(f"{row['attempts']} attempts")
-        text = f"  {row['recipient']:<16}  {style(status, _ROLES.get(row['status'], 'bold'))}"
-        text += f"  {row['at']}"
+        text = f"  {row['recipient']:<16}  {style(row['state'], _ROLES.get(row['status'], 'bold'))}"
+        when = row["sent_at"] or row["at"]
+        text += f"  {when}"
+        if row["answered_at"]:
+            text += f" -> {row['answered_at']}"
         if detail:
             text += "  " + "; ".join(detail)
         lines.append(text)

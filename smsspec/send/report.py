@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsspec.send.ledger import DeliveryStatus
-from smsspec.send.plan import SCHEDULED, Outgoing, Plan, Skipped
+from smsspec.send.plan import IN_PROGRESS, SCHEDULED, Outgoing, Plan, Skipped, skipped_elsewhere
 from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
 
 Style = Callable[[str, str], str]
@@ -25,6 +25,7 @@ _SKIP_WORDS = {
     "changed-after-accept": "changed after it was accepted",
     SCHEDULED: "scheduled for later",
     "duplicate": "listed twice in the message",
+    IN_PROGRESS: "in progress in another run",
 }
 
 
@@ -108,6 +109,18 @@ class SendReport:
     def dry_run(self) -> bool:
         return self.run is None
 
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """What the plan skipped, and what this run found held or settled by another run."""
+        if self.run is None:
+            return self.plan.skipped
+        elsewhere = tuple(
+            skipped_elsewhere(result.outgoing, state)
+            for result in self.run.results
+            for state in result.elsewhere
+        )
+        return self.plan.skipped + elsewhere
+
     def counts(self) -> dict[str, Any]:
         statuses: Counter[str] = Counter()
         segments = 0
@@ -118,13 +131,13 @@ class SendReport:
                 if not result.started:
                     not_started += len(result.outgoing.shown.recipients)
                     continue
-                requests += 1 if result.attempts else 0
+                requests += 1 if result.left_the_machine else 0
                 each = _per_recipient_segments(result.outgoing)
                 for item in result.results:
                     statuses[item.status.value] += 1
                     if item.status is DeliveryStatus.ACCEPTED:
                         segments += each
-        skipped = Counter(s.reason for s in self.plan.skipped)
+        skipped = Counter(s.reason for s in self.skipped)
         summary: dict[str, Any] = {
             "dry_run": self.dry_run,
             "requests": requests if self.run is not None else len(self.plan.outgoing),
@@ -148,7 +161,7 @@ class SendReport:
         return summary
 
     def exit_code(self) -> int:
-        if any(s.counts_as_failure for s in self.plan.skipped):
+        if any(s.counts_as_failure for s in self.skipped):
             return EXIT_FAILED
         if self.run is None:
             return EXIT_OK
@@ -172,7 +185,7 @@ class SendReport:
         return {
             "summary": self.counts(),
             "requests": requests,
-            "skipped": [skipped_row(s) for s in self.plan.skipped],
+            "skipped": [skipped_row(s) for s in self.skipped],
         }
 
     # ------------------------------------------------------------------ text
@@ -263,7 +276,7 @@ class SendReport:
 
     def _skipped_lines(self, style: Style, command: str) -> list[str]:
         groups: dict[str, list[str]] = {}
-        for item in self.plan.skipped:
+        for item in self.skipped:
             if item.reason == "already-accepted":
                 continue
             key = item.key
@@ -271,6 +284,8 @@ class SendReport:
             previous = item.previous
             if item.reason == SCHEDULED:
                 line += f": due {item.due}"
+            elif item.reason == IN_PROGRESS and previous is not None:
+                line += f": claimed by another run at {previous.at}"
             elif previous is not None and item.reason != "changed-after-accept":
                 said = " ".join(p for p in (previous.error_code, previous.error_text) if p)
                 if previous.interrupted:

@@ -106,8 +106,8 @@ def test_the_whatcounts_password_in_the_url_is_masked_even_when_the_connection_f
     assert "p=***&" in row["url"]
     assert failed.json()["requests"][0]["error_code"] == "not-sent"
     assert_clean(everything(dry), everything(failed), everything(text), ledger_files(project))
-    intents = [r for r in project.ledger_records() if r["type"] == "intent"]
-    assert intents and all("p=***&" in r["meta"]["url"] for r in intents)
+    metas = project.request_metas()
+    assert metas and all("p=***&" in meta["url"] for meta in metas)
 
 
 def test_a_secret_written_into_a_message_text_is_masked_in_what_smsspec_prints(
