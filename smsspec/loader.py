@@ -760,6 +760,28 @@ def _scan_events(loader: _Events) -> _Limit | None:
     return None
 
 
+def _is_parser_nesting_limit(exc: MarkedYAMLError) -> bool:
+    """libyaml 0.2.6 (in PyYAML 6.0.4's wheels) refuses nesting beyond its own
+    limit while it scans ahead, before an event scan reaches smsspec's lower one."""
+    return "maximum nesting depth" in (exc.problem or "")
+
+
+def _scan_limits(text: str, cls: type[_PyLoader]) -> _Limit | None:
+    """:func:`_scan_events` over ``text``. Where libyaml stops at its own nesting
+    limit first, the pure-Python parser (iterative, with no limit of its own)
+    finds where smsspec's limit is crossed, so the rule and position are the
+    same on every PyYAML."""
+    scanner = cls(text)
+    try:
+        return _scan_events(scanner)
+    except MarkedYAMLError as exc:
+        if cls is _PyLoader or not _is_parser_nesting_limit(exc):
+            raise
+    finally:
+        scanner.dispose()
+    return _scan_limits(text, _PyLoader)
+
+
 def _tree_too_deep(root: Node) -> Node | None:
     """First collection nested deeper than MAX_DEPTH, for trees (no aliases)."""
     stack: list[tuple[Node, int]] = [(root, 1)]
@@ -1195,11 +1217,7 @@ def _parse_nodes(
     scanned = False
     if _may_nest_deeply(raw, cls.safe_depth, cls.prefix_run):
         scanned = True
-        scanner = cls(text)
-        try:
-            limit = _scan_events(scanner)
-        finally:
-            scanner.dispose()
+        limit = _scan_limits(text, cls)
         if limit is not None:
             return None, [_limit_diag(limit, file)]
 
@@ -1241,11 +1259,7 @@ def _parse_nodes(
                     if kind == "depth":
                         limit = _nesting(node.start_mark)
                     else:
-                        rescan = cls(text)
-                        try:
-                            limit = _scan_events(rescan) or _too_many_aliases(node.start_mark)
-                        finally:
-                            rescan.dispose()
+                        limit = _scan_limits(text, cls) or _too_many_aliases(node.start_mark)
                     return None, [*diagnostics, _limit_diag(limit, file)]
         data = loader.construct_document(root)
         diagnostics.extend(loader.diagnostics)
@@ -1323,6 +1337,9 @@ def load_yaml_bytes(
             )
         ]
     except MarkedYAMLError as exc:
+        if _is_parser_nesting_limit(exc):
+            limit = _scan_limits(text, _PyLoader) or _nesting(exc.problem_mark)
+            return None, [_limit_diag(limit, file)]
         return None, [_syntax(exc, text, file)]
     except Exception as exc:
         # Anything PyYAML did not anticipate still becomes a diagnostic.

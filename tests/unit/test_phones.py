@@ -127,7 +127,7 @@ def test_example_numbers_and_their_neighbours_get_libphonenumbers_answers() -> N
     answers = [check_number(text) for text in texts]
     assert answers == [_reference(text) for text in texts]
     # The comparison covers every kind of answer, not only the easy ones.
-    assert len(EXAMPLES) > 1000
+    assert len(EXAMPLES) > 950  # 997 in phonenumbers 8.13.0, over 1,000 since
     assert sum(a.valid for a in answers) > 2000
     assert sum(a.possible and not a.valid for a in answers) > 1000
     assert sum(not a.possible for a in answers) > 2000
