@@ -40,6 +40,7 @@ from smsspec.validate.rules import parse_send_at
 SCHEDULED = "scheduled"
 DUPLICATE = "duplicate"
 IN_PROGRESS = "in-progress-elsewhere"
+OTHER_ACCOUNT = "accepted-through-another-account"
 SKIP_REASONS = {
     Decision.SKIP_ACCEPTED: "already-accepted",
     Decision.SKIP_UNKNOWN: "unknown-earlier",
@@ -207,6 +208,8 @@ def make_plan(
             )
             if decision is not Decision.SEND:
                 reason = SKIP_REASONS[decision]
+                if decision is Decision.SKIP_CHANGED_AFTER_ACCEPT and previous and previous.account != account.name:
+                    reason = OTHER_ACCOUNT  # a fallback account now: the recipient has it already
                 skipped.append(Skipped(item.spec.path, key, item.provider.id, reason, previous))
             elif due is not None:
                 when = due.isoformat()

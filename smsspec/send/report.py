@@ -26,6 +26,7 @@ _SKIP_WORDS = {
     SCHEDULED: "scheduled for later",
     "duplicate": "listed twice in the message",
     IN_PROGRESS: "in progress in another run",
+    "accepted-through-another-account": "already accepted through another account",
 }
 
 
@@ -277,7 +278,7 @@ class SendReport:
     def _skipped_lines(self, style: Style, command: str) -> list[str]:
         groups: dict[str, list[str]] = {}
         for item in self.skipped:
-            if item.reason == "already-accepted":
+            if item.reason in ("already-accepted", "accepted-through-another-account"):
                 continue
             key = item.key
             line = f"  {item.file}  {key.message_id}  {key.recipient}  ({key.account})"

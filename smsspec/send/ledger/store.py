@@ -447,13 +447,18 @@ class Ledger(AbstractContextManager["Ledger"]):
         with self._mutex:
             self._check_usable()
             at = now()
-            claims: list[Claim] = []
+            # Rows in one order in every run, so concurrent claims never deadlock.
+            wanted = sorted(
+                ((intent.message_id, recipient, n, content_hash)
+                 for n, intent in enumerate(intents)
+                 for recipient, content_hash in intent.deliveries),
+            )
+            taken: list[list[str]] = [[] for _ in intents]
             with self._writing(), self._transaction() as db:
-                for intent in intents:
-                    claimed: list[str] = []
-                    for recipient, content_hash in intent.deliveries:
-                        if self._claim_one(db, intent, recipient, content_hash, at):
-                            claimed.append(recipient)
+                for _, recipient, n, content_hash in wanted:
+                    if self._claim_one(db, intents[n], recipient, content_hash, at):
+                        taken[n].append(recipient)
+                for intent, claimed in zip(intents, taken, strict=True):
                     if claimed:
                         db.execute(
                             self._sql(
@@ -463,8 +468,12 @@ class Ledger(AbstractContextManager["Ledger"]):
                             (intent.request_id, self.project, self.run_id, intent.account,
                              intent.message_id, _dumps(intent.meta), at),
                         )
-                    claims.append(Claim(intent.request_id, tuple(claimed)))
                 self._heartbeat(db, at)
+            order = [[r for r, _ in intent.deliveries] for intent in intents]
+            claims = [
+                Claim(intent.request_id, tuple(r for r in rs if r in set(claimed)))
+                for intent, rs, claimed in zip(intents, order, taken, strict=True)
+            ]
             for intent, got in zip(intents, claims, strict=True):
                 self._requests[intent.request_id] = (intent.message_id, frozenset(got.claimed))
             return [self._with_refusals(intent, got) for intent, got in zip(intents, claims, strict=True)]
@@ -522,24 +531,29 @@ class Ledger(AbstractContextManager["Ledger"]):
             self._check_usable()
             at = now()
             with self._writing(), self._transaction() as db:
+                items = sorted(
+                    ((self._requests[o.request_id][0], item.recipient, n, item)
+                     for n, o in enumerate(outcomes) for item in o.deliveries),
+                    key=lambda entry: entry[:3],
+                )
+                for message_id, _, n, item in items:  # one row order in every run: no deadlock
+                    outcome = outcomes[n]
+                    db.execute(
+                        self._sql(
+                            "UPDATE smsspec_deliveries SET status = ?, definitive = ?,"
+                            " provider_id = ?, error_code = ?, error_text = ?, at = ?,"
+                            " sent_at = ?, answered_at = ?, interrupted = 0"
+                            " WHERE project = ? AND message_id = ? AND recipient = ?"
+                            " AND request_id = ?"
+                        ),
+                        (item.status.value, int(item.definitive),
+                         check_opt_text(item.provider_id, "provider_id"),
+                         check_opt_text(item.error_code, "error_code"),
+                         check_opt_text(item.error_text, "error_text"),
+                         at, outcome.sent_at, outcome.answered_at,
+                         self.project, message_id, item.recipient, outcome.request_id),
+                    )
                 for outcome in outcomes:
-                    message_id = self._requests[outcome.request_id][0]
-                    for item in outcome.deliveries:
-                        db.execute(
-                            self._sql(
-                                "UPDATE smsspec_deliveries SET status = ?, definitive = ?,"
-                                " provider_id = ?, error_code = ?, error_text = ?, at = ?,"
-                                " sent_at = ?, answered_at = ?, interrupted = 0"
-                                " WHERE project = ? AND message_id = ? AND recipient = ?"
-                                " AND request_id = ?"
-                            ),
-                            (item.status.value, int(item.definitive),
-                             check_opt_text(item.provider_id, "provider_id"),
-                             check_opt_text(item.error_code, "error_code"),
-                             check_opt_text(item.error_text, "error_text"),
-                             at, outcome.sent_at, outcome.answered_at,
-                             self.project, message_id, item.recipient, outcome.request_id),
-                        )
                     db.execute(
                         self._sql(
                             "UPDATE smsspec_requests SET sent_at = ?, answered_at = ?,"
