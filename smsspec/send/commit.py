@@ -71,6 +71,7 @@ class GroupCommitter:
         self._closed = False
         self._failure: BaseException | None = None
         self._outcome_errors: list[BaseException] = []
+        self.unrecorded: set[str] = set()  # request ids whose outcome the ledger did not take
         self.rounds = 0
         self._flusher = threading.Thread(target=self._flush, name="smsspec-ledger", daemon=True)
         self._flusher.start()
@@ -179,7 +180,10 @@ class GroupCommitter:
 
     def _write_outcomes(self, outcomes: list[RequestOutcome]) -> None:
         answers = self._commit(outcomes, self._ledger.record_outcomes)
-        self._outcome_errors += [e for e in answers if isinstance(e, BaseException)]
+        for outcome, answer in zip(outcomes, answers, strict=True):
+            if isinstance(answer, BaseException):
+                self._outcome_errors.append(answer)
+                self.unrecorded.add(outcome.request_id)
 
     def _commit(
         self, records: Sequence[_Record], write: Callable[[Sequence[_Record]], Any]

@@ -135,9 +135,10 @@ class SendReport:
                 requests += 1 if result.left_the_machine else 0
                 each = _per_recipient_segments(result.outgoing)
                 for item in result.results:
-                    statuses[item.status.value] += 1
                     if item.status is DeliveryStatus.ACCEPTED:
                         segments += each
+                    # what the ledger will say: unknown, when it could not take the outcome
+                    statuses[item.status.value if result.recorded else "unknown"] += 1
         skipped = Counter(s.reason for s in self.skipped)
         summary: dict[str, Any] = {
             "dry_run": self.dry_run,
@@ -254,7 +255,12 @@ class SendReport:
             for item in result.results:
                 said = " ".join(p for p in (item.error_code, item.error_text) if p) or "no reason given"
                 line = f"  {where}  {item.recipient}  ({shown.account}): {said}"
-                if item.status is DeliveryStatus.UNKNOWN:
+                if not result.recorded:
+                    unknown.append(
+                        f"  {where}  {item.recipient}  ({shown.account}): the provider said"
+                        f" {item.status.value}, but the ledger could not record it"
+                    )
+                elif item.status is DeliveryStatus.UNKNOWN:
                     unknown.append(line)
                 elif item.status is DeliveryStatus.REJECTED:
                     (not_sent if item.error_code == NOT_SENT_CODE else rejected).append(line)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from queue import Empty, SimpleQueue
 from typing import Any
 
@@ -49,6 +49,7 @@ class RequestResult:
     started: bool = True  # False: no intent written, nothing sent, nothing recorded
     note: str | None = None  # why it did not start, or a ledger problem after sending
     elsewhere: tuple[DeliveryState, ...] = ()  # held or settled by another run: not sent here
+    recorded: bool = True  # False: the ledger did not take the outcome (it will read unknown)
 
     @property
     def status(self) -> str:
@@ -212,8 +213,11 @@ class Runner:
                 self._committer.close()
             except CommitError as exc:
                 self._problem(str(exc))
+        lost = self._committer.unrecorded
         run.results = [
-            result if result is not None else RequestResult(o, (), started=False, note="interrupted")
+            (replace(result, recorded=False) if result.outgoing.request_id in lost else result)
+            if result is not None
+            else RequestResult(o, (), started=False, note="interrupted")
             for result, (o, _) in zip(slots, pairs, strict=True)
         ]
         run.ledger_problem = self._ledger_problem
@@ -295,4 +299,4 @@ class Runner:
         except CommitError as exc:
             self._problem(str(exc))
             note = self._redactor.scrub(f"outcome not recorded: {exc}")
-        return RequestResult(outgoing, results, status, attempts, True, note, elsewhere)
+        return RequestResult(outgoing, results, status, attempts, True, note, elsewhere, note is None)

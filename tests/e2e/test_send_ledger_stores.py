@@ -246,3 +246,38 @@ def test_import_of_an_old_jsonl_ledger_then_plan_skips_what_it_sent(project: Pro
 def test_postgres_tests_need_a_server_in_ci() -> None:
     if os.environ.get("CI") == "true":
         assert postgres_server()
+
+
+def test_a_ledger_that_runs_out_of_room_mid_run_never_counts_as_accepted_what_it_did_not_record(
+    project: Project, sandbox: Sandbox
+) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    from tests.e2e.send_helpers import subprocess_env
+
+    spec = many(project)
+    assert run_cli(["send", str(project.provider_spec("whatcounts"))]).code == 0  # the ledger exists
+    room = project.ledger.stat().st_size + 48 * 1024  # the disk fills up a few requests in
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))  # writes past it fail (EFBIG)
+
+    run = subprocess.run(
+        [sys.executable, "-m", "smsspec", "send", str(spec), "--concurrency", "2", "--format", "json"],
+        cwd=project.root, env=subprocess_env(), capture_output=True, text=True, timeout=120,
+        preexec_fn=small_disk,
+    )
+
+    assert run.returncode == 1, run.stdout + run.stderr
+    summary = json.loads(run.stdout)["summary"]
+    assert summary["ledger_problem"]
+    rows = run_cli(["ledger", "show", "--config", str(project.config), "--format", "json"]).json()["deliveries"]
+    recorded = sum(1 for r in rows if r["status"] == "accepted" and r["message"] in ("many", "more"))
+    assert summary["accepted"] == recorded  # the summary says what the ledger says
+    assert all(r["state"] != "pending" for r in rows)
+    unknown = [r for r in rows if r["status"] == "unknown"]
+    # everything unknown was claimed and may have gone out; nothing that never left is unknown
+    sent = Counter((m["provider"], str(m["recipient"]).lstrip("+")) for m in sandbox.messages())
+    assert len(unknown) <= sum(sent.values()) - recorded - 1
