@@ -321,7 +321,7 @@ def _dry_run(
     missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
     shown = f"\nledger: {ledger_file.location.shown()}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
-    report = SendReport(plan, None, notes)
+    report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
     if missing:
         _fail(f"{missing[0]}; a real send would stop here")
@@ -385,7 +385,7 @@ def _send(
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
                 f" (`smsspec ledger show --sandbox`). To start over, delete {ledger_file.location.shown()}.",
             )
-        report = SendReport(plan, run, notes)
+        report = SendReport(plan, run, notes, redactor)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
     finally:
         ledger.close()
@@ -492,18 +492,20 @@ def _emit(
 ) -> None:
     from smsspec.cli import styler
 
+    # The report scrubbed what can carry a secret; the inbox is a provider's record, scrubbed here.
+    shown_inbox = None if inbox is None else redactor.scrub_json(inbox)
     if options.fmt == "json":
         data = report.to_json()
-        if inbox is not None:
-            data["sandbox_inbox"] = inbox
-        click.echo(redactor.scrub(json.dumps(data, ensure_ascii=False)))
+        if shown_inbox is not None:
+            data["sandbox_inbox"] = shown_inbox
+        click.echo(json.dumps(data, ensure_ascii=False))
         return
     text = report.text(styler(), options.command)
-    if inbox is not None:
+    if shown_inbox is not None:
         from smsspec.sandbox import format_inbox
 
-        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n" + format_inbox(inbox)
-    click.echo(redactor.scrub(text))
+        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n" + format_inbox(shown_inbox)
+    click.echo(text)
 
 
 # --------------------------------------------------------------------------- sandbox

@@ -6,6 +6,7 @@ environment only when sending (:func:`resolve_credentials`) and never printed.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -22,6 +23,11 @@ from smsspec.validate.shape import shape_diagnostics
 
 CONFIG_NAME = "smsspec.yaml"
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+MIN_CREDENTIAL_CHARS = 8
+"""Shorter credential values are refused: "1" or "sandbox" cannot be told apart from plain words."""
+SANDBOX_CREDENTIAL = "sandbox"
+"""What `smsspec sandbox` accepts as every credential: published, so not a secret; allowed
+despite its length for an endpoint on this machine (pinned to the sandbox's own value by a test)."""
 COMMON_SETTINGS: Mapping[str, Any] = {
     "price_per_segment": {"type": "number", "minimum": 0, "description": "What one SMS segment costs on this account, for `smsspec plan`."},
     "currency": {"type": "string", "description": "Currency of price_per_segment, e.g. EUR."},
@@ -204,13 +210,30 @@ def resolve_credentials(account: Account, environ: Mapping[str, str] | None = No
         if not value:
             missing.append(f"{cred} (${{{variable}}})" if variable else cred)
             continue
-        problem = _unusable(account.provider, cred, value)
+        problem = _unusable(account.provider, cred, value) or _too_short(account, value)
         if problem:
             raise CredentialError(f"account {account.name!r}: the environment variable {variable} ({cred}) {problem}")
         values[cred] = value
     if missing:
         raise CredentialError(f"account {account.name!r}: set the environment variable(s) for {', '.join(missing)} before sending")
     return values
+
+
+def _too_short(account: Account, value: str) -> str | None:
+    if len(value) >= MIN_CREDENTIAL_CHARS:
+        return None
+    if value == SANDBOX_CREDENTIAL and _on_this_machine(account.endpoint):
+        return None
+    return (f"is too short to be a real credential: it needs at least {MIN_CREDENTIAL_CHARS} characters"
+            " (smsspec could not keep one this short apart from plain words when it hides secrets)")
+
+
+def _on_this_machine(endpoint: str | None) -> bool:
+    try:
+        host = urlsplit(endpoint or "").hostname or ""
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _unusable(provider_id: str, cred: str, value: str) -> str | None:

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from smsspec.sandbox import admin, records, web
-from smsspec.sandbox.faults import Fault, FaultKind
+from smsspec.sandbox.faults import ECHO_PREFIX, Fault, FaultKind
 from smsspec.sandbox.providers import BY_PATH, Endpoint, endpoint_paths
 from smsspec.sandbox.providers.base import JSON_TYPE, Outcome, ProviderContext, json_reply
 from smsspec.sandbox.state import SandboxState
@@ -48,7 +48,7 @@ class Dispatcher:
             return Action(Mode.RESPOND, reply)
         fault = self.state.faults.take(request.path)
         if fault is not None and not fault.kind.stores:
-            return _before_store(endpoint, fault)
+            return _before_store(endpoint, fault, request)
         outcome = self._simulate(endpoint, request)
         if fault is None:
             return Action(Mode.RESPOND, outcome.reply)
@@ -76,7 +76,15 @@ def _status_reply(endpoint: Endpoint, fault: Fault) -> Reply:
     return Reply(status, f"{status} sandbox fault\n".encode(), headers=headers)
 
 
-def _before_store(endpoint: Endpoint, fault: Fault) -> Action:
+def _echo(request: Request) -> Reply:
+    head = [f"{request.method} {request.target}", *(f"{k}: {v}" for k, v in request.headers)]
+    text = ECHO_PREFIX + "\n".join(head) + "\n\n" + request.body.decode("utf-8", "replace")
+    return Reply(400, text.encode("utf-8"))
+
+
+def _before_store(endpoint: Endpoint, fault: Fault, request: Request) -> Action:
+    if fault.kind is FaultKind.ECHO_REQUEST:
+        return Action(Mode.RESPOND, _echo(request))
     if fault.kind is FaultKind.HANG:
         return Action(Mode.HANG)
     if fault.kind is FaultKind.REFUSE:

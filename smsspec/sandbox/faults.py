@@ -18,6 +18,9 @@ kind                        stored  what the client sees
 ``close_mid_response``      yes     head and half the body, then the end of the stream
 ``malformed_body``          yes     the provider's success status with a body cut short
 ``refuse``                  no      the connection is reset without a byte of answer
+``echo_request``            no      400, plain text quoting the request back: request line,
+                                    headers and body, credentials included (as some servers'
+                                    error pages do)
 ==========================  ======  ==============================================================
 
 The request is read in full before any fault applies (a path-bound fault
@@ -47,6 +50,7 @@ class FaultKind(str, enum.Enum):
     CLOSE_MID_RESPONSE = "close_mid_response"
     MALFORMED_BODY = "malformed_body"
     REFUSE = "refuse"
+    ECHO_REQUEST = "echo_request"
 
     @property
     def stores(self) -> bool:
@@ -73,6 +77,10 @@ _STATUS = {
     FaultKind.STATUS_529: 529,
     FaultKind.STATUS_500_AFTER_STORE: 500,
 }
+
+
+ECHO_PREFIX = "400 sandbox fault: the request was "
+"""How an ``echo_request`` answer starts; the request line follows at once."""
 
 
 @dataclass(frozen=True)

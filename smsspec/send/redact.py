@@ -4,8 +4,15 @@ A :class:`Redactor` knows the credential values resolved for a run and the
 forms in which they can show up in text: as written, URL-encoded (both
 ``%20`` and ``+`` for spaces, upper- and lower-case hex), JSON-escaped,
 XML-escaped, and base64-encoded as the ``user:password`` pair of HTTP Basic
-authentication. Anything printed, logged, written to the ledger or put in an
-error message goes through :meth:`Redactor.scrub` first.
+authentication.
+
+Scrubbing is done where a credential can be carried: the request as shown
+(URL, body), the provider's answer and the errors made from either, the
+sandbox inbox. Text is scrubbed whole *before* it is cut short
+(:meth:`Redactor.clip`), so a cut never leaves part of a secret behind.
+Values shorter than :data:`~smsspec.config.MIN_CREDENTIAL_CHARS` are never
+sent (they are refused, or are the sandbox's published one), so they are not
+masked either: masking ``1`` or ``sandbox`` would only mangle plain words.
 """
 
 from __future__ import annotations
@@ -20,7 +27,11 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
+from smsspec.config import MIN_CREDENTIAL_CHARS
+
 MASK = "***"
+SNIPPET_CHARS = 200
+"""A provider's text (error, code, id) is kept to this many characters, after scrubbing."""
 _XML_ENTITIES = {'"': "&quot;", "'": "&apos;", "\r": "&#13;"}
 _HEX_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
@@ -72,7 +83,7 @@ class Redactor:
         """A redactor for the credential values of each account (name -> value)."""
         forms: set[str] = set()
         for credentials in accounts:
-            values = [v for v in credentials.values() if v]
+            values = [v for v in credentials.values() if len(v) >= MIN_CREDENTIAL_CHARS]
             for value in values:
                 forms |= secret_forms(value)
             forms |= basic_auth_forms(values)
@@ -85,6 +96,16 @@ class Redactor:
 
     def scrub_opt(self, text: str | None) -> str | None:
         return None if text is None else self.scrub(text)
+
+    def clip(self, text: str, limit: int = SNIPPET_CHARS, one_line: bool = True) -> str:
+        """Scrubbed, then (``one_line``) runs of white space made one space, then cut to ``limit``."""
+        shown = self.scrub(text)
+        if one_line:
+            shown = " ".join(shown.split())
+        return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+    def clip_opt(self, text: str | None, limit: int = SNIPPET_CHARS) -> str | None:
+        return None if text is None else self.clip(text, limit)
 
     def scrub_json(self, value: Any) -> Any:
         """A copy of a JSON-like value with every string (keys included) scrubbed."""

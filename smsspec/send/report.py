@@ -1,18 +1,21 @@
 """The outcome of a send (or dry run) as one value: counts, rows, exit code, text and JSON.
 
 Nothing here prints; the command line does. Strings that come from the
-provider or the network were scrubbed of secrets before they got here.
+provider or the network were scrubbed of secrets before they got here; the
+requests' URLs and bodies (a message text may quote a secret) are scrubbed
+here. Nothing else is: file names and ids carry no credentials.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from smsspec.send.ledger import DeliveryStatus
 from smsspec.send.plan import IN_PROGRESS, SCHEDULED, Outgoing, Plan, Skipped, skipped_elsewhere
+from smsspec.send.redact import Redactor
 from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
 
 Style = Callable[[str, str], str]
@@ -39,7 +42,7 @@ def _per_recipient_segments(outgoing: Outgoing) -> int:
     return shown.segments // max(1, len(shown.recipients))
 
 
-def _request_row(outgoing: Outgoing) -> dict[str, Any]:
+def _request_row(outgoing: Outgoing, redactor: Redactor) -> dict[str, Any]:
     shown = outgoing.shown
     return {
         "file": shown.file,
@@ -48,7 +51,7 @@ def _request_row(outgoing: Outgoing) -> dict[str, Any]:
         "provider": shown.provider,
         "recipients": list(shown.recipients),
         "segments": shown.segments,
-        "url": shown.url,
+        "url": redactor.scrub(shown.url),
     }
 
 
@@ -56,8 +59,8 @@ def _first(values: list[str | None]) -> str | None:
     return next((v for v in values if v), None)
 
 
-def result_row(result: RequestResult) -> dict[str, Any]:
-    row = _request_row(result.outgoing)
+def result_row(result: RequestResult, redactor: Redactor) -> dict[str, Any]:
+    row = _request_row(result.outgoing, redactor)
     items = result.results
     row.update(
         status=result.status,
@@ -105,6 +108,7 @@ class SendReport:
     plan: Plan
     run: RunResult | None  # None: a dry run
     notes: tuple[str, ...] = ()
+    redactor: Redactor = field(default_factory=Redactor)
 
     @property
     def dry_run(self) -> bool:
@@ -179,11 +183,15 @@ class SendReport:
     def to_json(self) -> dict[str, Any]:
         if self.run is None:
             requests = [
-                {**_request_row(o), "status": "would-send", "body": o.shown.body}
+                {
+                    **_request_row(o, self.redactor),
+                    "status": "would-send",
+                    "body": self.redactor.scrub_opt(o.shown.body),
+                }
                 for o in self.plan.outgoing
             ]
         else:
-            requests = [result_row(r) for r in self.run.results]
+            requests = [result_row(r, self.redactor) for r in self.run.results]
         return {
             "summary": self.counts(),
             "requests": requests,
@@ -219,7 +227,8 @@ class SendReport:
             shown = outgoing.shown
             to = ", ".join(shown.recipients)
             lines.append(f"  {shown.file}  {shown.message_id}  -> {to}")
-            lines.append(f"      {shown.method} {shown.url}  ({shown.segments} segment{_s(shown.segments)})")
+            url = self.redactor.scrub(shown.url)
+            lines.append(f"      {shown.method} {url}  ({shown.segments} segment{_s(shown.segments)})")
         return lines
 
     def _summary_lines(self, style: Style) -> list[str]:

@@ -25,6 +25,9 @@ that cannot be read (not UTF-8, malformed, an HTML page, the wrong content
 type, empty) never raises: it simply satisfies no field condition, so the
 same fallbacks apply, with a reason saying what was wrong. XML is parsed with
 defusedxml, which refuses entity expansion and external entities.
+
+Texts are returned whole: the runner scrubs secrets out of them first and
+only then cuts them short (a cut made first could leave half a password).
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ from defusedxml.ElementTree import fromstring
 
 from smsspec.send.ledger import DeliveryStatus, Outcome
 
-SNIPPET_CHARS = 200
 _OUTCOMES = {
     "accepted": DeliveryStatus.ACCEPTED,
     "rejected": DeliveryStatus.REJECTED,
@@ -165,12 +167,10 @@ def _first_rule(
 
 
 def _snippet(doc: _Document) -> str | None:
-    if doc.text is None or doc.problem == "answer is an HTML page":
+    """The answer's text to quote (whole; the runner scrubs, then cuts it), if worth quoting."""
+    if doc.text is None or doc.problem == "answer is an HTML page" or not doc.text.strip():
         return None
-    flat = " ".join(doc.text.split())
-    if not flat:
-        return None
-    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+    return doc.text
 
 
 def _after_prefix(doc: _Document, rule: Mapping[str, Any]) -> str | None:

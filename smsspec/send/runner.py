@@ -14,7 +14,8 @@ A request whose claim could not be written is not sent. Once ``stop`` is
 set (Ctrl-C, SIGTERM, a ledger failure), requests whose intent is not yet
 written are not started (and not recorded); requests already on the wire
 finish and are recorded.
-Every string that goes into the ledger or a result is scrubbed of secrets.
+Every string that goes into the ledger or a result and can carry a secret (the URL, the
+text preview, the provider's answer, errors) is scrubbed of secrets, then cut short.
 """
 
 from __future__ import annotations
@@ -81,18 +82,14 @@ class RunResult:
 def intent_meta(outgoing: Outgoing, redactor: Redactor) -> dict[str, Any]:
     shown = outgoing.shown
     preview = shown.texts[0] if shown.texts else ""
-    if len(preview) > PREVIEW_CHARS:
-        preview = preview[: PREVIEW_CHARS - 1] + "…"
-    meta = {
+    return {
         "file": shown.file,
         "provider": shown.provider,
         "method": shown.method,
-        "url": shown.url,
+        "url": redactor.scrub(shown.url),
         "segments": shown.segments,
-        "preview": preview,
+        "preview": redactor.clip(preview, PREVIEW_CHARS, one_line=False),
     }
-    scrubbed: dict[str, Any] = redactor.scrub_json(meta)
-    return scrubbed
 
 
 def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[Outcome, ...]:
@@ -120,9 +117,9 @@ def _scrubbed(result: Outcome, redactor: Redactor) -> Outcome:
         result.recipient,
         result.status,
         result.definitive,
-        redactor.scrub_opt(result.provider_id),
-        redactor.scrub_opt(result.error_code),
-        redactor.scrub_opt(result.error_text),
+        redactor.clip_opt(result.provider_id),
+        redactor.clip_opt(result.error_code),
+        redactor.clip_opt(result.error_text),
     )
 
 

@@ -206,7 +206,7 @@ def test_a_failure_inside_a_200_answer_is_a_rejection_with_the_providers_code(
 def test_whatcounts_failure_text_is_the_reason(project: Project, sandbox: Sandbox) -> None:
     spec = project.provider_spec("whatcounts")
 
-    out = run_cli(["send", str(spec), *FAST], env={"T_PASSWORD": "wrong"})
+    out = run_cli(["send", str(spec), *FAST], env={"T_PASSWORD": "wrong-password"})
 
     [row] = out.json()["requests"]
     assert (row["status"], row["error_text"]) == ("rejected", "Realm and password do not match")
