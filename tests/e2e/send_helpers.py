@@ -127,11 +127,17 @@ class Project:
         }
         return self.spec(message["id"], [message])
 
-    def request_metas(self) -> list[dict[str, Any]]:
+    @property
+    def real_ledger(self) -> Path:
+        """The ledger of runs to accounts that are not on a loopback address."""
+        return self.root / ".smsspec" / "ledger.db"
+
+    def request_metas(self, ledger: Path | None = None) -> list[dict[str, Any]]:
         """The meta recorded with each request (file, provider, URL, preview)."""
-        if not self.ledger.exists():
+        ledger = ledger or self.ledger
+        if not ledger.exists():
             return []
-        with contextlib.closing(sqlite3.connect(self.ledger)) as db:
+        with contextlib.closing(sqlite3.connect(ledger)) as db:
             rows = db.execute("SELECT meta FROM smsspec_requests ORDER BY claimed_at").fetchall()
         return [json.loads(meta) for (meta,) in rows]
 

@@ -600,6 +600,11 @@ class Ledger(AbstractContextManager["Ledger"]):
     ) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        # A view dropped without close(): let its connection go quietly.
+        if not getattr(self, "_closed", True):
+            self._disconnect()
+
 
 class _Poison:
     def __init__(self, ledger: Ledger) -> None:
