@@ -509,7 +509,6 @@ class Ledger(AbstractContextManager["Ledger"]):
         missing = [r for r, _ in intent.deliveries if r not in set(got.claimed)]
         if not missing:
             return got
-        self._live.clear()  # the run that holds them may have just ended
         found = self.states_for(intent.message_id, missing)
         return Claim(got.request_id, got.claimed, tuple(found[r] for r in missing if r in found))
 
