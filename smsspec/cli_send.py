@@ -257,10 +257,18 @@ def _with_ledger_secrets(redactor: Redactor, choice: LedgerChoice) -> Redactor:
     return Redactor(redactor.forms | extra.forms)
 
 
-def open_ledger(choice: LedgerChoice, *, writable: bool) -> Ledger:
+def open_ledger(choice: LedgerChoice, *, writable: bool, importing: bool = False) -> Ledger:
     """The chosen ledger, opened; exit 2 with a clear message (never a secret) if it cannot be."""
     from smsspec.send.ledger import Ledger, LedgerError
+    from smsspec.send.ledger.choice import unimported
 
+    old = None if importing else unimported(choice)
+    if old is not None:
+        _fail(
+            f"found the ledger of an older smsspec, {old}; bring it over first with"
+            f" `smsspec ledger import {old}`{' --sandbox' if choice.source == 'sandbox' else ''}"
+            " (without it, what it records would be sent again)"
+        )
     try:
         opener = Ledger.open if writable else Ledger.read
         return opener(choice.location, choice.project)
@@ -728,7 +736,7 @@ def ledger_import(old: str, ledger_path: str | None, config_path: str | None, us
     from smsspec.send.ledger.jsonl import import_jsonl
 
     choice = _shown_ledger(ledger_path, config_path, use_sandbox)
-    ledger = open_ledger(choice, writable=True)
+    ledger = open_ledger(choice, writable=True, importing=True)
     try:
         added, known, skipped = import_jsonl(Path(old), ledger)
     except (LedgerError, OSError) as exc:

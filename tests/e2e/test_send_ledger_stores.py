@@ -281,3 +281,20 @@ def test_a_ledger_that_runs_out_of_room_mid_run_never_counts_as_accepted_what_it
     # everything unknown was claimed and may have gone out; nothing that never left is unknown
     sent = Counter((m["provider"], str(m["recipient"]).lstrip("+")) for m in sandbox.messages())
     assert len(unknown) <= sum(sent.values()) - recorded - 1
+
+
+def test_an_old_jsonl_ledger_beside_the_new_default_must_be_imported_before_sending(
+    project: Project, sandbox: Sandbox
+) -> None:
+    spec = project.provider_spec("whatcounts")
+    old = project.root / ".smsspec" / "sandbox-ledger.jsonl"  # what smsspec before the database wrote
+    old.parent.mkdir()
+    old.write_text('{"type":"header","format":"smsspec-ledger","version":1}\n', encoding="utf-8")
+
+    refused = [run_cli(["send", str(spec)]), run_cli(["plan", str(spec)])]
+    imported = run_cli(["ledger", "import", str(old), "--config", str(project.config)])
+    sent = run_cli(["send", str(spec)])
+
+    for out in refused:
+        assert out.code == 2 and f"smsspec ledger import {old}" in out.stderr
+    assert sandbox.stats()["total"] == 1 and imported.code == 0 and sent.code == 0

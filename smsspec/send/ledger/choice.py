@@ -40,6 +40,18 @@ class LedgerChoice:
         return self.source == "default"
 
 
+def unimported(choice: LedgerChoice) -> Path | None:
+    """The JSON Lines ledger of an older smsspec beside a default ledger not created yet.
+
+    Starting afresh beside it would send again everything it records.
+    """
+    path = choice.location.path
+    if choice.source not in ("default", "sandbox") or path is None or path.exists():
+        return None
+    old = path.with_suffix(".jsonl")
+    return old if old.exists() else None
+
+
 def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
     return Path(root) / LEDGER_DIR / (SANDBOX_LEDGER_NAME if sandbox else LEDGER_NAME)
 
