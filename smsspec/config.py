@@ -78,8 +78,17 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
         source=document.source,
         ledger=data["ledger"] if isinstance(data.get("ledger"), str) else None,
         project=data["project"] if isinstance(data.get("project"), str) else None,
+        allow_outside=_allowed_folders(data.get("recipients"), path.resolve().parent),
     )
     return config, diagnostics
+
+
+def _allowed_folders(recipients: Any, root: Path) -> tuple[str, ...]:
+    """`recipients: allow_outside: [folder, ...]`, each relative to smsspec.yaml, symlinks resolved."""
+    folders = recipients.get("allow_outside") if isinstance(recipients, Mapping) else None
+    if not isinstance(folders, list):
+        return ()
+    return tuple(os.path.realpath(root / folder) for folder in folders if isinstance(folder, str) and folder)
 
 
 _SECRET_QUERY_NAMES = frozenset({"key", "apikey", "api_key", "password", "pwd", "p", "pass", "secret", "token", "access_token"})

@@ -30,6 +30,7 @@ class Config:
     source: SourceMap | None = None
     ledger: str | None = None  # as written: a path, a URL or a ${VAR} reference
     project: str | None = None  # the project's name in the ledger
+    allow_outside: tuple[str, ...] = ()  # absolute folders outside root that recipients files may be in
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,11 @@
 CSV (with a header row) or JSON Lines, streamed row by row so a million
 recipients never sit in memory at once. Every other column becomes that
 recipient's template variables. Problems carry the file's row and column.
+
+The file must lie (after ``..`` and symlinks) inside one of the source's
+``roots``, and be a regular file; it is opened so that a FIFO cannot block,
+and every read is bounded (a row, a file). Problems never quote the file's
+content: a header is listed only when it looks like column names.
 """
 
 from __future__ import annotations
@@ -10,13 +15,24 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
+import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-_MAX_FIELD = 64 * 1024
+MAX_ROW_BYTES = 64 * 1024  # one line, or one CSV record spread over several lines
+MAX_FILE_BYTES = 1024**3
+SHOWN_COLUMNS = 20
+_MAX_FIELD = MAX_ROW_BYTES
+_COLUMN_NAME = re.compile(r"[^\W_][\w .()#/-]{0,63}|_[\w .()#/-]{0,63}")
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,7 @@ class RecipientFile:
     number_column: str
     format: str  # "csv" or "jsonl"
     declared: str = ""  # the path as the spec writes it, for messages
+    roots: tuple[Path, ...] = ()  # resolved folders the file must lie in; none: it is refused
 
     @property
     def name(self) -> str:
@@ -57,7 +74,11 @@ def format_for(path: str, declared: str | None) -> str | None:
 def read_recipients(source: RecipientFile) -> Iterator[FileRecipient | RowProblem]:
     """Each row as a recipient or a problem; never raises for bad content."""
     try:
-        with open(source.path, "rb") as handle:
+        handle = open_recipients(source)
+        if isinstance(handle, str):
+            yield RowProblem(0, 0, handle, fatal=True)
+            return
+        with handle:
             lines = _decoded_lines(handle)
             rows = _csv_rows(lines, source) if source.format == "csv" else _jsonl_rows(lines, source)
             yield from rows
@@ -65,33 +86,135 @@ def read_recipients(source: RecipientFile) -> Iterator[FileRecipient | RowProble
         yield RowProblem(0, 0, f"cannot read {source.name}: {exc.strerror or exc}", fatal=True)
 
 
+def open_recipients(source: RecipientFile) -> IO[bytes] | str:
+    """The file opened for reading, or why it may not be read.
+
+    The descriptor itself is checked (fstat), so a file swapped for a FIFO or
+    a symlink after the path was checked is refused, never waited on.
+    """
+    real = Path(os.path.realpath(source.path))
+    root = next((root for root in source.roots if real.is_relative_to(root)), None)
+    if root is None:
+        where = f"the project folder {source.roots[0]}" if source.roots else "the project folder"
+        return (f"{source.name} lies outside {where}; recipients files are read only inside the project "
+                f"(after `..` and symlinks): move the file into it, or list its folder under "
+                f"`recipients: allow_outside:` in smsspec.yaml")
+    try:
+        descriptor = _open_below(root, real)
+    except OSError as exc:
+        kind = _kind(real)
+        return _not_regular(source, kind) if kind else f"cannot read {source.name}: {exc.strerror or exc}"
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        return _not_regular(source, _kind_of(status.st_mode) or "not a file")
+    if status.st_size > MAX_FILE_BYTES:
+        os.close(descriptor)
+        return (f"{source.name} is larger than 1 GiB ({status.st_size} bytes); "
+                "split it into several files, one message each")
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
+def _open_below(root: Path, real: Path) -> int:
+    """Open ``real`` one folder at a time from ``root``, following no symlink: a folder
+    swapped for a symlink after the path was resolved cannot lead out of the project."""
+    parts = real.relative_to(root).parts
+    if not parts or os.open not in os.supports_dir_fd:
+        return os.open(real, _OPEN_FLAGS)
+    folder = os.open(root, _FOLDER_FLAGS)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, _FOLDER_FLAGS | getattr(os, "O_NOFOLLOW", 0), dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], _OPEN_FLAGS, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _not_regular(source: RecipientFile, kind: str) -> str:
+    return (f"{source.name} is {kind}, not a regular file; recipients are read only from regular files "
+            "(never a FIFO, device, socket or folder): name a .csv or .jsonl file")
+
+
+def _kind(path: Path) -> str | None:
+    try:
+        return _kind_of(os.stat(path).st_mode)
+    except OSError:
+        return None
+
+
+def _kind_of(mode: int) -> str | None:
+    return next((word for test, word in _KINDS if test(mode)), None)
+
+
 class _DecodeFailure(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
 
 
-def _decoded_lines(handle: Any) -> Iterator[str]:
+class _TooLong(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
+    """The file's lines, each at most MAX_ROW_BYTES, at most MAX_FILE_BYTES in all."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    for number, raw in enumerate(handle, 1):
+    total = 0
+    number = 0
+    while True:
+        raw = handle.readline(MAX_ROW_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        total += len(raw)
+        if len(raw) > MAX_ROW_BYTES or total > MAX_FILE_BYTES:
+            raise _TooLong(number)
         try:
             yield decoder.decode(raw)
         except UnicodeDecodeError:
             raise _DecodeFailure(number) from None
 
 
+def _too_long(line: int) -> RowProblem:
+    return RowProblem(line, 1, f"line {line} is longer than {MAX_ROW_BYTES} bytes (or the file than 1 GiB); a recipients "
+                               "file holds one short row per line: is this the right file?", fatal=True)
+
+
 class _LastLine:
-    """Remembers the raw text of the last line the CSV reader consumed."""
+    """Remembers the raw text of the last line the CSV reader consumed, and caps one record's size."""
 
     def __init__(self, lines: Iterator[str]) -> None:
         self.lines = lines
         self.last = ""
+        self.record = 0  # characters of the record being read
+        self.number = 0
+        self.start = 1  # its first line
 
     def __iter__(self) -> Iterator[str]:
         return self
 
     def __next__(self) -> str:
         self.last = next(self.lines)
+        self.number += 1
+        if not self.record:
+            self.start = self.number
+        self.record += len(self.last)
+        if self.record > MAX_ROW_BYTES:
+            raise _TooLong(self.start)
         return self.last
+
+
+def header_problem(header: list[str], column: str) -> str:
+    """Why the number column is not found, listing the columns only when they look like column names."""
+    if not all(not name or _COLUMN_NAME.fullmatch(name) for name in header):
+        return (f"the first line is not a header row of column names (it is not shown); a CSV recipients file "
+                f"starts with a header row naming its columns, one of them `{column}`")
+    shown = ", ".join(header[:SHOWN_COLUMNS])
+    more = f" and {len(header) - SHOWN_COLUMNS} more" if len(header) > SHOWN_COLUMNS else ""
+    return f"no column `{column}` in the header; the columns are {shown}{more}"
 
 
 def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecipient | RowProblem]:
@@ -105,10 +228,12 @@ def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecip
             return
         header = [name.strip() for name in header]
         if source.number_column not in header:
-            yield RowProblem(1, 1, f"no column `{source.number_column}` in the header; the columns are {', '.join(header)}", fatal=True)
+            yield RowProblem(1, 1, header_problem(header, source.number_column), fatal=True)
             return
         index = header.index(source.number_column)
+        raw.record = 0
         for fields in reader:
+            raw.record = 0
             row = reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
@@ -123,6 +248,8 @@ def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecip
             yield FileRecipient(fields[index].strip(), variables, row, column)
     except _DecodeFailure as exc:
         yield RowProblem(exc.line, 1, "the file is not UTF-8 text here", fatal=True)
+    except _TooLong as exc:
+        yield _too_long(exc.line)
     except csv.Error as exc:
         yield RowProblem(reader.line_num or 1, 1, f"not valid CSV: {exc}", fatal=True)
 
@@ -133,9 +260,6 @@ def _jsonl_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRec
         for line in lines:
             row += 1
             if not line.strip():
-                continue
-            if len(line) > _MAX_FIELD:
-                yield RowProblem(row, 1, f"line is longer than {_MAX_FIELD} characters")
                 continue
             try:
                 record = json.loads(line)
@@ -148,7 +272,7 @@ def _jsonl_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRec
                 continue
             number = record.get(source.number_column)
             if not isinstance(number, str):
-                what = "missing" if number is None else f"not a string ({json.dumps(number)}); quote it"
+                what = "missing" if number is None else f"not a string ({_json_kind(number)}); quote it"
                 yield RowProblem(row, max(1, line.find(f'"{source.number_column}"') + 1), f"`{source.number_column}` is {what}")
                 continue
             column = max(1, line.find(json.dumps(number)) + 1)
@@ -156,3 +280,13 @@ def _jsonl_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRec
             yield FileRecipient(number.strip(), variables, row, column)
     except _DecodeFailure as exc:
         yield RowProblem(exc.line, 1, "the file is not UTF-8 text here", fatal=True)
+    except _TooLong as exc:
+        yield _too_long(exc.line)
+
+
+def _json_kind(value: Any) -> str:
+    """A JSON value named without repeating anything but a short number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return {dict: "an object", list: "a list", bool: "true or false"}.get(type(value), "not text")
+    shown = json.dumps(value)
+    return shown if len(shown) <= 20 else "a number"

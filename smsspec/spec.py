@@ -160,7 +160,7 @@ def _message(raw: Mapping[str, Any], path: PathKey, defaults: Mapping[str, Any],
 
 
 def _recipient_file(to: Mapping[str, Any], spec_dir: Path) -> RecipientFile:
-    """`to: {file, number, format}`; the file is relative to the spec."""
+    """`to: {file, number, format}`; the file is relative to the spec, and must lie in the project."""
     name = str(to["file"])
     path = (spec_dir / name).resolve()
     return RecipientFile(
@@ -169,6 +169,7 @@ def _recipient_file(to: Mapping[str, Any], spec_dir: Path) -> RecipientFile:
         number_column=str(to.get("number", "number")),
         format=format_for(name, to.get("format")) or "",
         declared=name,
+        roots=(spec_dir,),  # until the project's smsspec.yaml is known (see validate.file_recipients.confined)
     )
 
 

@@ -27,6 +27,7 @@ from smsspec.validate.file_recipients import (
     FileColumn,
     FileDeliveries,
     check_file_message,
+    confined,
     row_locator,
 )
 from smsspec.validate.provider_rules import check_provider
@@ -210,7 +211,7 @@ def _check_message(
         found.append(error(exc.rule, f"message {message.id!r}: {exc}", locate(message.origins.get("text", message.path)), message_id=message.id))
         return found
     variables = sorted(template.variables)
-    source = message.recipient_file
+    source = confined(message.recipient_file, config) if message.recipient_file is not None else None
     place = row_locator(locate, source) if source is not None else locate
 
     def check_recipients(part: Message) -> tuple[list[Diagnostic], list[str | None], list[str | None]]:

@@ -10,22 +10,33 @@ a million lines of output.
 
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
-from smsspec.model import ROW_PATH, Message, Recipient
+from smsspec.model import ROW_PATH, Config, Message, Recipient
 from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
 from smsspec.text import TextTemplate
 
 CHUNK_ROWS = 5_000
 SHOWN_PER_RULE = 10
+# What a phone number as people write it may hold; anything else in the number column is not quoted back.
+NUMBER_LIKE = re.compile(r"[0-9+()./ \u00a0-]{0,24}")
 
 Locate = Callable[[tuple[str | int, ...]], Location]
 ChunkCheck = Callable[[Message], tuple[list[Diagnostic], list[str | None], list[str | None]]]
+
+
+def confined(source: RecipientFile, config: Config) -> RecipientFile:
+    """The source, allowed only inside the project of ``config`` and its `allow_outside` folders."""
+    roots = (Path(os.path.realpath(config.root)), *(Path(folder) for folder in config.allow_outside))
+    return replace(source, roots=roots)
 
 
 def row_locator(locate: Locate, source: RecipientFile) -> Locate:
@@ -94,7 +105,9 @@ def check_file_message(
     total = 0
     while True:
         chunk: list[Recipient] = []
+        consumed = 0
         for row in islice(rows, CHUNK_ROWS):
+            consumed += 1
             if isinstance(row, RowProblem):
                 sendable = False
                 if row.row == 0:
@@ -102,9 +115,17 @@ def check_file_message(
                 else:
                     found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {row.message}", Location(source.display, row.row, row.column), message_id=message.id))
                 continue
+            if not NUMBER_LIKE.fullmatch(row.number):
+                sendable = False
+                found.add(error("PHONE-FORMAT", f"message {message.id!r}: the `{source.number_column}` value is not a phone number: "
+                                "it holds characters a number cannot have, or is too long (the value is not shown)",
+                                Location(source.display, row.row, row.column), message_id=message.id))
+                continue
             chunk.append(as_recipient(row))
-        if not chunk:
+        if not consumed:
             break
+        if not chunk:
+            continue
         total += len(chunk)
         diagnostics, numbers, texts = check_chunk(replace(message, recipients=tuple(chunk)))
         for diagnostic in diagnostics:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smsspec import recipients
 from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, format_for, read_recipients
 
 
 def source(path: Path, column: str = "phone") -> RecipientFile:
     fmt = format_for(str(path), None)
     assert fmt is not None
-    return RecipientFile(path, path.name, column, fmt)
+    return RecipientFile(path, path.name, column, fmt, roots=(path.parent.resolve(),))
 
 
 def test_csv_rows_become_recipients_with_the_other_columns_as_vars(tmp_path: Path) -> None:
@@ -85,3 +87,18 @@ def test_arbitrary_bytes_never_raise(tmp_path_factory: object, data: bytes) -> N
             handle.flush()
             for row in read_recipients(source(Path(handle.name))):
                 assert isinstance(row, (FileRecipient, RowProblem))
+
+
+def test_a_folder_swapped_for_a_symlink_after_the_check_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The race cannot be run on demand: the path is resolved as it was before the swap (realpath
+    # gives it unchanged), then `data/` is a symlink leading out of the project when it is opened.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "people.csv").write_text("phone\n+447400123456\n", encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "data").symlink_to(outside)
+    monkeypatch.setattr(recipients.os.path, "realpath", lambda path: str(path))
+    declared = RecipientFile(project / "data" / "people.csv", "data/people.csv", "phone", "csv", roots=(project,))
+    [problem] = list(read_recipients(declared))
+    assert isinstance(problem, RowProblem) and problem.fatal and problem.message.startswith("cannot read data/people.csv")
