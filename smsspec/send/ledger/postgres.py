@@ -75,6 +75,33 @@ class PostgresLedger(Ledger):
         with self._guard():
             self._conn().execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_CLASS, lock_key))
 
+    def _claim_rows(
+        self, db: Any, rows: Sequence[tuple[str, str, str, str, str, str | None]], at: str
+    ) -> set[tuple[str, str]]:
+        """As the base, with each kind of claim sent as one pipelined batch (one round trip)."""
+        new, again = self._claim_params(rows, at)
+        got: set[tuple[str, str]] = set()
+        with db.cursor() as cursor:
+            for sql, params in ((self._CLAIM_NEW, new), (self._CLAIM_AGAIN, again)):
+                if not params:
+                    continue
+                cursor.executemany(
+                    self._sql(sql) + " RETURNING message_id, recipient", params, returning=True
+                )
+                while True:
+                    got.update((m, r) for m, r in cursor.fetchall())
+                    if not cursor.nextset():
+                        break
+        return got
+
+    def _execute_many(self, db: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with db.cursor() as cursor:
+                cursor.executemany(self._sql(sql), rows)
+
+    def _heartbeat(self, db: Any, at: str) -> None:
+        """Nothing to do: the advisory lock says the run is alive (saves a round trip a commit)."""
+
     def _alive(self, rows: Sequence[tuple[Any, ...]]) -> dict[str, bool]:
         held = {
             int(objid)

@@ -453,57 +453,71 @@ class Ledger(AbstractContextManager["Ledger"]):
                  for n, intent in enumerate(intents)
                  for recipient, content_hash in intent.deliveries),
             )
-            taken: list[list[str]] = [[] for _ in intents]
-            with self._writing(), self._transaction() as db:
-                for _, recipient, n, content_hash in wanted:
-                    if self._claim_one(db, intents[n], recipient, content_hash, at):
-                        taken[n].append(recipient)
-                for intent, claimed in zip(intents, taken, strict=True):
-                    if claimed:
-                        db.execute(
-                            self._sql(
-                                "INSERT INTO smsspec_requests (request_id, project, run_id, account,"
-                                " message_id, meta, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                            ),
-                            (intent.request_id, self.project, self.run_id, intent.account,
-                             intent.message_id, _dumps(intent.meta), at),
-                        )
-                self._heartbeat(db, at)
-            order = [[r for r, _ in intent.deliveries] for intent in intents]
-            claims = [
-                Claim(intent.request_id, tuple(r for r in rs if r in set(claimed)))
-                for intent, rs, claimed in zip(intents, order, taken, strict=True)
+            rows = [
+                (message_id, recipient, intents[n].account, content_hash, intents[n].request_id,
+                 intents[n].expected.get(recipient))
+                for message_id, recipient, n, content_hash in wanted
             ]
-            for intent, got in zip(intents, claims, strict=True):
-                self._requests[intent.request_id] = (intent.message_id, frozenset(got.claimed))
-            return [self._with_refusals(intent, got) for intent, got in zip(intents, claims, strict=True)]
+            with self._writing(), self._transaction() as db:
+                got = self._claim_rows(db, rows, at)
+                taken = [[r for r, _ in i.deliveries if (i.message_id, r) in got] for i in intents]
+                self._execute_many(
+                    db,
+                    "INSERT INTO smsspec_requests (request_id, project, run_id, account,"
+                    " message_id, meta, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(i.request_id, self.project, self.run_id, i.account, i.message_id,
+                      _dumps(i.meta), at) for i, claimed in zip(intents, taken, strict=True) if claimed],
+                )
+                self._heartbeat(db, at)
+            claims = [Claim(i.request_id, tuple(claimed)) for i, claimed in zip(intents, taken, strict=True)]
+            for intent, claim in zip(intents, claims, strict=True):
+                self._requests[intent.request_id] = (intent.message_id, frozenset(claim.claimed))
+            return [self._with_refusals(i, claim) for i, claim in zip(intents, claims, strict=True)]
 
-    def _claim_one(self, db: Any, intent: Intent, recipient: str, content_hash: str, at: str) -> bool:
-        expected = intent.expected.get(recipient)
-        values = (intent.account, content_hash, intent.request_id, self.run_id, at)
-        if expected is None:
-            cursor = db.execute(
-                self._sql(
-                    "INSERT INTO smsspec_deliveries (account, content_hash, status, request_id,"
-                    " run_id, at, project, message_id, recipient)"
-                    " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (project, message_id, recipient) DO NOTHING"
-                ),
-                (*values, self.project, intent.message_id, recipient),
-            )
-        else:
-            cursor = db.execute(
-                self._sql(
-                    "UPDATE smsspec_deliveries SET account = ?, content_hash = ?, status = 'pending',"
-                    " definitive = 0, provider_id = NULL, error_code = NULL, error_text = NULL,"
-                    " request_id = ?, run_id = ?, at = ?, sent_at = NULL, answered_at = NULL,"
-                    " interrupted = 0"
-                    " WHERE project = ? AND message_id = ? AND recipient = ? AND request_id = ?"
-                    " AND status <> 'pending'"
-                ),
-                (*values, self.project, intent.message_id, recipient, expected),
-            )
-        return bool(cursor.rowcount == 1)
+    _CLAIM_NEW = (
+        "INSERT INTO smsspec_deliveries (account, content_hash, status, request_id,"
+        " run_id, at, project, message_id, recipient)"
+        " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (project, message_id, recipient) DO NOTHING"
+    )
+    _CLAIM_AGAIN = (
+        "UPDATE smsspec_deliveries SET account = ?, content_hash = ?, status = 'pending',"
+        " definitive = 0, provider_id = NULL, error_code = NULL, error_text = NULL,"
+        " request_id = ?, run_id = ?, at = ?, sent_at = NULL, answered_at = NULL,"
+        " interrupted = 0"
+        " WHERE project = ? AND message_id = ? AND recipient = ? AND request_id = ?"
+        " AND status <> 'pending'"
+    )
+
+    def _claim_params(
+        self, rows: Sequence[tuple[str, str, str, str, str, str | None]], at: str
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Parameters of the new claims (no state planned against) and of the repeated ones."""
+        new: list[tuple[Any, ...]] = []
+        again: list[tuple[Any, ...]] = []
+        for message_id, recipient, account, content_hash, request_id, expected in rows:
+            values = (account, content_hash, request_id, self.run_id, at, self.project, message_id, recipient)
+            if expected is None:
+                new.append(values)
+            else:
+                again.append((*values, expected))
+        return new, again
+
+    def _claim_rows(
+        self, db: Any, rows: Sequence[tuple[str, str, str, str, str, str | None]], at: str
+    ) -> set[tuple[str, str]]:
+        """Claim each (message, recipient) whose state is the one planned against; those claimed."""
+        new, again = self._claim_params(rows, at)
+        got: set[tuple[str, str]] = set()
+        for sql, params in ((self._CLAIM_NEW, new), (self._CLAIM_AGAIN, again)):
+            for values in params:
+                if db.execute(self._sql(sql), values).rowcount == 1:
+                    got.add((values[6], values[7]))
+        return got
+
+    def _execute_many(self, db: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            db.execute(self._sql(sql), row)
 
     def _with_refusals(self, intent: Intent, got: Claim) -> Claim:
         missing = [r for r, _ in intent.deliveries if r not in set(got.claimed)]
@@ -535,31 +549,27 @@ class Ledger(AbstractContextManager["Ledger"]):
                      for n, o in enumerate(outcomes) for item in o.deliveries),
                     key=lambda entry: entry[:3],
                 )
-                for message_id, _, n, item in items:  # one row order in every run: no deadlock
-                    outcome = outcomes[n]
-                    db.execute(
-                        self._sql(
-                            "UPDATE smsspec_deliveries SET status = ?, definitive = ?,"
-                            " provider_id = ?, error_code = ?, error_text = ?, at = ?,"
-                            " sent_at = ?, answered_at = ?, interrupted = 0"
-                            " WHERE project = ? AND message_id = ? AND recipient = ?"
-                            " AND request_id = ?"
-                        ),
-                        (item.status.value, int(item.definitive),
-                         check_opt_text(item.provider_id, "provider_id"),
-                         check_opt_text(item.error_code, "error_code"),
-                         check_opt_text(item.error_text, "error_text"),
-                         at, outcome.sent_at, outcome.answered_at,
-                         self.project, message_id, item.recipient, outcome.request_id),
-                    )
-                for outcome in outcomes:
-                    db.execute(
-                        self._sql(
-                            "UPDATE smsspec_requests SET sent_at = ?, answered_at = ?,"
-                            " outcome_meta = ? WHERE request_id = ?"
-                        ),
-                        (outcome.sent_at, outcome.answered_at, _dumps(outcome.meta), outcome.request_id),
-                    )
+                self._execute_many(  # one row order in every run: no deadlock
+                    db,
+                    "UPDATE smsspec_deliveries SET status = ?, definitive = ?,"
+                    " provider_id = ?, error_code = ?, error_text = ?, at = ?,"
+                    " sent_at = ?, answered_at = ?, interrupted = 0"
+                    " WHERE project = ? AND message_id = ? AND recipient = ?"
+                    " AND request_id = ?",
+                    [(item.status.value, int(item.definitive),
+                      check_opt_text(item.provider_id, "provider_id"),
+                      check_opt_text(item.error_code, "error_code"),
+                      check_opt_text(item.error_text, "error_text"),
+                      at, outcomes[n].sent_at, outcomes[n].answered_at,
+                      self.project, message_id, item.recipient, outcomes[n].request_id)
+                     for message_id, _, n, item in items],
+                )
+                self._execute_many(
+                    db,
+                    "UPDATE smsspec_requests SET sent_at = ?, answered_at = ?,"
+                    " outcome_meta = ? WHERE request_id = ?",
+                    [(o.sent_at, o.answered_at, _dumps(o.meta), o.request_id) for o in outcomes],
+                )
                 self._heartbeat(db, at)
 
     def _heartbeat(self, db: Any, at: str) -> None:
