@@ -62,6 +62,11 @@ class Group(click.Group):
             sys.stderr.close()
             sys.exit(EXIT_OK)
         except Exception as exc:  # the last line of defence: a bug, reported without a traceback
+            from smsspec.providers import ProviderError
+            from smsspec.report import printable
+
+            if isinstance(exc, ProviderError):  # a provider's own files are broken: a configuration error
+                fail("\n".join(printable(line) for line in str(exc).splitlines()))
             if os.environ.get("SMSSPEC_DEBUG"):
                 raise
             fail(f"internal error: {type(exc).__name__}: {exc} (set SMSSPEC_DEBUG=1 for details and please report it)")

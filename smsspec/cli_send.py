@@ -153,6 +153,10 @@ def send(
         text = _with_ledger_secrets(redactor, ledger_file).scrub(str(exc))
         _fail(f"the ledger {ledger_file.location.shown()} failed: {text}")
     except Exception as exc:  # a bug: reported in one line, and never with a secret in it
+        from smsspec.providers import ProviderError
+
+        if isinstance(exc, ProviderError):
+            raise  # not a bug: the provider's files are refused, as every command does (exit 2)
         if os.environ.get("SMSSPEC_DEBUG"):
             raise
         redactor = _with_ledger_secrets(_env_redactor([c.config for c in selected]), ledger_file)
@@ -523,9 +527,12 @@ def _emit(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option("--store", type=click.Path(dir_okay=False), help="Append every accepted message to this JSON Lines file.")
-@click.option("--enforce-campaign-check", is_flag=True, help="Skycore refuses messages without a campaign reference.")
+@click.option(
+    "--setting", "settings", multiple=True, metavar="NAME=VALUE",
+    help="An account setting the simulations read, as in smsspec.yaml (true/false, or text); repeatable.",
+)
 @click.pass_context
-def sandbox(ctx: click.Context, host: str, port: int, store: str | None, enforce_campaign_check: bool) -> None:
+def sandbox(ctx: click.Context, host: str, port: int, store: str | None, settings: tuple[str, ...]) -> None:
     """Run the built-in simulator of the five providers' APIs (Ctrl-C stops it).
 
     \b
@@ -536,20 +543,20 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, enforce
     """
     if ctx.invoked_subcommand is not None:
         return
-    from smsspec.sandbox import SandboxAccounts, endpoint_paths, serve_forever
-    from smsspec.sandbox.accounts import SANDBOX_SECRET
+    from smsspec.sandbox.accounts import SANDBOX_SECRET, SandboxAccounts
+    from smsspec.sandbox.providers import endpoint_paths, setting_defaults, settings_readers
+    from smsspec.sandbox.server import serve_forever
 
-    accounts = SandboxAccounts(enforce_campaign_check=enforce_campaign_check)
+    accounts = SandboxAccounts(settings=_sandbox_settings(settings, setting_defaults()))
+    chosen = {**setting_defaults(), **accounts.settings}
 
     def ready(url: str) -> None:
         click.echo(f"smsspec sandbox listening on {url}")
         for provider, path in endpoint_paths().items():
             click.echo(f"  {provider:<12} {url}{path}")
-        click.echo(
-            f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r};"
-            f" WhatCounts realm {SANDBOX_SECRET!r}"
-            + ("; Skycore campaign check on" if enforce_campaign_check else "")
-        )
+        click.echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
+        for name, readers in settings_readers().items():
+            click.echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
         if store:
             click.echo(f"accepted messages are appended to {store}")
         click.echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
@@ -559,6 +566,29 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, enforce
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
     click.echo("sandbox stopped")
+
+
+def _sandbox_settings(given: Iterable[str], known: Mapping[str, object]) -> dict[str, object]:
+    """``--setting NAME=VALUE`` options as settings; ``true``/``false`` are booleans."""
+    settings: dict[str, object] = {}
+    for item in given:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or name not in known:
+            names = ", ".join(sorted(known))
+            _fail(f"--setting {item!r}: expected NAME=VALUE with NAME one of: {names}")
+        if isinstance(known[name], bool):
+            flag = {"true": True, "false": False}.get(text.strip().lower())
+            if flag is None:
+                _fail(f"--setting {name}: expected true or false, not {text!r}")
+            settings[name] = flag
+        else:
+            settings[name] = text
+    return settings
+
+
+def _shown_setting(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 @sandbox.command("inbox", context_settings=CONTEXT)
@@ -572,21 +602,13 @@ def sandbox_inbox(url: str, fmt: str) -> None:
       smsspec sandbox inbox
       smsspec sandbox inbox --url http://127.0.0.1:9000 --format json
     """
-    import httpx
+    from smsspec.sandbox.inbox import format_inbox
+    from smsspec.sandbox.remote import InboxUnavailable, fetch_messages
 
-    from smsspec.sandbox import format_inbox
-
-    target = url.rstrip("/") + "/_sandbox/messages"
     try:
-        response = httpx.get(target, timeout=5.0)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        _fail(f"no sandbox answers at {url} ({type(exc).__name__}); start one with `smsspec sandbox`")
-    if response.status_code != 200:
-        _fail(f"{url} answered HTTP {response.status_code}; is it an smsspec sandbox?")
-    try:
-        messages = response.json()
-    except ValueError:
-        _fail(f"{url} did not answer JSON; is it an smsspec sandbox?")
+        messages = fetch_messages(url)
+    except InboxUnavailable as problem:
+        _fail(str(problem))
     if fmt == "json":
         click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from smsspec import providers
-from smsspec.diagnostics import Diagnostic, Location, error
+from smsspec.diagnostics import Diagnostic, Location, error, warning
 from smsspec.loader import SourceMap, load_yaml_file
 from smsspec.model import Account, Config
 from smsspec.validate.schema import did_you_mean, problems, schema_validator
@@ -101,6 +101,43 @@ def _credentials_in_url(url: str) -> bool:
     return any(name.lower() in _SECRET_QUERY_NAMES for name, _ in parse_qsl(parts.query, keep_blank_values=True))
 
 
+def _loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: a server on this machine."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _endpoint_problems(name: str, endpoint: str, allow_http: bool, where: Location) -> list[Diagnostic]:
+    """An endpoint that cannot be the URL meant (CONFIG-ENDPOINT), or that sends credentials in clear (CONFIG-INSECURE-HTTP)."""
+    parts = urlsplit(endpoint)
+    problem = None
+    if "${" in endpoint:
+        variable = endpoint[endpoint.index("${"):].partition("}")[0] + "}"
+        problem = f"holds {variable}, which is not expanded: endpoints are used as written; write the URL out in full"
+    elif parts.scheme in ("http", "https") and not parts.hostname:
+        problem = "has no host (nothing between // and the path)"
+    else:
+        try:
+            port = parts.port
+        except ValueError:  # not a number from 0 to 65535
+            port = 0
+        if port == 0:
+            problem = "has a port that is not a number from 1 to 65535"
+    if problem:
+        return [error("CONFIG-ENDPOINT", f"account {name!r}: the endpoint {problem}", where)]
+    if parts.scheme != "http" or allow_http:
+        return []
+    if _loopback(parts.hostname or ""):
+        return [warning("CONFIG-INSECURE-HTTP", f"account {name!r}: the endpoint is http://, so credentials and messages go unencrypted; "
+                        "fine for a test server on this machine (set `allow_insecure_http: true` to say so), use https:// for anything else", where)]
+    return [error("CONFIG-INSECURE-HTTP", f"account {name!r}: the endpoint is http://, so credentials and messages would cross the network "
+                  "unencrypted; use https://, or set `allow_insecure_http: true` on the account for a test server you control", where)]
+
+
 def _credentials_path(diagnostic: Diagnostic) -> tuple[Any, ...]:
     path = diagnostic.extra.get("path", ())
     return tuple(path) if isinstance(path, tuple) and path[:1] == ("accounts",) and path[2:3] == ("credentials",) else ()
@@ -141,6 +178,8 @@ def _account(name: str, raw: Mapping[str, Any], source: SourceMap, display: str)
     endpoint = raw.get("endpoint") if isinstance(raw.get("endpoint"), str) else None
     if endpoint is None and provider.request.endpoint is None:
         found.append(error("CONFIG-ENDPOINT-REQUIRED", f"account {name!r}: {provider.title} has no fixed public URL; add `endpoint:` with the URL of your {provider_id} account", at()))
+    if endpoint is not None:
+        found += _endpoint_problems(name, endpoint, raw.get("allow_insecure_http") is True, at("endpoint"))
     if endpoint is not None and _credentials_in_url(endpoint):
         found.append(error(
             "SECRET-LITERAL",
@@ -239,8 +278,7 @@ def _too_short(account: Account, value: str) -> str | None:
 
 def _on_this_machine(endpoint: str | None) -> bool:
     try:
-        host = urlsplit(endpoint or "").hostname or ""
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        return _loopback(urlsplit(endpoint or "").hostname or "")
     except ValueError:
         return False
 

@@ -1,7 +1,7 @@
 """The escaping filters payload templates apply to every value they write, and their Jinja environment.
 
-Payload templates ship with smsspec (they are trusted); what they interpolate
-is not: ``json``, ``xml`` and ``q`` (query string) escape a value for its
+Payload templates may come from outside smsspec (``SMSSPEC_PROVIDER_PATH``), so
+they run in the same sandbox as message texts; what they interpolate is data: ``json``, ``xml`` and ``q`` (query string) escape a value for its
 format, ``spacetime`` writes a send time as some providers want it.
 """
 
@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from jinja2.sandbox import safe_range
 
+from smsspec.text_sandbox import sandboxed_environment
 from smsspec.validate.rules import parse_send_at
 
 # json.dumps(value, ensure_ascii=False, separators=(",", ":")) builds this encoder on every call.
@@ -49,8 +51,13 @@ ESCAPERS: Mapping[str, Escape] = {"json": json_value, "xml": xml_text, "q": quer
 
 
 def environment_with(filters: Mapping[str, Callable[[Any], Any]]) -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    env.filters.update(filters)
+    """Message texts' sandbox (:mod:`smsspec.text_sandbox`) with these filters: a payload template runs no code.
+
+    It also has ``range`` (at most 100,000 numbers) and ``dict``, which
+    :mod:`smsspec.render_program` knows to be pure.
+    """
+    env = sandboxed_environment(filters, text=False)
+    env.globals.update(range=safe_range, dict=dict)
     return env
 
 

@@ -4,6 +4,11 @@
 over a message view) and, under ``x-smsspec``, its descriptor: how requests
 are made, authenticated, batched and read. ``templates/<id>.<ext>.j2`` holds
 the payload. Nothing about a provider is written in Python.
+
+Every provider file is checked against ``schemas/provider-descriptor.schema.json``
+(and its credential names and template file against each other) when the
+registry loads; a broken one is a :class:`ProviderError` naming the file,
+the line and the field.
 """
 
 from __future__ import annotations
@@ -18,6 +23,15 @@ from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
 PROVIDER_PATH_ENV = "SMSSPEC_PROVIDER_PATH"
+DESCRIPTOR_SCHEMA = "provider-descriptor.schema.json"
+MAX_PROVIDER_FILE_BYTES = 1 << 20  # a provider file or payload template is a few kilobytes
+
+
+class ProviderError(Exception):
+    """A provider's own files (descriptor or payload template) cannot be used (exit code 2).
+
+    The message names the file (with line and column where known), the rule and the field.
+    """
 
 
 def data_dir(name: str) -> Path:
@@ -80,15 +94,75 @@ def _provider_dirs() -> list[tuple[Path, Path]]:
     return pairs
 
 
+def read_limited(path: Path) -> str:
+    """A provider file's text; too big, unreadable or not UTF-8 is a ProviderError."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PROVIDER_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ProviderError(f"{path}: cannot read the provider file: {exc.strerror or exc} [PROVIDER-DESCRIPTOR]") from None
+    if len(data) > MAX_PROVIDER_FILE_BYTES:
+        raise ProviderError(f"{path}: the provider file is larger than {MAX_PROVIDER_FILE_BYTES} bytes [PROVIDER-DESCRIPTOR]")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProviderError(f"{path}: not UTF-8 (byte {exc.start}) [PROVIDER-DESCRIPTOR]") from None
+
+
+def _json_path(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if p else "") for p in path).lstrip(".") or "(top level)"
+
+
+_Problem = tuple[tuple[str | int, ...], str, bool]  # JSON path, what is wrong, whether the key (not its value) is wrong
+
+
+def _descriptor_problems(schema: Any, template_dir: Path) -> list[_Problem]:
+    """Each problem of a provider file; none for a usable one."""
+    from smsspec.validate.schema import problems, schema_validator
+
+    found = [(p.path, p.text, p.keyword == "additionalProperties") for p in problems(schema_validator(DESCRIPTOR_SCHEMA), schema)]
+    if found:
+        return found
+    meta = schema["x-smsspec"]
+    request = meta["request"]
+    auth = request["auth"]
+    for key in ("credential", "username", "password"):
+        if key in auth and auth[key] not in meta["credentials"]:
+            found.append((("x-smsspec", "request", "auth", key), f"credential {auth[key]!r} is not listed in x-smsspec.credentials", False))
+    if not (template_dir / request["template"]).is_file():
+        found.append((("x-smsspec", "request", "template"), f"no template {request['template']!r} in {template_dir}", False))
+    return found
+
+
+def _refuse(path: Path, found: list[_Problem]) -> ProviderError:
+    """The problems found, each at file:line:col of the field (found again with positions, only now)."""
+    from smsspec.diagnostics import Location
+    from smsspec.loader import load_yaml_file
+
+    document, _ = load_yaml_file(path, str(path), max_bytes=MAX_PROVIDER_FILE_BYTES)  # JSON is YAML: the same source map
+    located = []
+    for where, problem, key in found:
+        place = (document.source.locate_key if key else document.source.locate)(where) if document is not None else Location(str(path))
+        located.append((place.line, place.column, f"{place}: {problem} (at {_json_path(where)}) [PROVIDER-DESCRIPTOR]"))
+    return ProviderError("\n".join(line for *_, line in sorted(located)))
+
+
 def _parse(path: Path, template_dir: Path) -> Provider:
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    text = read_limited(path)
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProviderError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg} [PROVIDER-DESCRIPTOR]") from None
+    found = _descriptor_problems(schema, template_dir)
+    if found:
+        raise _refuse(path, found)
     meta = schema["x-smsspec"]
     request = meta["request"]
     recipients = meta["recipients"]
     return Provider(
         id=path.name.removesuffix(".schema.json"),
-        title=schema.get("title", ""),
-        description=schema.get("description", ""),
+        title=schema["title"],
+        description=schema["description"],
         docs=meta.get("docs", ""),
         schema=schema,
         request=RequestShape(
@@ -98,7 +172,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             endpoint=request.get("endpoint"),
             auth=request["auth"],
         ),
-        credentials=tuple(meta.get("credentials", ())),
+        credentials=tuple(meta["credentials"]),
         settings_schema=meta.get("settings", {"type": "object"}),
         batching=Batching(
             per_request=recipients.get("per_request"),

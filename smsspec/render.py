@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 
 from smsspec import encoding, phones
 from smsspec.model import RenderedRequest
 from smsspec.payload_escapes import payload_environment
-from smsspec.providers import Provider
+from smsspec.providers import Provider, ProviderError, read_limited
 from smsspec.render_program import Program, proven, record_program, recording_environment
+from smsspec.text import TextError
 from smsspec.validate.check import CheckedMessage
 from smsspec.validate.provider_rules import VIEW_FIELDS
 
@@ -44,11 +46,37 @@ _templates: dict[str, _Templates] = {}
 def _provider_templates(provider: Provider) -> _Templates:
     found = _templates.get(provider.id)
     if found is None:
-        source = provider.template_path.read_text(encoding="utf-8").rstrip("\n")
-        payload = payload_environment().from_string(source)
-        recording = recording_environment().from_string(source) if proven(payload_environment().parse(source)) else None
+        source = read_limited(provider.template_path).rstrip("\n")
+        try:
+            payload = payload_environment().from_string(source)
+            recording = recording_environment().from_string(source) if proven(payload_environment().parse(source)) else None
+        except Exception as exc:  # syntax, an unknown filter or test, a template too deep to compile
+            raise _template_error(provider, exc) from None
         found = _templates[provider.id] = _Templates(payload, recording)
     return found
+
+
+def _template_error(provider: Provider, exc: Exception, *, secrets: bool = False) -> ProviderError:
+    """A payload template's failure, at its file and line: the provider's files are at fault, not the spec.
+
+    With ``secrets`` (rendering with real credentials) the failure is named by its kind only: its text could quote one.
+    """
+    line = getattr(exc, "lineno", None) or 0
+    trace = exc.__traceback__
+    while trace is not None:  # Jinja maps a render's frames to the template's lines
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    unsafe = isinstance(exc, SecurityError) or (isinstance(exc, TextError) and exc.rule == "TEXT-UNSAFE") or (
+        isinstance(exc, jinja2.UndefinedError) and "has no attribute '_" in str(exc))
+    if secrets:
+        what, rule = f"the payload template fails with the real credentials: {type(exc).__name__}", "PROVIDER-TEMPLATE"
+    elif unsafe:
+        what, rule = f"the payload template does something the sandbox forbids: {exc}", "PROVIDER-TEMPLATE-UNSAFE"
+    else:
+        detail = getattr(exc, "message", None) or str(exc)
+        what, rule = f"the payload template cannot be rendered: {type(exc).__name__}: {detail}", "PROVIDER-TEMPLATE"
+    return ProviderError(f"{provider.template_path}{f':{line}' if line else ''}: {what} [{rule}]")
 
 
 def payload_template(provider: Provider) -> jinja2.Template:
@@ -146,7 +174,10 @@ class _MessageRenderer:
 
     def _payload(self, text: str, formatted: list[str]) -> str:
         """A full render; the first for a number of recipients also decides whether its program can be trusted."""
-        rendered = self.templates.payload.render(text=text, to=formatted[0], recipients=formatted, **self.constants)
+        try:
+            rendered = self.templates.payload.render(text=text, to=formatted[0], recipients=formatted, **self.constants)
+        except Exception as exc:  # the sandbox refused, or the template fails on these values
+            raise _template_error(self.spec, exc, secrets=self.stand_ins is None) from None
         size = len(formatted)
         if size in self.unproven:
             return rendered

@@ -278,13 +278,24 @@ class _Environment(ImmutableSandboxedEnvironment):
         return _charge(text)
 
 
-@lru_cache(maxsize=1)
-def environment() -> _Environment:
-    env = _Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_finalize)
+def sandboxed_environment(extra_filters: Mapping[str, Callable[..., Any]] | None = None, *, text: bool = True) -> _Environment:
+    """The sandbox: no globals, the safe filters and tests only, every call, operator and filter bounded.
+
+    Message texts use it as it is (:func:`environment`); payload templates add
+    their escaping filters and, with ``text=False``, write values of any size
+    (a batch's numbers) and drop the template's final line end.
+    """
+    env = _Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=text, finalize=_finalize if text else None)
     env.filters = {name: _bounded_filter(name, env.filters[name]) for name in _SAFE_FILTERS if name in env.filters}
+    env.filters.update(extra_filters or {})
     env.globals = {}
     env.tests = {name: env.tests[name] for name in ("defined", "undefined", "none", "number", "string", "even", "odd", "divisibleby", "eq", "ne", "lt", "gt", "le", "ge", "in") if name in env.tests}
     return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> _Environment:
+    return sandboxed_environment()
 
 
 # Tags that load another template: a text has no files to load them from.

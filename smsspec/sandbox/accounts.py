@@ -1,8 +1,12 @@
-"""The credentials and account switches the sandbox answers to.
+"""The credentials and account settings the sandbox answers to.
 
-One set serves all five providers. The dataclass is deliberately mutable:
-handlers read it on every request, so a test may flip a switch on a running
-sandbox (``sandbox.accounts.enforce_campaign_check = True``).
+One set serves every simulated provider. Credentials are the generic ones
+an account names (``api_key``, ``username``, ``password``); account settings
+are kept by name as ``smsspec.yaml`` writes them, and each provider module
+under :mod:`smsspec.sandbox.providers` says which settings it reads and
+their defaults (its ``SETTINGS``). The dataclass is deliberately mutable:
+handlers read it on every request, so a test may change a setting on a
+running sandbox (``sandbox.accounts.settings[name] = value``).
 """
 
 from __future__ import annotations
@@ -15,18 +19,13 @@ SANDBOX_SECRET = "sandbox"
 @dataclass
 class SandboxAccounts:
     api_key: str = SANDBOX_SECRET
-    """Skycore ``x-api-key`` and ``API_KEY``, the Sendmachine Basic-auth password, inwise ``X-Api-Key``."""
+    """Every API key a simulation checks."""
     username: str = SANDBOX_SECRET
-    """Sendmachine Basic-auth user name."""
+    """Every user name a simulation checks."""
     password: str = SANDBOX_SECRET
-    """WhatCounts ``p`` / ``pwd``."""
-    realm: str = SANDBOX_SECRET
-    """WhatCounts ``r`` / ``realm``."""
-    enforce_campaign_check: bool = False
-    """Skycore's "Enforce Campaign Check" account setting (both the JSON and the XML API)."""
-    inwise_rejections: dict[str, str] = field(default_factory=dict)
-    """inwise numbers (digits only, e.g. ``"972541111111"``) mapped to the reject reason to answer.
-
-    ``"insufficient-funds"`` answers status ``queued``; any other reason
-    (``"unsubscribe"``, ``"kosher-number"``, ...) answers ``rejected``. Neither is stored.
-    """
+    """Every password a simulation checks."""
+    settings: dict[str, object] = field(default_factory=dict)
+    """Account settings by name; one not given has the default its provider module sets."""
+    rejections: dict[str, str] = field(default_factory=dict)
+    """Numbers (digits only, e.g. ``"972541111111"``) mapped to the reason to refuse them with,
+    for the simulations that answer per recipient (their modules say how)."""

@@ -22,10 +22,10 @@ A fault body is ``{"fault": kind, "path"?: path or provider id,
 
 from __future__ import annotations
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers import endpoint_paths
 from smsspec.sandbox.providers.base import json_reply, load_json
 from smsspec.sandbox.state import SandboxState
-from smsspec.sandbox.wire import Reply, Request
 
 PREFIX = "/_sandbox/"
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from smsspec.sandbox import admin, records, web
+import smsspec.sandbox.admin as admin
+import smsspec.sandbox.records as records
+import smsspec.sandbox.web as web
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.faults import ECHO_PREFIX, Fault, FaultKind
 from smsspec.sandbox.providers import BY_PATH, Endpoint, endpoint_paths
 from smsspec.sandbox.providers.base import JSON_TYPE, Outcome, ProviderContext, json_reply
 from smsspec.sandbox.state import SandboxState
-from smsspec.sandbox.wire import Reply, Request
 
 
 class Mode(enum.Enum):
@@ -21,6 +23,8 @@ class Mode(enum.Enum):
     """Write the head and half the body of ``reply``, then close."""
     RESET = "reset"
     """Drop the connection at once, with a TCP reset."""
+    DRIP = "drip"
+    """Write ``reply`` one byte at a time, ``faults.DRIP_SECONDS`` apart, then close."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,9 @@ class Dispatcher:
 
     def _simulate(self, endpoint: Endpoint, request: Request) -> Outcome:
         state = self.state
-        outcome = endpoint.handler(request, ProviderContext(state.accounts, state.clock))
+        outcome = endpoint.handler(
+            request, ProviderContext(state.accounts, state.clock, endpoint.settings)
+        )
         if outcome.accepted:
             raw = records.raw_request(request)
             received = state.clock()
@@ -98,6 +104,8 @@ def _after_store(endpoint: Endpoint, fault: Fault, outcome: Outcome) -> Action:
         return Action(Mode.HANG)
     if kind is FaultKind.CLOSE_MID_RESPONSE:
         return Action(Mode.CUT, outcome.reply)
+    if kind is FaultKind.DRIP:
+        return Action(Mode.DRIP, outcome.reply)
     if kind is FaultKind.MALFORMED_BODY:
         reply = outcome.reply
         if reply.content_type.startswith("text/plain"):

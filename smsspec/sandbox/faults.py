@@ -21,6 +21,7 @@ kind                        stored  what the client sees
 ``echo_request``            no      400, plain text quoting the request back: request line,
                                     headers and body, credentials included (as some servers'
                                     error pages do)
+``drip``                    yes     the whole answer, one byte every ``DRIP_SECONDS``, then the end
 ==========================  ======  ==============================================================
 
 The request is read in full before any fault applies (a path-bound fault
@@ -39,6 +40,10 @@ import math
 import threading
 from dataclasses import dataclass
 
+DRIP_SECONDS = 0.5
+"""The pause between two bytes of a ``drip`` answer: each read gets a byte well within any
+read timeout, so only an overall deadline ends the request."""
+
 
 class FaultKind(str, enum.Enum):
     STATUS_429 = "status_429"
@@ -51,6 +56,7 @@ class FaultKind(str, enum.Enum):
     MALFORMED_BODY = "malformed_body"
     REFUSE = "refuse"
     ECHO_REQUEST = "echo_request"
+    DRIP = "drip"
 
     @property
     def stores(self) -> bool:
@@ -69,6 +75,7 @@ _STORING = frozenset(
         FaultKind.HANG_AFTER_STORE,
         FaultKind.CLOSE_MID_RESPONSE,
         FaultKind.MALFORMED_BODY,
+        FaultKind.DRIP,
     }
 )
 _STATUS = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from smsspec.report import printable
+
 COLUMNS = ("provider", "recipient", "from", "encoding", "segments", "text")
 TEXT_WIDTH = 60
 
@@ -16,7 +18,7 @@ def _one_line(text: str, width: int) -> str:
 def _row(message: Mapping[str, object]) -> tuple[str, ...]:
     sender = message.get("mask") or message.get("sender") or ""
     segments = message.get("segments")
-    return (
+    cells = (
         str(message.get("provider") or ""),
         str(message.get("recipient") or ""),
         str(sender),
@@ -24,13 +26,16 @@ def _row(message: Mapping[str, object]) -> tuple[str, ...]:
         "" if segments is None else str(segments),
         _one_line(str(message.get("text") or ""), TEXT_WIDTH),
     )
+    return tuple(printable(cell) for cell in cells)
 
 
 def format_inbox(messages: Iterable[Mapping[str, object]]) -> str:
     """One line per message (provider, recipient, sender or mask, encoding, segments, text).
 
     Text is shown on one line, cut to 60 characters with an ellipsis. The
-    mask is shown instead of the sender number when there is one.
+    mask is shown instead of the sender number when there is one. Control
+    characters in any cell are shown as escapes (``\\x1b``), never sent to
+    the terminal.
     """
     rows = [_row(m) for m in messages]
     if not rows:

@@ -3,13 +3,13 @@
 Keys of a record (all always present)::
 
     id           sandbox id of the record (uuid4)
-    provider     provider id, e.g. "skycore-xml"
+    provider     provider id (a key of ``endpoint_paths()``)
     provider_id  the id the provider answered with (tracking id, request id,
-                 inwise result id) or null (WhatCounts answers none)
+                 result id) or null when it answers none
     recipient    the number as the request carried it
     sender       sender number / short code / sender code, or null
-    mask         sender mask as the provider keeps it (Skycore cuts it to 11), or null
-    text         message text (inwise: with #field# placeholders filled)
+    mask         sender mask as the provider keeps it (some cut it), or null
+    text         message text (with the provider's own placeholders filled)
     encoding     "GSM-7" or "UCS-2"
     segments     segments of this text for this one recipient
     campaign     campaign reference / campaign name, or null
@@ -24,10 +24,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from smsspec.sandbox import redact
+import smsspec.sandbox.redact as redact
+from smsspec.sandbox.exchange import Request
 from smsspec.sandbox.providers.base import Accepted
 from smsspec.sandbox.textinfo import analyze_text
-from smsspec.sandbox.wire import Request
 
 
 def raw_request(request: Request) -> dict[str, object]:

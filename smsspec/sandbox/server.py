@@ -12,6 +12,7 @@ from types import TracebackType
 from smsspec.sandbox.accounts import SandboxAccounts
 from smsspec.sandbox.dispatch import Dispatcher
 from smsspec.sandbox.faults import Fault, FaultKind
+from smsspec.sandbox.hosts import allowed_hosts
 from smsspec.sandbox.protocol import Connections, HttpConnection
 from smsspec.sandbox.state import SandboxState, local_now
 from smsspec.sandbox.store import MessageStore
@@ -24,10 +25,12 @@ _STOP_TIMEOUT = 5.0
 async def _listen(state: SandboxState, host: str, port: int) -> tuple[asyncio.Server, Connections]:
     connections = Connections()
     dispatcher = Dispatcher(state)
+    hosts: list[frozenset[str]] = [frozenset()]
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: HttpConnection(dispatcher, connections), host, port, reuse_address=True
+        lambda: HttpConnection(dispatcher, connections, hosts[0]), host, port, reuse_address=True
     )
+    hosts[0] = allowed_hosts(host, server.sockets[0].getsockname()[1])
     return server, connections
 
 

@@ -34,9 +34,9 @@ from importlib import resources
 from urllib.parse import parse_qs
 
 from smsspec.encoding import split_segments
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers.base import json_reply
 from smsspec.sandbox.state import SandboxState
-from smsspec.sandbox.wire import Reply, Request
 
 PAGE_PATH = "/"
 FEED_PATH = "/_sandbox/inbox"

@@ -1,8 +1,8 @@
 """``smsspec send --sandbox``: every account redirected to an in-process sandbox.
 
 The sandbox gets fresh random credentials for the run, so nothing real is
-needed and nothing real can leak; accounts keep their own settings (the
-WhatCounts realm, Skycore's campaign check) and any query string of their
+needed and nothing real can leak; accounts keep their own settings (those
+the sandbox's provider simulations read) and any query string of their
 endpoint.
 """
 
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from smsspec.model import Account
-from smsspec.sandbox import Sandbox, SandboxAccounts, endpoint_paths
+from smsspec.sandbox.accounts import SandboxAccounts
+from smsspec.sandbox.providers import endpoint_paths, settings_from
+from smsspec.sandbox.server import Sandbox
 
 PLACEHOLDER_URL = "http://127.0.0.1:<sandbox port>"
 
@@ -24,17 +26,11 @@ def _token() -> str:
 
 
 def sandbox_accounts(accounts: Iterable[Account]) -> SandboxAccounts:
-    found = list(accounts)
-    realm = next(
-        (a.settings["realm"] for a in found if isinstance(a.settings.get("realm"), str)), "sandbox"
-    )
-    enforce = any(a.settings.get("enforce_campaign_check") is True for a in found)
     return SandboxAccounts(
         api_key=_token(),
         username=_token(),
         password=_token(),
-        realm=realm,
-        enforce_campaign_check=enforce,
+        settings=settings_from(account.settings for account in accounts),
     )
 
 

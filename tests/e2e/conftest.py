@@ -18,8 +18,8 @@ def shared_sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def sandbox(shared_sandbox: Sandbox) -> Iterator[Sandbox]:
     shared_sandbox.clear()
-    shared_sandbox.accounts.enforce_campaign_check = False
-    shared_sandbox.accounts.inwise_rejections.clear()
+    shared_sandbox.accounts.settings.pop("enforce_campaign_check", None)
+    shared_sandbox.accounts.rejections.clear()
     yield shared_sandbox
     shared_sandbox.clear()
 

@@ -58,7 +58,7 @@ MESSAGES: dict[str, tuple[dict[str, Any], list[str]]] = {
 
 
 def sandbox_accounts() -> SandboxAccounts:
-    return SandboxAccounts(api_key=API_KEY, username=USERNAME, password=PASSWORD, realm=REALM)
+    return SandboxAccounts(api_key=API_KEY, username=USERNAME, password=PASSWORD, settings={"realm": REALM})
 
 
 def closed_port() -> int:
@@ -102,6 +102,7 @@ class Project:
             name = account_name(provider)
             endpoint = self.endpoints.get(name, self.base_url + path)
             lines += [f"  {name}:", f"    provider: {provider}", f"    endpoint: {endpoint}"]
+            lines += ["    allow_insecure_http: true"] if endpoint.startswith("http://") else []  # the sandbox on 127.0.0.1
             lines.append("    credentials:")
             lines += [f"      {k}: '{v}'" for k, v in CREDENTIALS[provider].items()]
             if provider == "whatcounts":

@@ -213,7 +213,7 @@ def test_whatcounts_failure_text_is_the_reason(project: Project, sandbox: Sandbo
 
 
 def test_inwise_rejects_one_recipient_and_accepts_the_other(project: Project, sandbox: Sandbox) -> None:
-    sandbox.accounts.inwise_rejections["972502345679"] = "kosher-number"
+    sandbox.accounts.rejections["972502345679"] = "kosher-number"
     spec = project.provider_spec("inwise")
 
     out = run_cli(["send", str(spec), *FAST])
@@ -231,7 +231,7 @@ def test_inwise_rejects_one_recipient_and_accepts_the_other(project: Project, sa
     assert recorded["+972502345678"].status is DeliveryStatus.ACCEPTED
     assert recorded["+972502345679"].status is DeliveryStatus.REJECTED
 
-    sandbox.accounts.inwise_rejections.clear()
+    sandbox.accounts.rejections.clear()
     again = run_cli(["send", str(spec), "--retry-rejected", "--format", "json"])
 
     assert again.code == 0

@@ -26,7 +26,7 @@ from tests.e2e.send_helpers import (
 def test_a_definitive_rejection_is_resent_when_the_text_changes_and_only_then(
     project: Project, sandbox: Sandbox
 ) -> None:
-    sandbox.accounts.enforce_campaign_check = True  # Skycore answers E628 without a campaign
+    sandbox.accounts.settings["enforce_campaign_check"] = True  # Skycore answers E628 without a campaign
     spec = project.provider_spec("skycore")
 
     assert run_cli(["send", str(spec)]).code == 1
@@ -227,7 +227,7 @@ def test_a_run_killed_mid_request_leaves_its_deliveries_unknown_and_they_are_not
 
 
 def test_ledger_show_lists_each_message_and_recipient(project: Project, sandbox: Sandbox) -> None:
-    sandbox.accounts.inwise_rejections["972502345679"] = "unsubscribe"
+    sandbox.accounts.rejections["972502345679"] = "unsubscribe"
     spec = project.provider_spec("inwise")
     run_cli(["send", str(spec)])
 

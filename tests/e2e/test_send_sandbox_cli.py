@@ -95,3 +95,41 @@ def _answers(url: str) -> bool:
         return httpx.get(f"{url}/_sandbox/stats", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_sandbox_account_settings_come_from_the_command_line() -> None:
+    port = closed_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smsspec", "sandbox", "--port", str(port),
+         "--setting", "enforce_campaign_check=true", "--setting", "realm=acme"],
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), "the sandbox to listen")
+        skycore = httpx.post(
+            f"{url}/skycore/v2/sendsms",
+            headers={"x-api-key": "sandbox"},
+            json={"action": "sendsms", "message-text": "Hi", "to": "+15551234888", "from": "60856"},
+        )
+        whatcounts = httpx.get(
+            f"{url}/api_web",
+            params={"r": "acme", "p": "sandbox", "c": "smssendmessagetophone",
+                    "phone": "12065551212", "sender_code": "1201", "message_text": "Hi"},
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=20)
+    assert skycore.json()["error-code"] == "E628"
+    assert whatcounts.text.startswith("SUCCESS")
+    assert "account setting enforce_campaign_check = true (skycore, skycore-xml)" in out
+    assert "account setting realm = 'acme' (whatcounts)" in out
+
+
+def test_an_unknown_sandbox_setting_is_a_usage_error() -> None:
+    out = run_cli(["sandbox", "--setting", "enforce_campaign_chek=true"])
+    assert out.code == 2
+    assert "NAME one of: enforce_campaign_check, realm" in out.stderr

@@ -19,7 +19,7 @@ from tests.conftest import REGENERATE, ROOT
 
 CASES = ROOT / "tests" / "cases"
 VALID = sorted(CASES.glob("*/valid/*.sms.yaml"))
-INVALID = sorted([*CASES.glob("*/invalid/*.sms.yaml"), *CASES.glob("config-bad/*.sms.yaml")])
+INVALID = sorted([*CASES.glob("*/invalid/*.sms.yaml"), *CASES.glob("config-*/*.sms.yaml")])
 
 
 def rendered(path: Path) -> str:

@@ -61,8 +61,11 @@ def reference(checked: CheckedMessage, credentials: Mapping[str, str] | None = N
     for group in render.batches(provider, checked.texts):
         numbers = tuple(checked.numbers[i] for i in group)
         formatted = [phones.format_number(n, provider.batching.phone_format) for n in numbers]
-        rendered = template.render(text=checked.texts[group[0]], to=formatted[0], recipients=formatted, message=fields,
-                                   options=options, settings=account.settings, credentials=secrets)
+        try:
+            rendered = template.render(text=checked.texts[group[0]], to=formatted[0], recipients=formatted, message=fields,
+                                       options=options, settings=account.settings, credentials=secrets)
+        except Exception as exc:  # a template's failure is the provider's, named at its file and line
+            raise render._template_error(provider, exc, secrets=credentials is not None) from None
         url, body = account.endpoint or "", rendered
         if provider.request.body_format == "query":
             url = url.partition("#")[0]

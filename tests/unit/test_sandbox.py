@@ -39,8 +39,8 @@ def shared() -> Iterator[Sandbox]:
 @pytest.fixture
 def sandbox(shared: Sandbox) -> Iterator[Sandbox]:
     shared.clear()
-    shared.accounts.enforce_campaign_check = False
-    shared.accounts.inwise_rejections.clear()
+    shared.accounts.settings.clear()
+    shared.accounts.rejections.clear()
     yield shared
     shared.clear()
 
@@ -252,7 +252,7 @@ def test_skycore_bad_key_is_401_with_a_failure_body(
 def test_skycore_campaign_check_requires_campaign_ref(
     client: httpx.Client, sandbox: Sandbox
 ) -> None:
-    sandbox.accounts.enforce_campaign_check = True
+    sandbox.accounts.settings["enforce_campaign_check"] = True
     missing = skycore(client).json()
     assert (missing["status"], missing["error-code"]) == ("Failure", "E628")
     assert skycore(client, **{"campaign-ref": "77676"}).json()["status"] == "Success"
@@ -306,7 +306,7 @@ def test_skycore_xml_failures(
 
 
 def test_skycore_xml_campaign_check(client: httpx.Client, sandbox: Sandbox) -> None:
-    sandbox.accounts.enforce_campaign_check = True
+    sandbox.accounts.settings["enforce_campaign_check"] = True
     assert skycore_xml(client, skycore_xml_body()).findtext("ERRORCODE") == "E628"
 
 
@@ -486,7 +486,7 @@ def test_inwise_invalid_number_spoils_only_that_recipient(
 
 
 def test_inwise_configured_rejections(client: httpx.Client, sandbox: Sandbox) -> None:
-    sandbox.accounts.inwise_rejections.update(
+    sandbox.accounts.rejections.update(
         {"972583200000": "kosher-number", "972541111111": "insufficient-funds"}
     )
     results = inwise(
@@ -605,7 +605,7 @@ def test_whatcounts_allows_exactly_160_characters(client: httpx.Client) -> None:
 
 def test_store_file_gets_every_accepted_message_with_secrets_redacted(tmp_path: Path) -> None:
     store = tmp_path / "out" / "messages.jsonl"
-    accounts = SandboxAccounts(api_key="k-SECRET-1", password="pw-SECRET-2", realm="acme")
+    accounts = SandboxAccounts(api_key="k-SECRET-1", password="pw-SECRET-2", settings={"realm": "acme"})
     with (
         Sandbox(store=store, accounts=accounts) as sandbox,
         httpx.Client(base_url=sandbox.url) as http,
@@ -707,7 +707,12 @@ def test_keep_alive_serves_many_requests_on_one_connection(sandbox: Sandbox) -> 
     assert len(sandbox.messages()) == 15
 
 
+HOST = b"@HOST@"
+"""Stands for this sandbox's own address in raw requests (``_raw`` fills it in)."""
+
+
 def _raw(sandbox: Sandbox, payload: bytes, expect_close: bool = True) -> bytes:
+    payload = payload.replace(HOST, f"127.0.0.1:{sandbox.port}".encode())
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
         sock.sendall(payload)
         if not expect_close:
@@ -722,7 +727,7 @@ def _raw(sandbox: Sandbox, payload: bytes, expect_close: bool = True) -> bytes:
 
 
 def _get(path: str, extra: str = "") -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: sandbox\r\n{extra}\r\n".encode()
+    return f"GET {path} HTTP/1.1\r\nHost: @HOST@\r\n{extra}\r\n".encode()
 
 
 def test_pipelined_requests_are_answered_in_order(sandbox: Sandbox) -> None:
@@ -758,19 +763,19 @@ def test_http_1_0_closes_unless_asked_to_keep_alive(sandbox: Sandbox) -> None:
 @pytest.mark.parametrize(
     ("payload", "status"),
     [
-        (b"POST /sms/send HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", b"413"),
+        (b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nContent-Length: 2000000\r\n\r\n", b"413"),
         (
-            b"POST /sms/send HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
             b"501",
         ),
-        (b"GET /sms/send\r\nHost: x\r\n\r\n", b"400"),
+        (b"GET /sms/send\r\nHost: @HOST@\r\n\r\n", b"400"),
         (b"GET /sms/send HTTP/1.1\r\n\r\n", b"400"),
         (b"GET /sms/send HTTP/1.1\r\nHost : x\r\n\r\n", b"400"),
-        (b"GET /sms/send HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", b"400"),
-        (b"POST /sms/send HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n", b"400"),
-        (b"POST /sms/send HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", b"400"),
-        (b"GET /sms/send HTTP/2.0\r\nHost: x\r\n\r\n", b"505"),
-        (b"GET sms HTTP/1.1\r\nHost: x\r\n\r\n", b"400"),
+        (b"GET /sms/send HTTP/1.1\r\nHost: @HOST@\r\nX-A: a\x01b\r\n\r\n", b"400"),
+        (b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nContent-Length: 1, 2\r\n\r\n", b"400"),
+        (b"POST /sms/send HTTP/1.1\r\nHost: @HOST@\r\nContent-Length: -1\r\n\r\n", b"400"),
+        (b"GET /sms/send HTTP/2.0\r\nHost: @HOST@\r\n\r\n", b"505"),
+        (b"GET sms HTTP/1.1\r\nHost: @HOST@\r\n\r\n", b"400"),
     ],
 )
 def test_malformed_requests_get_an_error_and_a_closed_connection(
@@ -779,6 +784,41 @@ def test_malformed_requests_get_an_error_and_a_closed_connection(
     answer = _raw(sandbox, payload)
     assert answer.startswith(b"HTTP/1.1 " + status + b" ")
     assert b"Connection: close" in answer
+
+
+@pytest.mark.parametrize("path", ["/_sandbox/messages", "/", "/_sandbox/inbox", SKYCORE])
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "127.0.0.1"])
+def test_a_host_that_does_not_name_the_sandbox_is_refused(
+    client: httpx.Client, sandbox: Sandbox, path: str, host: str
+) -> None:
+    """DNS rebinding: a page on another site reaches 127.0.0.1 under its own name."""
+    assert skycore(client).status_code == 200  # a stored message the page must not see
+    request = f"GET {path} HTTP/1.1\r\nHost: {host.format(port=sandbox.port)}\r\n\r\n"
+    answer = _raw(sandbox, request.encode())
+    assert answer.startswith(b"HTTP/1.1 421 Misdirected Request\r\n")
+    assert b"Connection: close" in answer
+    assert b"+15551234888" not in answer and b"Hello from the sandbox" not in answer
+    assert sandbox.stats()["requests"] == {SKYCORE: 1}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LocalHost:{port}", "[::1]:{port}"])
+def test_names_of_the_sandbox_address_are_served(sandbox: Sandbox, host: str) -> None:
+    request = f"GET /_sandbox/stats HTTP/1.1\r\nHost: {host.format(port=sandbox.port)}\r\n\r\n"
+    assert _raw(sandbox, request.encode(), expect_close=False).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_a_configured_host_name_is_served() -> None:
+    with Sandbox(host="localhost") as named:
+        request = f"GET /_sandbox/stats HTTP/1.1\r\nHost: localhost:{named.port}\r\n\r\n"
+        with socket.create_connection(("localhost", named.port), timeout=10) as sock:
+            sock.sendall(request.encode())
+            assert sock.recv(100).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_header_section_over_the_limit_gets_431(sandbox: Sandbox) -> None:
+    big = "X-Pad: " + "a" * (17 * 1024) + "\r\n"
+    answer = _raw(sandbox, _get("/_sandbox/stats", big))
+    assert answer.startswith(b"HTTP/1.1 431 ")
 
 
 def test_oversized_body_sent_anyway_still_gets_413(sandbox: Sandbox) -> None:
@@ -800,7 +840,7 @@ def test_body_of_exactly_the_limit_is_read(sandbox: Sandbox) -> None:
 def test_expect_continue_is_answered_before_the_body(sandbox: Sandbox) -> None:
     body = json.dumps(sm_body()).encode()
     head = (
-        f"POST {SENDMACHINE} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic c2FuZGJveDpzYW5kYm94\r\n"
+        f"POST {SENDMACHINE} HTTP/1.1\r\nHost: 127.0.0.1:{sandbox.port}\r\nAuthorization: Basic c2FuZGJveDpzYW5kYm94\r\n"
         f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
@@ -816,7 +856,7 @@ def test_expect_continue_is_answered_before_the_body(sandbox: Sandbox) -> None:
 def test_body_arriving_in_pieces(sandbox: Sandbox) -> None:
     body = json.dumps(skycore_body()).encode()
     head = (
-        f"POST {SKYCORE} HTTP/1.1\r\nHost: x\r\nx-api-key: sandbox\r\n"
+        f"POST {SKYCORE} HTTP/1.1\r\nHost: 127.0.0.1:{sandbox.port}\r\nx-api-key: sandbox\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
@@ -1043,3 +1083,63 @@ def test_stop_is_idempotent_and_frees_the_port() -> None:
 def test_start_fails_loudly_when_the_port_is_taken(sandbox: Sandbox) -> None:
     with pytest.raises(OSError):
         Sandbox(port=sandbox.port).start()
+
+
+# module structure -------------------------------------------------------------
+
+
+def test_no_sandbox_module_imports_its_own_package() -> None:
+    """`sandbox/__init__` -> server -> dispatch -> `sandbox` was a cycle; submodules import submodules."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "smsspec" / "sandbox"
+    offenders = []
+    for source in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "smsspec.sandbox":
+                offenders.append(f"{source.relative_to(package)}:{node.lineno}")
+            if isinstance(node, ast.Import) and any(a.name == "smsspec.sandbox" for a in node.names):
+                offenders.append(f"{source.relative_to(package)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_the_package_loads_nothing_until_a_name_is_used() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, smsspec.sandbox as s\n"
+        "print(sorted(m for m in sys.modules if m.startswith('smsspec.sandbox.')))\n"
+        "print(all(getattr(s, name) is not None for name in s.__all__))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_provider_knowledge_stays_in_the_provider_modules() -> None:
+    """A provider is data: outside sandbox/providers/, no provider id or provider setting name."""
+    from smsspec.sandbox.providers import ENDPOINTS, setting_defaults
+
+    root = Path(__file__).resolve().parents[2] / "smsspec"
+    words = {e.provider for e in ENDPOINTS} | {"whatcounts", "sendmachine", "inwise", "skycore"}
+    words |= set(setting_defaults()) | {"realm", "enforce_campaign_check", "campaign check"}
+    files = [p for p in (root / "sandbox").glob("*.py")] + [root / "send" / "sandboxed.py"]
+    found = {
+        f"{path.relative_to(root)}: {word}"
+        for path in files
+        for word in words
+        if word in path.read_text(encoding="utf-8").lower()
+    }
+    assert found == set()
+
+
+def test_drip_writes_the_answer_a_byte_at_a_time_after_storing(sandbox: Sandbox) -> None:
+    sandbox.add_fault("drip", path=WHATCOUNTS)
+    query = "?r=sandbox&p=sandbox&c=smssendmessagetophone&phone=1&sender_code=2&message_text=x"
+    request = _get(WHATCOUNTS + query).replace(HOST, f"127.0.0.1:{sandbox.port}".encode())
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
+        sock.sendall(request)
+        first = sock.recv(65536)
+        second = sock.recv(65536)
+    assert (first, second) == (b"H", b"T")
+    assert len(sandbox.messages()) == 1

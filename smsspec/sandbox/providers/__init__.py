@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from smsspec.sandbox.providers import inwise, sendmachine, skycore, skycore_xml, whatcounts
+from smsspec.sandbox.providers import skycore_codes as skycore_common
 from smsspec.sandbox.providers.base import JSON_TYPE, TEXT_TYPE, XML_TYPE, Endpoint
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("skycore", "POST", skycore.PATH, skycore.handle, JSON_TYPE, 200),
-    Endpoint("skycore-xml", "POST", skycore_xml.PATH, skycore_xml.handle, XML_TYPE, 200),
+    Endpoint("skycore", "POST", skycore.PATH, skycore.handle, JSON_TYPE, 200, skycore_common.SETTINGS),
+    Endpoint(
+        "skycore-xml", "POST", skycore_xml.PATH, skycore_xml.handle, XML_TYPE, 200, skycore_common.SETTINGS
+    ),
     Endpoint("sendmachine", "POST", sendmachine.PATH, sendmachine.handle, JSON_TYPE, 202),
     Endpoint("inwise", "POST", inwise.PATH, inwise.handle, JSON_TYPE, 200),
-    Endpoint("whatcounts", "GET", whatcounts.PATH, whatcounts.handle, TEXT_TYPE, 200),
+    Endpoint("whatcounts", "GET", whatcounts.PATH, whatcounts.handle, TEXT_TYPE, 200, whatcounts.SETTINGS),
 )
 BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
+
+
+def setting_defaults() -> dict[str, object]:
+    """Every account setting a simulation reads -> its default."""
+    return {name: value for endpoint in ENDPOINTS for name, value in endpoint.settings.items()}
+
+
+def settings_readers() -> dict[str, list[str]]:
+    """Every account setting a simulation reads -> the provider ids that read it."""
+    readers: dict[str, list[str]] = {}
+    for endpoint in ENDPOINTS:
+        for name in endpoint.settings:
+            readers.setdefault(name, []).append(endpoint.provider)
+    return readers
+
+
+def settings_from(accounts: Iterable[Mapping[str, object]]) -> dict[str, object]:
+    """One sandbox's settings from several accounts' ``settings``, for the names a simulation reads.
+
+    For each name the first value that is set (true, not empty) wins, so one
+    account with a check switched on switches it on for the run.
+    """
+    known = setting_defaults()
+    chosen: dict[str, object] = {}
+    for settings in accounts:
+        for name, value in settings.items():
+            if name in known and (name not in chosen or (value and not chosen[name])):
+                chosen[name] = value
+    return chosen
 
 
 def endpoint_paths() -> dict[str, str]:
@@ -20,4 +54,12 @@ def endpoint_paths() -> dict[str, str]:
     return {endpoint.provider: endpoint.path for endpoint in ENDPOINTS}
 
 
-__all__ = ["BY_PATH", "ENDPOINTS", "Endpoint", "endpoint_paths"]
+__all__ = [
+    "BY_PATH",
+    "ENDPOINTS",
+    "Endpoint",
+    "endpoint_paths",
+    "setting_defaults",
+    "settings_from",
+    "settings_readers",
+]

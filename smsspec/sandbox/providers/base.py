@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from smsspec.sandbox.accounts import SandboxAccounts
-from smsspec.sandbox.wire import Reply, Request
+from smsspec.sandbox.exchange import Reply, Request
 
 JSON_TYPE = "application/json"
 XML_TYPE = "application/xml; charset=utf-8"
@@ -40,6 +40,12 @@ class Outcome:
 class ProviderContext:
     accounts: SandboxAccounts
     clock: Callable[[], datetime]
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    """The account settings this provider reads, with their defaults (its module's ``SETTINGS``)."""
+
+    def setting(self, name: str) -> object:
+        """An account setting of this provider: as configured, else its default."""
+        return self.accounts.settings.get(name, self.defaults[name])
 
 
 Handler = Callable[[Request, ProviderContext], Outcome]
@@ -54,6 +60,8 @@ class Endpoint:
     content_type: str
     """Media type of the provider's normal answers, used to shape fault bodies."""
     success_status: int
+    settings: Mapping[str, object] = field(default_factory=dict)
+    """Account settings the simulation reads, with their defaults."""
 
 
 def json_reply(status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:

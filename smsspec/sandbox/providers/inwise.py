@@ -12,7 +12,7 @@ of ``message.to``, in order::
 ``status`` is ``sent`` (sync, the default) or ``queued`` (``"async": true``);
 a number that is not digits in dash-separated groups (an optional leading +,
 9 to 15 digits) is ``invalid`` with reject reason ``invalid-number`` and does
-not stop the others. Numbers listed in ``SandboxAccounts.inwise_rejections``
+not stop the others. Numbers listed in ``SandboxAccounts.rejections``
 answer the reason given there. Only ``sent`` and ``queued`` recipients
 without a reject reason are stored.
 
@@ -29,6 +29,7 @@ import re
 import uuid
 from datetime import datetime
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers.base import (
     Accepted,
     Outcome,
@@ -37,7 +38,6 @@ from smsspec.sandbox.providers.base import (
     load_json,
     text_reply,
 )
-from smsspec.sandbox.wire import Reply, Request
 
 PATH = "/transactional/SMS/send"
 UNAUTHORIZED = "you are not authorized to use rest API"
@@ -147,7 +147,7 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
         result_id = uuid.uuid4().hex
         digits = _digits(number)
         reason = None if _valid_number(number) else "invalid-number"
-        reason = reason or ctx.accounts.inwise_rejections.get(digits)
+        reason = reason or ctx.accounts.rejections.get(digits)
         if reason == "invalid-number":
             status = "invalid"
         elif reason is None or reason == "insufficient-funds":

@@ -43,9 +43,9 @@ import uuid
 from datetime import time
 
 from smsspec.sandbox.accounts import SandboxAccounts
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers.base import Accepted, Outcome, ProviderContext, json_reply, load_json
 from smsspec.sandbox.textinfo import analyze_text
-from smsspec.sandbox.wire import Reply, Request
 
 PATH = "/sms/send"
 LIMIT = 100

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers import skycore_codes as codes
 from smsspec.sandbox.providers.base import (
     Accepted,
@@ -25,7 +26,6 @@ from smsspec.sandbox.providers.base import (
     load_json,
     matches,
 )
-from smsspec.sandbox.wire import Reply, Request
 
 PATH = "/skycore/v2/sendsms"
 QUEUED = "SMS request accepted and queued for delivery"
@@ -66,7 +66,7 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     campaign = data.get("campaign-ref")
     if campaign is not None and not isinstance(campaign, str):
         return Outcome(failure(codes.BAD_REQUEST, "campaign-ref must be a string.", to))
-    if ctx.accounts.enforce_campaign_check and not (campaign or "").strip():
+    if ctx.setting(codes.CAMPAIGN_CHECK) and not (campaign or "").strip():
         return Outcome(failure(*codes.NO_CAMPAIGN, to))
     tracking = data.get("click-tracking")
     if tracking is not None and not isinstance(tracking, bool):

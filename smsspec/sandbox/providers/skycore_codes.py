@@ -28,3 +28,8 @@ RECIPIENT = re.compile(r"\+?[0-9]{7,15}")
 """A destination number with its country code: digits, an optional leading +."""
 SENDER = re.compile(r"\+?[0-9]{3,15}")
 """A short code (a few digits) or a number with its country code."""
+
+CAMPAIGN_CHECK = "enforce_campaign_check"
+"""The account setting ("Enforce Campaign Check") that makes both APIs refuse a message without a
+campaign reference, with :data:`NO_CAMPAIGN`."""
+SETTINGS: dict[str, object] = {CAMPAIGN_CHECK: False}

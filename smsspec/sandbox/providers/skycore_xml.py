@@ -24,9 +24,9 @@ from xml.sax.saxutils import escape
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers import skycore_codes as codes
 from smsspec.sandbox.providers.base import Accepted, Outcome, ProviderContext, xml_reply
-from smsspec.sandbox.wire import Reply, Request
 
 PATH = "/skycore/v1/sendsms"
 _TRACKING = itertools.count(1)
@@ -84,7 +84,7 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     if codes.SENDER.fullmatch(sender) is None:
         return Outcome(failure(*codes.BAD_SENDER, to))
     campaign = fields.get("CAMPAIGNREF", "").strip()
-    if ctx.accounts.enforce_campaign_check and not campaign:
+    if ctx.setting(codes.CAMPAIGN_CHECK) and not campaign:
         return Outcome(failure(*codes.NO_CAMPAIGN, to))
     tracking_id = f"SMS_{next(_TRACKING)}"
     spid = fields.get("SPID", "").strip()

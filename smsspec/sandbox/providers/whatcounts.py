@@ -18,10 +18,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from smsspec.sandbox.accounts import SANDBOX_SECRET
+from smsspec.sandbox.exchange import Request
 from smsspec.sandbox.providers.base import Accepted, Outcome, ProviderContext, text_reply
-from smsspec.sandbox.wire import Request
 
 PATH = "/api_web"
+SETTINGS: dict[str, object] = {"realm": SANDBOX_SECRET}
+"""The account's ``realm`` setting is the realm it accepts."""
 COMMAND = "smssendmessagetophone"
 TEXT_LIMIT = 160
 SUCCESS = "SUCCESS: Sending message to phone was successful"
@@ -49,7 +52,7 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
         return _failure(f"Unknown command {command or ''}".rstrip())
     realm = _argument(query, *_ALIASES["realm"])
     password = _argument(query, *_ALIASES["password"])
-    if realm != ctx.accounts.realm or password != ctx.accounts.password:
+    if realm != ctx.setting("realm") or password != ctx.accounts.password:
         return _failure("Realm and password do not match")
     phone = _argument(query, "phone")
     if not phone:
