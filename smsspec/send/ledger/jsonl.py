@@ -50,19 +50,6 @@ class RecordedOutcome:
     interrupted: bool
 
 
-@dataclass(frozen=True)
-class RequestRecord:
-    """A request as replayed from the file: its intent and every outcome recorded for it."""
-
-    request_id: str
-    account: str
-    message_id: str
-    at: str
-    deliveries: tuple[IntentDelivery, ...]
-    meta: Mapping[str, Any]
-    outcomes: tuple[RecordedOutcome, ...]
-
-
 # --------------------------------------------------------------------------- replay
 
 _OUTCOME_STATUSES = {s.value: s for s in DeliveryStatus if s is not DeliveryStatus.PENDING}
@@ -113,17 +100,6 @@ class _Request:
 
     def __post_init__(self) -> None:
         self.hashes = dict(self.deliveries)
-
-    def freeze(self) -> RequestRecord:
-        return RequestRecord(
-            self.request_id,
-            self.account,
-            self.message_id,
-            self.at,
-            self.deliveries,
-            self.meta,
-            tuple(self.outcomes),
-        )
 
 
 @dataclass
