@@ -43,8 +43,41 @@ def styler(stream: Any = None) -> Callable[[str, str], str]:
     return style
 
 
+_stdout_gone = False
+
+
+def echo(message: Any = "", file: Any = None, nl: bool = True, err: bool = False) -> bool:
+    """``click.echo`` that survives a reader closing standard output (``smsspec ... | head -1``).
+
+    The rest of the output is dropped (standard output is pointed at the null
+    device, so nothing fails on the way out either) and the command goes on to
+    end with its own exit code. Returns False once standard output is gone.
+    """
+    global _stdout_gone
+    if err or file is not None:
+        click.echo(message, file=file, nl=nl, err=err)
+        return True
+    if _stdout_gone:
+        return False
+    try:
+        click.echo(message, nl=nl)
+        return True
+    except BrokenPipeError:
+        _stdout_gone = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        except (AttributeError, OSError, ValueError):  # not a real file (a test runner's buffer)
+            pass
+        return False
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"smsspec: {message}", err=True)
+    """Say what went wrong on one line (a path or an answer in ``message`` is escaped) and exit."""
+    from smsspec.terminal import printable
+
+    echo(f"smsspec: {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -63,10 +96,11 @@ class Group(click.Group):
             sys.exit(EXIT_OK)
         except Exception as exc:  # the last line of defence: a bug, reported without a traceback
             from smsspec.providers import ProviderError
-            from smsspec.report import printable
+            from smsspec.terminal import printable
 
             if isinstance(exc, ProviderError):  # a provider's own files are broken: a configuration error
-                fail("\n".join(printable(line) for line in str(exc).splitlines()))
+                echo("smsspec: " + "\n".join(printable(line) for line in str(exc).splitlines()), err=True)
+                sys.exit(EXIT_USAGE)
             if os.environ.get("SMSSPEC_DEBUG"):
                 raise
             fail(f"internal error: {type(exc).__name__}: {exc} (set SMSSPEC_DEBUG=1 for details and please report it)")
@@ -179,7 +213,7 @@ def validate(paths: tuple[str, ...], config_path: str | None, fmt: str | None, o
     summary = Summary(result.files, result.messages, diagnostics, totals=not quiet)
     report = REPORTERS[fmt or default_format()](summary, styler(output) if output is not None else styler())
     if report or output is not None or not quiet:
-        click.echo(report, file=output)
+        echo(report, file=output)
     sys.exit(exit_code_for(result, strict))
 
 
@@ -192,7 +226,7 @@ def _explain_run(paths: list[str], config_path: str | None, result: CheckResult,
     from smsspec.validate.check import find_spec_files
 
     def say(text: str) -> None:
-        click.echo(text, err=True)
+        echo(text, err=True)
 
     say(f"smsspec {__version__}, Python {sys.version.split()[0]}")
     for spec in find_spec_files(paths or ["."]):
@@ -224,17 +258,18 @@ def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[s
 
     result = run_checks(paths, config_path)
     if result.errors:
-        click.echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
         sys.exit(exit_code_for(result, False))
     if result.warnings:
-        click.echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
     selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
     if message_ids and not selected:
         fail(f"no message with id {', '.join(message_ids)} in the given specs")
     # A message whose recipients come from a file is rendered part by part, never held whole.
     requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
     for chunk in FORMATTERS[fmt](requests):
-        click.echo(chunk, nl=False)
+        if not echo(chunk, nl=False):
+            break  # the reader has gone (`| head`): render no further
     sys.exit(EXIT_OK)
 
 
@@ -255,21 +290,21 @@ def segments(text: str, fmt: str) -> None:
 
     analysis = analyze(text)
     if fmt == "json":
-        click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
+        echo(json.dumps(analysis.to_json(), ensure_ascii=False))
         return
-    click.echo(f"encoding:   {analysis.encoding}")
-    click.echo(f"characters: {analysis.characters}")
+    echo(f"encoding:   {analysis.encoding}")
+    echo(f"characters: {analysis.characters}")
     unit = "septets" if analysis.encoding == "GSM-7" else "UTF-16 code units"
-    click.echo(f"units:      {analysis.units} {unit}")
-    click.echo(f"segments:   {analysis.segments}")
+    echo(f"units:      {analysis.units} {unit}")
+    echo(f"segments:   {analysis.segments}")
     for forcing in analysis.forcing:
         swap = f" -> GSM-7 look-alike {forcing.suggestion!r}" if forcing.suggestion else ""
         times = f" ({forcing.count} times)" if forcing.count > 1 else ""
-        click.echo(f"  {forcing.char!r} U+{ord(forcing.char):04X} at character {forcing.index + 1}{times} forces UCS-2{swap}")
+        echo(f"  {forcing.char!r} U+{ord(forcing.char):04X} at character {forcing.index + 1}{times} forces UCS-2{swap}")
     parts = split_segments(text)
     if len(parts) > 1:
         for number, part in enumerate(parts, 1):
-            click.echo(f"  segment {number}: {part!r}")
+            echo(f"  segment {number}: {part!r}")
 
 
 @main.group(context_settings=CONTEXT, invoke_without_command=True)
@@ -286,7 +321,7 @@ def providers(ctx: click.Context) -> None:
         from smsspec import providers as registry
 
         for provider in registry.registry().values():
-            click.echo(f"{provider.id:<12} {provider.title}")
+            echo(f"{provider.id:<12} {provider.title}")
 
 
 @providers.command("show", context_settings=CONTEXT)
@@ -306,7 +341,7 @@ def providers_show(provider_id: str) -> None:
     if provider is None:
         hint = did_you_mean(provider_id, registry.ids())
         fail(f"unknown provider {provider_id!r}" + (f"; did you mean {hint!r}?" if hint else f"; known: {', '.join(registry.ids())}"))
-    click.echo(describe_provider(provider))
+    echo(describe_provider(provider))
 
 
 @main.group(context_settings=CONTEXT, invoke_without_command=True)
@@ -324,7 +359,7 @@ def rules(ctx: click.Context) -> None:
 
         for rule in sorted(all_rules().values(), key=lambda r: r.id):
             scope = f" [{rule.provider}]" if rule.provider else ""
-            click.echo(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}{scope}")
+            echo(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}{scope}")
 
 
 @rules.command("explain", context_settings=CONTEXT)
@@ -344,11 +379,11 @@ def rules_explain(rule_id: str) -> None:
     if rule is None:
         hint = did_you_mean(rule_id.upper(), list(catalog))
         fail(f"unknown rule {rule_id!r}" + (f"; did you mean {hint!r}?" if hint else "; see `smsspec rules`"))
-    click.echo(f"{rule.id} ({rule.severity.value}{', ' + rule.provider if rule.provider else ''})")
-    click.echo(f"\n{rule.summary}")
+    echo(f"{rule.id} ({rule.severity.value}{', ' + rule.provider if rule.provider else ''})")
+    echo(f"\n{rule.summary}")
     if rule.example:
-        click.echo("\nExample that triggers it:\n" + "\n".join("    " + line for line in rule.example.splitlines()))
-    click.echo(f"\nFix: {rule.fix}")
+        echo("\nExample that triggers it:\n" + "\n".join("    " + line for line in rule.example.splitlines()))
+    echo(f"\nFix: {rule.fix}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -365,7 +400,7 @@ def schema(which: str) -> None:
 
     from smsspec.editor_schema import editor_schema
 
-    click.echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))
+    echo(json.dumps(editor_schema(which), indent=2, ensure_ascii=False))
 
 
 def _register_commands() -> None:

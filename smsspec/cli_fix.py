@@ -40,13 +40,15 @@ def fix(paths: tuple[str, ...], config_path: str | None, show_diff: bool, rule_i
       smsspec fix --diff messages/ > fixes.patch
       smsspec fix --rule YAML-NUMBER-AS-STRING welcome.sms.yaml
     """
+    from smsspec.cli import echo
     from smsspec.fix import FileChanged, plan_fixes, write_fixes
+    from smsspec.terminal import printable
     from smsspec.validate.check import UsageError
 
     try:
         result = plan_fixes(list(paths), config_path, rule_ids or FIXABLE_RULES)
     except UsageError as exc:
-        click.echo(f"smsspec: {exc}", err=True)
+        echo(f"smsspec: {printable(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)
     # With --diff, stdout carries only the patch; the notes go to stderr.
     notes_to_stderr = show_diff
@@ -54,26 +56,26 @@ def fix(paths: tuple[str, ...], config_path: str | None, show_diff: bool, rule_i
     failed = done = 0
     for file in result.files:
         if file.changed and show_diff:
-            click.echo(file.diff(), nl=False)
+            echo(file.diff(), nl=False)
         elif file.changed:
             try:
                 write_fixes(file)
             except (FileChanged, OSError) as exc:
                 failed += 1
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                click.echo(f"smsspec: cannot write {file.display}: {reason}", err=True)
+                echo(printable(f"smsspec: cannot write {file.display}: {reason}"), err=True)
                 continue
         done += len(file.fixes)
         for item in file.fixes:
-            click.echo(f"{item.location}: {verb} {item.rule}: {item.summary}", err=notes_to_stderr)
+            echo(printable(f"{item.location}: {verb} {item.rule}: {item.summary}"), err=notes_to_stderr)
     for skipped in result.skipped:
-        click.echo(f"{skipped.location}: skipped {skipped.rule}: {skipped.reason}", err=notes_to_stderr)
+        echo(printable(f"{skipped.location}: skipped {skipped.rule}: {skipped.reason}"), err=notes_to_stderr)
     files = len(result.changed) - failed
     if not done and not failed:
-        click.echo("Nothing to fix.", err=notes_to_stderr)
+        echo("Nothing to fix.", err=notes_to_stderr)
         sys.exit(EXIT_OK)
     summary = f"{'Would fix' if show_diff else 'Fixed'} {_plural(done, 'problem')} in {_plural(files, 'file')}"
-    click.echo(summary + (" (nothing written)." if show_diff else "."), err=notes_to_stderr)
+    echo(summary + (" (nothing written)." if show_diff else "."), err=notes_to_stderr)
     sys.exit(EXIT_CHANGES if show_diff or failed else EXIT_OK)
 
 

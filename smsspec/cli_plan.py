@@ -8,7 +8,15 @@ from datetime import datetime, timezone
 
 import click
 
-from smsspec.cli import CONTEXT, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, config_option, paths_argument
+from smsspec.cli import (
+    CONTEXT,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    config_option,
+    echo,
+    paths_argument,
+)
 
 
 @click.command(context_settings=CONTEXT)
@@ -53,24 +61,25 @@ def plan(
     from smsspec.plan_summary import gate_failures, summarise, to_json, to_text
     from smsspec.send.ledger import LedgerError
     from smsspec.send.plan import Policy, make_plan
+    from smsspec.terminal import printable, printable_lines
 
     result = checked_or_exit(paths, config_path, False)
     selected = select_messages(result, message_ids, account_names)
     if not selected:
-        click.echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
+        echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
         sys.exit(EXIT_OK)
     ledger = open_ledger(ledger_location(ledger_path, selected, use_sandbox), writable=False)
     try:
         planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
     except LedgerError as exc:
-        click.echo(f"smsspec: cannot read the ledger: {exc}", err=True)
+        echo(f"smsspec: cannot read the ledger: {printable(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)
     finally:
         ledger.close()
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)
     if fmt == "json":
-        click.echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
+        echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
     else:
-        click.echo(to_text(summary, failures))
+        echo(printable_lines(to_text(summary, failures)))
     sys.exit(EXIT_PROBLEMS if failures else EXIT_OK)

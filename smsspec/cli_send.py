@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from smsspec.send.redact import Redactor
     from smsspec.send.report import SendReport
     from smsspec.send.runner import RequestResult
+    from smsspec.send.transport import Timeouts
     from smsspec.validate.check import CheckedMessage, CheckResult
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -48,6 +49,12 @@ config_option = click.option(
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+
+
+def _echo(message: Any = "", nl: bool = True, err: bool = False) -> bool:
+    from smsspec.cli import echo
+
+    return echo(message, nl=nl, err=err)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> Any:
@@ -81,7 +88,8 @@ def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
 @click.option("--retry-unknown", is_flag=True, help="Send again deliveries an earlier run left unknown (may duplicate).")
 @click.option("--resend-changed", is_flag=True, help="Send again accepted deliveries whose content changed since.")
 @click.option("--connect-timeout", type=click.FloatRange(0, min_open=True), default=5.0, show_default=True, metavar="S")
-@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S")
+@click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S", help="Longest wait for the next bytes of an answer.")
+@click.option("--request-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="S", help="Longest one request may take in all, however slowly its answer comes; then it is unknown.  [default: connect timeout + 2 x read timeout]")
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=5, show_default=True, help="Attempts per request when it certainly was not accepted.")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Send to a built-in sandbox started for this run, with its own ledger.")
 def send(
@@ -101,6 +109,7 @@ def send(
     resend_changed: bool,
     connect_timeout: float,
     read_timeout: float,
+    request_deadline: float | None,
     max_attempts: int,
     use_sandbox: bool,
 ) -> None:
@@ -141,9 +150,10 @@ def send(
     again += ["--sandbox"] if use_sandbox else []
     again += ["--ledger", ledger_file.location.shown()] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
-    options = _SendOptions(
-        concurrency, per_second, connect_timeout, read_timeout, max_attempts, yes, fmt, command
-    )
+    from smsspec.send.transport import Timeouts
+
+    timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
+    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
     try:
         if dry_run:
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
@@ -169,8 +179,7 @@ class _SendOptions:
         self,
         concurrency: int,
         per_second: float | None,
-        connect_timeout: float,
-        read_timeout: float,
+        timeouts: Timeouts,
         max_attempts: int,
         yes: bool,
         fmt: str,
@@ -178,8 +187,7 @@ class _SendOptions:
     ) -> None:
         self.concurrency = concurrency
         self.per_second = per_second
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        self.timeouts = timeouts
         self.max_attempts = max_attempts
         self.yes = yes
         self.fmt = fmt
@@ -195,10 +203,10 @@ def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool)
     if blocked or result.warnings:
         text = text_report(summary_of(result), styler(sys.stderr))
         redactor = _env_redactor(result.configs.values())
-        click.echo(redactor.scrub(text), err=True)
+        _echo(redactor.scrub(text), err=True)
     if blocked:
         if blocked == EXIT_PROBLEMS:
-            click.echo("smsspec: nothing was sent", err=True)
+            _echo("smsspec: nothing was sent", err=True)
         sys.exit(blocked)
     return result
 
@@ -288,9 +296,9 @@ def open_ledger(choice: LedgerChoice, *, writable: bool, importing: bool = False
 
 def _emit_nothing(fmt: str) -> None:
     if fmt == "json":
-        click.echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
+        _echo(json.dumps({"summary": {"requests": 0, "exit_code": 0}, "requests": [], "skipped": []}))
     else:
-        click.echo("nothing to send: no messages selected")
+        _echo("nothing to send: no messages selected")
 
 
 def _resolve_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -331,7 +339,7 @@ def _dry_run(
     finally:
         view.close()
     missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
-    shown = f"\nledger: {ledger_file.location.shown()}" + ("" if view.exists else " (not created yet)")
+    shown = f"\nledger: {_path(ledger_file.location.shown())}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
     report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
@@ -370,8 +378,8 @@ def _send(
     new_local = ledger_file.local_default and path is not None and not path.exists()
     ledger = open_ledger(ledger_file, writable=True)
     if new_local and os.environ.get("CI") == "true":
-        click.echo(
-            f"smsspec: warning: CI is set and the ledger {path} was just created on this machine;"
+        _echo(
+            f"smsspec: warning: CI is set and the ledger {_path(path or '')} was just created on this machine;"
             " if this runner is thrown away, the next run will not know what this one sent and will"
             " send it again. Keep the ledger in a shared PostgreSQL database (--ledger,"
             " SMSSPEC_LEDGER or `ledger:` in smsspec.yaml; see the README)",
@@ -395,7 +403,7 @@ def _send(
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
-                f" (`smsspec ledger show --sandbox`). To start over, delete {ledger_file.location.shown()}.",
+                f" (`smsspec ledger show --sandbox`). To start over, delete {_path(ledger_file.location.shown())}.",
             )
         report = SendReport(plan, run, notes, redactor)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
@@ -405,7 +413,7 @@ def _send(
             sandbox_run.stop()
     _emit(report, options, redactor, inbox)
     if run.interrupted:
-        click.echo("smsspec: interrupted", err=True)
+        _echo("smsspec: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(report.exit_code())
 
@@ -432,13 +440,13 @@ def _run(
     from smsspec.send.plan import with_credentials
     from smsspec.send.ratelimit import RateLimiter
     from smsspec.send.runner import Runner
-    from smsspec.send.transport import RetryPolicy, Timeouts, Transport
+    from smsspec.send.transport import RetryPolicy, Transport
 
     pairs = with_credentials(plan.outgoing, credentials)
     limiter = RateLimiter(options.per_second)
     transport = Transport(
         concurrency=options.concurrency,
-        timeouts=Timeouts(options.connect_timeout, options.read_timeout),
+        timeouts=options.timeouts,
         policy=RetryPolicy(max_attempts=options.max_attempts),
         limiter=limiter,
     )
@@ -457,10 +465,13 @@ def _run(
 @contextlib.contextmanager
 def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM (a cancelled CI job) stop a run: no request starts after
-    the signal, and those in flight are still recorded. The stop is set in the
-    handler itself, so no worker starts another request while the main thread
-    gets to the KeyboardInterrupt."""
+    the signal, and those in flight get a short grace to finish, then end as
+    unknown; all are recorded. The stop is set in the handler itself, so no
+    worker starts another request while the main thread gets to the
+    KeyboardInterrupt."""
     import signal
+
+    from smsspec.send.deadline import STOP_GRACE_SECONDS
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -470,7 +481,10 @@ def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
         if not stop.is_set():
             stop.set()
             below_a_bar = "\n" if sys.stderr.isatty() else ""
-            sys.stderr.write(f"{below_a_bar}smsspec: stopping: no new requests; waiting for those in flight to be recorded\n")
+            sys.stderr.write(
+                f"{below_a_bar}smsspec: stopping: no new requests; those in flight get"
+                f" {STOP_GRACE_SECONDS:g} s to finish, then are recorded as unknown\n"
+            )
             sys.stderr.flush()
         raise KeyboardInterrupt
 
@@ -492,8 +506,15 @@ def _notes(interrupted: Iterable[Any], ledger_file: str, fmt: str) -> tuple[str,
             f"\n{len(found)} deliver{'y was' if len(found) == 1 else 'ies were'} in flight when an"
             " earlier run stopped; they are now recorded as unknown."
         )
-    notes.append(f"\nledger: {ledger_file}")
+    notes.append(f"\nledger: {_path(ledger_file)}")
     return tuple(notes)
+
+
+def _path(path: str | Path) -> str:
+    """A path as the user may have typed it, but never a control character raw on the terminal."""
+    from smsspec.terminal import printable
+
+    return printable(str(path))
 
 
 def _emit(
@@ -510,14 +531,16 @@ def _emit(
         data = report.to_json()
         if shown_inbox is not None:
             data["sandbox_inbox"] = shown_inbox
-        click.echo(json.dumps(data, ensure_ascii=False))
+        _echo(json.dumps(data, ensure_ascii=False))
         return
     text = report.text(styler(), options.command)
     if shown_inbox is not None:
         from smsspec.sandbox import format_inbox
+        from smsspec.terminal import printable_lines
 
-        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n" + format_inbox(shown_inbox)
-    click.echo(text)
+        text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n"
+        text += printable_lines(format_inbox(shown_inbox))
+    _echo(text)
 
 
 # --------------------------------------------------------------------------- sandbox
@@ -551,21 +574,21 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, setting
     chosen = {**setting_defaults(), **accounts.settings}
 
     def ready(url: str) -> None:
-        click.echo(f"smsspec sandbox listening on {url}")
+        _echo(f"smsspec sandbox listening on {url}")
         for provider, path in endpoint_paths().items():
-            click.echo(f"  {provider:<12} {url}{path}")
-        click.echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
+            _echo(f"  {provider:<12} {url}{path}")
+        _echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
         for name, readers in settings_readers().items():
-            click.echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
+            _echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
         if store:
-            click.echo(f"accepted messages are appended to {store}")
-        click.echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
+            _echo(f"accepted messages are appended to {_path(store)}")
+        _echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
 
     try:
         serve_forever(host, port, store, accounts, on_ready=ready)
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
-    click.echo("sandbox stopped")
+    _echo("sandbox stopped")
 
 
 def _sandbox_settings(given: Iterable[str], known: Mapping[str, object]) -> dict[str, object]:
@@ -610,9 +633,11 @@ def sandbox_inbox(url: str, fmt: str) -> None:
     except InboxUnavailable as problem:
         _fail(str(problem))
     if fmt == "json":
-        click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
+        _echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inbox(messages))
+        from smsspec.terminal import printable_lines
+
+        _echo(printable_lines(format_inbox(messages)))
 
 
 # --------------------------------------------------------------------------- ledger
@@ -703,13 +728,13 @@ def ledger_show(
     view.close()
     shown = choice.location.shown()
     if fmt == "json":
-        click.echo(json.dumps({"ledger": shown, "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
+        _echo(json.dumps({"ledger": shown, "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
         return
     if not view.exists:
-        click.echo(f"no ledger at {shown} yet: nothing has been sent from here")
+        _echo(f"no ledger at {_path(shown)} yet: nothing has been sent from here")
         return
-    click.echo(ledger_text(rows, styler()))
-    click.echo(f"\nledger: {shown}")
+    _echo(ledger_text(rows, styler()))
+    _echo(f"\nledger: {_path(shown)}")
 
 
 @ledger.command("export", context_settings=CONTEXT)
@@ -737,7 +762,7 @@ def ledger_export(
         _fail(f"cannot read the ledger {choice.location.shown()}: {exc}")
     view.close()
     for row in rows:
-        click.echo(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        _echo(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
 
 
 @ledger.command("import", context_settings=CONTEXT)
@@ -765,7 +790,7 @@ def ledger_import(old: str, ledger_path: str | None, config_path: str | None, us
         _fail(f"cannot import {old}: {exc}")
     finally:
         ledger.close()
-    click.echo(
-        f"imported {added} deliver{'y' if added == 1 else 'ies'} into {choice.location.shown()};"
+    _echo(
+        f"imported {added} deliver{'y' if added == 1 else 'ies'} into {_path(choice.location.shown())};"
         f" {known} already known" + (f"; {skipped} unreadable line(s) skipped" if skipped else "")
     )

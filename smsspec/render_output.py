@@ -1,4 +1,10 @@
-"""Ways to show rendered requests: readable text, JSON, or curl commands. Each streams."""
+"""Ways to show rendered requests: readable text, JSON, or curl commands. Each streams.
+
+Requests carry text from outside (file names, endpoints, message texts), so
+the text format shows it through :mod:`smsspec.terminal` (a body keeps its
+line breaks) and curl commands quote a control character the shell's way,
+``$'\x1b'``, so the command stays exact and the terminal untouched.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from json.encoder import encode_basestring
 from urllib.parse import parse_qsl, urlsplit
 
 from smsspec.model import RenderedRequest
+from smsspec.terminal import ESCAPES, printable, printable_lines
 
 
 def _readable_body(request: RenderedRequest) -> str:
@@ -29,13 +36,14 @@ def text_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
     for request in requests:
         count += 1
         recipients = ", ".join(request.recipients)
+        head = f"{request.file}  message {request.message_id}  account {request.account} ({request.provider})"
         lines = [
-            f"# {request.file}  message {request.message_id}  account {request.account} ({request.provider})",
-            f"# to {recipients}  ({request.segments} segment{'s' if request.segments != 1 else ''})",
-            f"{request.method} {request.url}",
-            *(f"{name}: {value}" for name, value in request.headers.items()),
+            f"# {printable(head)}",
+            f"# to {printable(recipients)}  ({request.segments} segment{'s' if request.segments != 1 else ''})",
+            printable(f"{request.method} {request.url}"),
+            *(printable(f"{name}: {value}") for name, value in request.headers.items()),
             "",
-            _readable_body(request),
+            printable_lines(_readable_body(request)),
             "",
             "",
         ]
@@ -121,14 +129,26 @@ class RequestEncoder:
         return encoded
 
 
+# bash's $'...' reads \xHH as one byte: a C1 control (U+0080..U+009F) must be written \uHHHH.
+_SHELL_ESCAPES = {code: (f"\\u{code:04x}" if 0x80 <= code < 0xA0 else text) for code, text in ESCAPES.items()}
+
+
+def _shell_quote(text: str) -> str:
+    """``shlex.quote``, or ``$'...'`` with escapes when ``text`` holds a control character."""
+    if printable(text) == text:
+        return shlex.quote(text)
+    return "$'" + text.replace("\\", "\\\\").replace("'", "\\'").translate(_SHELL_ESCAPES) + "'"
+
+
 def curl_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
     for request in requests:
-        parts = ["curl", "-X", request.method, shlex.quote(request.url)]
+        parts = ["curl", "-X", _shell_quote(request.method), _shell_quote(request.url)]
         for name, value in request.headers.items():
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            parts += ["-H", _shell_quote(f"{name}: {value}")]
         if request.body:
-            parts += ["--data-binary", shlex.quote(request.body)]
-        yield f"# {request.file} {request.message_id} -> {', '.join(request.recipients)}\n" + " ".join(parts) + "\n"
+            parts += ["--data-binary", _shell_quote(request.body)]
+        said = printable(f"{request.file} {request.message_id} -> {', '.join(request.recipients)}")
+        yield f"# {said}\n" + " ".join(parts) + "\n"
 
 
 def batched(chunks: Iterable[str], size: int = 1 << 16) -> Iterator[str]:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from smsspec._version import __version__
 from smsspec.diagnostics import Diagnostic, Severity, count
+from smsspec.terminal import printable, printable_lines, printable_path
 
 if TYPE_CHECKING:
     from smsspec.validate.catalog import Rule
@@ -45,20 +46,6 @@ def plain(text: str, role: str) -> str:
     return text
 
 
-# Control characters from the user's files never reach a terminal or a CI log as
-# themselves: an escape sequence could repaint the screen, and a line break could
-# start a line that a CI runner reads as a command (``::error ...``).
-_CONTROLS = [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]
-_VISIBLE = {code: (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code in _CONTROLS}
-_VISIBLE.update({0x0A: "\\n", 0x0D: "\\r"})
-_VISIBLE_KEEPING_LINES = {code: text for code, text in _VISIBLE.items() if code not in (0x0A, 0x0D)}
-
-
-def printable(text: str) -> str:
-    """``text`` on one line, with control characters written as escapes (tabs kept)."""
-    return text.translate(_VISIBLE)
-
-
 def totals_line(summary: Summary, style: Style = plain) -> str:
     counts = f"{summary.errors} error{'s' if summary.errors != 1 else ''}, {summary.warnings} warning{'s' if summary.warnings != 1 else ''}"
     checked = f"{summary.files} file{'s' if summary.files != 1 else ''}, {summary.messages} message{'s' if summary.messages != 1 else ''}"
@@ -70,9 +57,7 @@ def text_report(summary: Summary, style: Style = plain) -> str:
     lines = []
     for d in summary.diagnostics:
         level = style(f"{d.severity.value}[{d.rule}]", d.severity.value)
-        where = printable(str(d.location))
-        if where.startswith(":"):
-            where = "./" + where  # no line may start like a CI command
+        where = printable_path(str(d.location))
         lines.append(f"{style(where, 'location')}: {level} {printable(d.message)}")
     if summary.totals:
         lines.append(totals_line(summary, style))
@@ -139,8 +124,8 @@ def github_annotation(d: Diagnostic, root: str | None = None) -> str:
         properties.append(("line", str(d.location.line)))
         properties.append(("col", str(d.location.column or 1)))
     properties.append(("title", d.rule))
-    listed = ",".join(f"{name}={_escape_property(value.translate(_VISIBLE_KEEPING_LINES))}" for name, value in properties)
-    return f"::{d.severity.value} {listed}::{_escape_data(d.message.translate(_VISIBLE_KEEPING_LINES))}"
+    listed = ",".join(f"{name}={_escape_property(printable_lines(value))}" for name, value in properties)
+    return f"::{d.severity.value} {listed}::{_escape_data(printable_lines(d.message))}"
 
 
 def github_report(summary: Summary, style: Style = plain) -> str:

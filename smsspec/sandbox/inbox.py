@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from smsspec.report import printable
+from smsspec.terminal import printable
 
 COLUMNS = ("provider", "recipient", "from", "encoding", "segments", "text")
 TEXT_WIDTH = 60

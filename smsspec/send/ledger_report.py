@@ -1,4 +1,8 @@
-"""``smsspec ledger show`` and ``ledger export``: each delivery's state, from the ledger."""
+"""``smsspec ledger show`` and ``ledger export``: each delivery's state, from the ledger.
+
+Every value in the text comes from the ledger, so from spec files and provider
+answers: each is shown through :func:`smsspec.terminal.printable`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from smsspec.send.ledger import DeliveryState, LedgerView
+from smsspec.terminal import printable
 
 Style = Callable[[str, str], str]
 _ROLES = {"accepted": "ok", "rejected": "error", "unknown": "error", "pending": "warning"}
@@ -57,6 +62,10 @@ def ledger_rows(view: LedgerView, message_ids: Collection[str] = ()) -> list[dic
     return rows
 
 
+def _shown(value: object) -> str:
+    return printable(str(value))
+
+
 def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
     if not rows:
         return "The ledger holds no deliveries yet."
@@ -66,29 +75,28 @@ def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
         group = (row["message"], row["account"])
         if group != current:
             current = group
-            where = ", ".join(str(v) for v in (row["account"], row["provider"], row["file"]) if v)
+            where = ", ".join(_shown(v) for v in (row["account"], row["provider"], row["file"]) if v)
             if lines:
                 lines.append("")
-            lines.append(style(f"{row['message']}  ({where})", "bold"))
+            lines.append(style(f"{_shown(row['message'])}  ({where})", "bold"))
         detail = []
         if row["provider_id"]:
-            detail.append(f"id {row['provider_id']}")
-        said = " ".join(str(row[k]) for k in ("error_code", "error_text") if row[k])
+            detail.append(f"id {_shown(row['provider_id'])}")
+        said = " ".join(_shown(row[k]) for k in ("error_code", "error_text") if row[k])
         if said:
             detail.append(said)
         if row["attempts"] and row["attempts"] > 1:
             detail.append(f"{row['attempts']} attempts")
-        text = f"  {row['recipient']:<16}  {style(row['state'], _ROLES.get(row['status'], 'bold'))}"
-        when = row["sent_at"] or row["at"]
-        text += f"  {when}"
+        text = f"  {_shown(row['recipient']):<16}  {style(row['state'], _ROLES.get(row['status'], 'bold'))}"
+        text += f"  {_shown(row['sent_at'] or row['at'])}"
         if row["answered_at"]:
-            text += f" -> {row['answered_at']}"
+            text += f" -> {_shown(row['answered_at'])}"
         if detail:
             text += "  " + "; ".join(detail)
         lines.append(text)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    total = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    total = ", ".join(f"{n} {_shown(status)}" for status, n in sorted(counts.items()))
     lines += ["", f"{len(rows)} deliver{'y' if len(rows) == 1 else 'ies'}: {total}"]
     return "\n".join(lines)

@@ -3,7 +3,9 @@
 Nothing here prints; the command line does. Strings that come from the
 provider or the network were scrubbed of secrets before they got here; the
 requests' URLs and bodies (a message text may quote a secret) are scrubbed
-here. Nothing else is: file names and ids carry no credentials.
+here. Nothing else is: file names and ids carry no credentials. The text shows
+every value from outside (file names, recipients, provider answers) through
+:func:`smsspec.terminal.printable`; the JSON holds them as they are.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from smsspec.send.ledger import DeliveryStatus
 from smsspec.send.plan import IN_PROGRESS, SCHEDULED, Outgoing, Plan, Skipped, skipped_elsewhere
 from smsspec.send.redact import Redactor
 from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
+from smsspec.terminal import printable, printable_path
 
 Style = Callable[[str, str], str]
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -202,6 +205,7 @@ class SendReport:
 
     def text(self, style: Style = _plain, command: str = "smsspec send") -> str:
         lines: list[str] = []
+        command = printable(command)
         if self.run is None:
             lines += self._dry_run_lines(style)
         else:
@@ -215,7 +219,7 @@ class SendReport:
         plan = self.plan
         if not plan.outgoing:
             return [style("dry run: nothing to send", "bold")]
-        accounts = ", ".join(plan.accounts)
+        accounts = printable(", ".join(plan.accounts))
         lines = [
             style(
                 f"dry run: would send {len(plan.outgoing)} request{_s(len(plan.outgoing))} to"
@@ -225,10 +229,13 @@ class SendReport:
         ]
         for outgoing in plan.outgoing:
             shown = outgoing.shown
-            to = ", ".join(shown.recipients)
-            lines.append(f"  {shown.file}  {shown.message_id}  -> {to}")
+            to = printable(", ".join(shown.recipients))
+            lines.append(f"  {printable_path(shown.file)}  {printable(shown.message_id)}  -> {to}")
             url = self.redactor.scrub(shown.url)
-            lines.append(f"      {shown.method} {url}  ({shown.segments} segment{_s(shown.segments)})")
+            lines.append(
+                f"      {printable(shown.method)} {printable(url)}"
+                f"  ({shown.segments} segment{_s(shown.segments)})"
+            )
         return lines
 
     def _summary_lines(self, style: Style) -> list[str]:
@@ -250,7 +257,7 @@ class SendReport:
         detail = ", ".join(f"{n} {_SKIP_WORDS.get(k, k)}" for k, n in skipped.items())
         lines.append(f"skipped   {counts['skipped']}" + (f"  ({detail})" if detail else ""))
         if counts.get("ledger_problem"):
-            lines.append(style(f"ledger: {counts['ledger_problem']}", "error"))
+            lines.append(style(f"ledger: {printable(counts['ledger_problem'])}", "error"))
         return lines
 
     def _failure_lines(self, style: Style, command: str) -> list[str]:
@@ -260,13 +267,14 @@ class SendReport:
         unknown: list[str] = []
         for result in self.run.results:
             shown = result.outgoing.shown
-            where = f"{shown.file}  {shown.message_id}"
+            where = f"{printable_path(shown.file)}  {printable(shown.message_id)}"
+            account = printable(shown.account)
             for item in result.results:
                 said = " ".join(p for p in (item.error_code, item.error_text) if p) or "no reason given"
-                line = f"  {where}  {item.recipient}  ({shown.account}): {said}"
+                line = f"  {where}  {printable(item.recipient)}  ({account}): {printable(said)}"
                 if not result.recorded:
                     unknown.append(
-                        f"  {where}  {item.recipient}  ({shown.account}): the provider said"
+                        f"  {where}  {printable(item.recipient)}  ({account}): the provider said"
                         f" {item.status.value}, but the ledger could not record it"
                     )
                 elif item.status is DeliveryStatus.UNKNOWN:
@@ -274,8 +282,8 @@ class SendReport:
                 elif item.status is DeliveryStatus.REJECTED:
                     (not_sent if item.error_code == NOT_SENT_CODE else rejected).append(line)
             if not result.started and result.note:
-                to = ", ".join(shown.recipients)
-                not_sent.append(f"  {where}  {to}  ({shown.account}): {result.note}")
+                to = printable(", ".join(shown.recipients))
+                not_sent.append(f"  {where}  {to}  ({account}): {printable(result.note)}")
         lines: list[str] = []
         if rejected:
             lines += ["", style("rejected by the provider:", "error"), *rejected]
@@ -296,17 +304,18 @@ class SendReport:
             if item.reason in ("already-accepted", "accepted-through-another-account"):
                 continue
             key = item.key
-            line = f"  {item.file}  {key.message_id}  {key.recipient}  ({key.account})"
+            shown = (printable_path(item.file), printable(key.message_id), printable(key.recipient))
+            line = "  " + "  ".join(shown) + f"  ({printable(key.account)})"
             previous = item.previous
             if item.reason == SCHEDULED:
-                line += f": due {item.due}"
+                line += f": due {printable(str(item.due))}"
             elif item.reason == IN_PROGRESS and previous is not None:
-                line += f": claimed by another run at {previous.at}"
+                line += f": claimed by another run at {printable(previous.at)}"
             elif previous is not None and item.reason != "changed-after-accept":
                 said = " ".join(p for p in (previous.error_code, previous.error_text) if p)
                 if previous.interrupted:
                     said = "interrupted mid-request" + (f"; {said}" if said else "")
-                line += f": {said or previous.status.value} (at {previous.at})"
+                line += f": {printable(said or previous.status.value)} (at {printable(str(previous.at))})"
             groups.setdefault(item.reason, []).append(line)
         hints = {
             "unknown-earlier": "Check with the provider; to resend them anyway: "

@@ -12,8 +12,9 @@ Workers take the requests in plan order. For every request a worker
 
 A request whose claim could not be written is not sent. Once ``stop`` is
 set (Ctrl-C, SIGTERM, a ledger failure), requests whose intent is not yet
-written are not started (and not recorded); requests already on the wire
-finish and are recorded.
+written are not started (and not recorded); requests already on the wire get
+a short grace to finish (:data:`smsspec.send.deadline.STOP_GRACE_SECONDS`),
+then end as unknown, and are recorded either way.
 Every string that goes into the ledger or a result and can carry a secret (the URL, the
 text preview, the provider's answer, errors) is scrubbed of secrets, then cut short.
 """

@@ -14,9 +14,14 @@ an HTTP date) when it gives one, else exponential backoff with full jitter
 attempts run out the result is :attr:`FailureKind.NOT_SENT`.
 
 Anything that fails once the request may have reached the provider (a read
-or write timeout, a connection dropped or reset, a malformed answer, a 500)
-is :attr:`FailureKind.UNKNOWN` and is never retried: the provider may have
-taken the message, and sending it again could deliver it twice.
+or write timeout, a connection dropped or reset, a malformed answer, a 500,
+an answer not complete by the attempt's deadline, a stop while waiting for
+it) is :attr:`FailureKind.UNKNOWN` and is never retried: the provider may
+have taken the message, and sending it again could deliver it twice.
+
+Each attempt has an overall deadline (:attr:`Timeouts.overall`), however
+slowly the answer trickles in, and a stop cuts a wait for an answer short
+(see :mod:`smsspec.send.deadline`).
 
 Answers are read as a stream and cut at ``max_body`` bytes.
 """
@@ -34,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from smsspec.send.deadline import DeadlinePassed, StoppedWaiting, limited, with_deadlines
 from smsspec.send.ratelimit import RateLimiter
 from smsspec.send.responses import Answer
 
@@ -81,6 +87,13 @@ class RetryPolicy:
 class Timeouts:
     connect: float = 5.0
     read: float = 30.0
+    deadline: float | None = None
+    """The most one attempt may take, from connecting to the answer's last byte; see ``overall``."""
+
+    @property
+    def overall(self) -> float:
+        """``deadline``, or by default room to connect, write the request and wait out one read timeout twice."""
+        return self.deadline if self.deadline is not None else self.connect + 2 * self.read
 
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.connect)
@@ -148,12 +161,14 @@ class Transport:
         self.stop = limiter.stop
         self.max_body = max_body
         self.timeouts = timeouts
-        self._client = client or httpx.Client(
-            timeout=timeouts.to_httpx(),
-            limits=httpx.Limits(
-                max_connections=concurrency, max_keepalive_connections=concurrency
-            ),
-            follow_redirects=False,
+        self._client = client or with_deadlines(
+            httpx.Client(
+                timeout=timeouts.to_httpx(),
+                limits=httpx.Limits(
+                    max_connections=concurrency, max_keepalive_connections=concurrency
+                ),
+                follow_redirects=False,
+            )
         )
 
     def close(self) -> None:
@@ -190,6 +205,12 @@ class Transport:
             except httpx.WriteTimeout:
                 text = f"the request could not be written within {self.timeouts.read:g} s"
                 return Exchange(attempt, failure=Failure(FailureKind.UNKNOWN, text))
+            except DeadlinePassed:
+                text = f"no complete answer within the request deadline ({self.timeouts.overall:g} s)"
+                return Exchange(attempt, failure=Failure(FailureKind.UNKNOWN, text))
+            except StoppedWaiting:
+                text = "the run was stopped while waiting for the answer"
+                return Exchange(attempt, failure=Failure(FailureKind.UNKNOWN, text))
             except (httpx.HTTPError, httpx.StreamError, OSError) as exc:
                 text = f"the connection failed after the request was sent ({describe(exc)})"
                 return Exchange(attempt, failure=Failure(FailureKind.UNKNOWN, text))
@@ -224,7 +245,7 @@ class Transport:
     def _once(self, request: RenderedRequest) -> _Reply:
         content = request.body.encode("utf-8") if request.body else None
         headers: Mapping[str, str] = request.headers
-        with self._client.stream(
+        with limited(self.timeouts.overall, self.stop), self._client.stream(
             request.method, request.url, headers=headers, content=content
         ) as response:
             chunks: list[bytes] = []
