@@ -37,8 +37,8 @@ def test_send_examples_to_a_sandbox_started_for_the_run(tmp_path: Path) -> None:
     assert "rejected  0" in first.stdout and "unknown   0" in first.stdout
     assert "sandbox inbox" in first.stdout
     assert "Thanks!" in first.stdout  # the WhatCounts example, as the sandbox stored it
-    assert (tmp_path / ".smsspec" / "sandbox-ledger.jsonl").exists()
-    assert not (tmp_path / ".smsspec" / "ledger.jsonl").exists()
+    assert (tmp_path / ".smsspec" / "sandbox-ledger.db").exists()
+    assert not (tmp_path / ".smsspec" / "ledger.db").exists()
 
     again = run_cli(["send", *specs, "--sandbox", "--format", "json"])
 
