@@ -27,6 +27,11 @@ config_option = click.option(
     help="smsspec.yaml to use (default: found by walking up from each spec).",
 )
 paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+LEDGER_HELP = (
+    "Ledger: a file path or a postgresql:// URL (default: $SMSSPEC_LEDGER, `ledger:` in"
+    " smsspec.yaml, else .smsspec/ledger.db next to it)."
+)
+ledger_option = click.option("--ledger", "ledger_path", metavar="PATH|URL", help=LEDGER_HELP)
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

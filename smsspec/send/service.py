@@ -16,22 +16,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from smsspec.errors import CredentialError, UsageError
 from smsspec.load.config import ENV_REFERENCE, resolve_credentials
 from smsspec.model import Account, CheckedMessage, Config, RenderedRequest
 from smsspec.send.deadline import STOP_GRACE_SECONDS
+from smsspec.send.ledger import Ledger, LedgerError
+from smsspec.send.ledger.choice import LedgerChoice, choose_ledger, sends_to_sandbox, unimported
 from smsspec.send.plan import Outgoing, Plan, with_credentials
 from smsspec.send.ratelimit import RateLimiter
 from smsspec.send.redact import Redactor
 from smsspec.send.runner import RequestResult, Runner
 from smsspec.send.transport import RetryPolicy, Timeouts, Transport
-
-LEDGER_DIR = ".smsspec"
-LEDGER_NAME = "ledger.jsonl"
-SANDBOX_LEDGER_NAME = "sandbox-ledger.jsonl"
 
 
 @dataclass(frozen=True)
@@ -42,18 +39,44 @@ class SendSettings:
     max_attempts: int
 
 
-def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
-    return Path(root) / LEDGER_DIR / (SANDBOX_LEDGER_NAME if sandbox else LEDGER_NAME)
+def ledger_location(ledger_path: str | None, selected: list[CheckedMessage], sandbox: bool) -> LedgerChoice:
+    """The ledger a run uses (see :mod:`smsspec.send.ledger.choice`); UsageError if it cannot be told."""
+    try:
+        to_sandbox = sandbox or (ledger_path is None and sends_to_sandbox(c.account for c in selected))
+        return choose_ledger(ledger_path, (c.config for c in selected), sandbox=to_sandbox)
+    except LedgerError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def ledger_location(ledger_path: str | None, selected: list[CheckedMessage], sandbox: bool) -> Path:
-    """The ledger a run uses: the one given, or the one next to the specs' smsspec.yaml."""
-    if ledger_path is not None:
-        return Path(ledger_path)
-    roots = sorted({c.config.root for c in selected})
-    if len(roots) > 1:
-        raise UsageError("the specs belong to more than one smsspec.yaml (" + ", ".join(roots) + "); pass --ledger")
-    return default_ledger(roots[0], sandbox)
+def with_ledger_secrets(redactor: Redactor, choice: LedgerChoice) -> Redactor:
+    """``redactor`` that also hides the secrets in the ledger's location (a database password)."""
+    secrets = choice.location.secrets()
+    if not secrets:
+        return redactor
+    extra = Redactor.for_credentials([{f"ledger{n}": s for n, s in enumerate(secrets)}])
+    return Redactor(redactor.forms | extra.forms)
+
+
+def open_ledger(choice: LedgerChoice, *, writable: bool, importing: bool = False) -> Ledger:
+    """The chosen ledger, opened; UsageError with a clear message (never a secret) if it cannot be."""
+    old = None if importing else unimported(choice)
+    if old is not None:
+        raise UsageError(
+            f"found the ledger of an older smsspec, {old}; bring it over first with"
+            f" `smsspec ledger import {old}`{' --sandbox' if choice.source == 'sandbox' else ''}"
+            " (without it, what it records would be sent again)"
+        )
+    try:
+        opener = Ledger.open if writable else Ledger.read
+        return opener(choice.location, choice.project)
+    except (LedgerError, OSError) as exc:
+        what = "open" if writable else "read"
+        text = f"cannot {what} the ledger {choice.location.shown()}: {exc}"
+        for secret in choice.location.secrets():
+            text = text.replace(secret, "***")
+        if writable:
+            text += " (nothing was sent)"
+        raise UsageError(text) from None
 
 
 def env_redactor(configs: Iterable[Config]) -> Redactor:
@@ -101,6 +124,7 @@ def run_requests(
     ledger: Any,
     redactor: Redactor,
     settings: SendSettings,
+    credentials: Mapping[str, Mapping[str, str]],
     advance: Callable[[RequestResult], None] | None = None,
 ) -> Any:
     """Send the requests, recording each in the ledger; a signal stops the run cleanly."""
@@ -111,7 +135,7 @@ def run_requests(
         limiter=RateLimiter(settings.per_second),
     )
     with transport, stop_on_signal(transport.stop):
-        runner = Runner(ledger, transport, redactor, settings.concurrency)
+        runner = Runner(ledger, transport, redactor, settings.concurrency, credentials)
         return runner.run(pairs) if advance is None else runner.run(pairs, advance)
 
 

@@ -12,6 +12,7 @@ from smsspec.cli.options import (
     CONTEXT,
     EXIT_OK,
     EXIT_PROBLEMS,
+    EXIT_USAGE,
     config_option,
     echo,
     fail,
@@ -20,10 +21,10 @@ from smsspec.cli.options import (
 from smsspec.cli.selection import checked_or_exit, select_messages
 from smsspec.errors import UsageError
 from smsspec.report.plan import gate_failures, summarise, to_json, to_text
-from smsspec.send.ledger import Ledger
+from smsspec.send.ledger import LedgerError
 from smsspec.send.plan import Policy, make_plan
-from smsspec.send.service import ledger_location
-from smsspec.terminal import printable_lines
+from smsspec.send.service import ledger_location, open_ledger
+from smsspec.terminal import printable, printable_lines
 
 
 @click.command(context_settings=CONTEXT)
@@ -31,7 +32,7 @@ from smsspec.terminal import printable_lines
 @config_option
 @click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
 @click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger to plan against (default: .smsspec/ledger.jsonl next to smsspec.yaml).")
+@click.option("--ledger", "ledger_path", metavar="PATH|URL", help="Ledger to plan against: a path or a postgresql:// URL (default as for `send`).")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Plan against the sandbox ledger that `send --sandbox` uses.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--max-cost", type=click.FloatRange(0), metavar="AMOUNT", help="Fail (exit 1) if the plan costs more, in each account's currency.")
@@ -70,11 +71,16 @@ def plan(
         echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
         sys.exit(EXIT_OK)
     try:
-        ledger_file = ledger_location(ledger_path, selected, use_sandbox)
+        ledger = open_ledger(ledger_location(ledger_path, selected, use_sandbox), writable=False)
     except UsageError as exc:
         fail(str(exc))
-    ledger = Ledger.read(ledger_file)
-    planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
+    try:
+        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
+    except LedgerError as exc:
+        echo(f"smsspec: cannot read the ledger: {printable(str(exc))}", err=True)
+        sys.exit(EXIT_USAGE)
+    finally:
+        ledger.close()
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)
     if fmt == "json":

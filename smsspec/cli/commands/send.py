@@ -4,7 +4,7 @@ the terminal (questions, progress, the report) and, with ``--sandbox``, the simu
 Exit codes of ``send``: 0 every delivery accepted (now or by an earlier run)
 or scheduled for later; 1 validation failed, or a delivery was rejected, is
 unknown or was not sent (now or left so by an earlier run); 2 usage or
-configuration error, a missing credential, a ledger held by another run;
+configuration error, a missing credential, a ledger that cannot be used;
 130 interrupted.
 """
 
@@ -15,7 +15,6 @@ import os
 import shlex
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import click
@@ -28,6 +27,7 @@ from smsspec.cli.options import (
     echo,
     fail,
     format_option,
+    ledger_option,
     paths_argument,
     shown_path,
     styler,
@@ -38,7 +38,8 @@ from smsspec.model import Account, CheckedMessage
 from smsspec.report.send import SendReport
 from smsspec.sandbox.inbox import format_inbox
 from smsspec.sandbox.session import PLACEHOLDER_URL, SandboxRun, sandbox_endpoint
-from smsspec.send.ledger import Ledger, LedgerError, LedgerLocked
+from smsspec.send.ledger import Ledger, LedgerError
+from smsspec.send.ledger.choice import LedgerChoice
 from smsspec.send.plan import Plan, Policy, make_plan
 from smsspec.send.ratelimit import parse_rate
 from smsspec.send.redact import Redactor
@@ -50,8 +51,10 @@ from smsspec.send.service import (
     ledger_location,
     missing_credentials,
     now,
+    open_ledger,
     requests_of,
     run_requests,
+    with_ledger_secrets,
 )
 from smsspec.send.transport import Timeouts
 from smsspec.terminal import printable_lines
@@ -66,7 +69,7 @@ from smsspec.terminal import printable_lines
 @click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent and skipped; no network, no ledger writes.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file (default: .smsspec/ledger.jsonl next to smsspec.yaml).")
+@ledger_option
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True, help="Requests in flight at once.")
 @click.option("--rate", metavar="N/s", help="At most N requests a second per account (also N/min, N/h).")
 @format_option
@@ -130,10 +133,11 @@ def send(
         ledger_file = ledger_location(ledger_path, selected, use_sandbox)
     except UsageError as exc:
         fail(str(exc))
+    redactor = with_ledger_secrets(redactor, ledger_file)
     policy = Policy(retry_rejected, retry_unknown, resend_changed)
     again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
     again += ["--sandbox"] if use_sandbox else []
-    again += ["--ledger", ledger_path] if ledger_path else []
+    again += ["--ledger", ledger_file.location.shown()] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
     timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
     options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
@@ -142,12 +146,15 @@ def send(
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
         else:
             _send(selected, accounts, ledger_file, policy, use_sandbox, options)
+    except LedgerError as exc:  # the store failed while reading or writing
+        text = with_ledger_secrets(redactor, ledger_file).scrub(str(exc))
+        fail(f"the ledger {ledger_file.location.shown()} failed: {text}")
     except ProviderError:
         raise  # not a bug: the provider's files are refused, as every command does (exit 2)
     except Exception as exc:  # a bug: reported in one line, and never with a secret in it
         if os.environ.get("SMSSPEC_DEBUG"):
             raise
-        redactor = env_redactor([c.config for c in selected])
+        redactor = with_ledger_secrets(env_redactor([c.config for c in selected]), ledger_file)
         text = redactor.scrub(f"{type(exc).__name__}: {exc}")
         fail(f"internal error: {text} (set SMSSPEC_DEBUG=1 for details and please report it)")
 
@@ -182,21 +189,20 @@ def _emit_nothing(fmt: str) -> None:
 def _dry_run(
     selected: list[CheckedMessage],
     accounts: Mapping[str, Account],
-    ledger_file: Path,
+    ledger_file: LedgerChoice,
     policy: Any,
     use_sandbox: bool,
     redactor: Redactor,
     options: _SendOptions,
 ) -> None:
-
+    view = _open(ledger_file, writable=False)
     try:
-        view = Ledger.read(ledger_file)
-    except (LedgerError, OSError) as exc:
-        fail(redactor.scrub(f"cannot read the ledger: {exc}"))
-    endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
-    plan = make_plan(selected, view, policy, now(), endpoint_for)
+        endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
+        plan = make_plan(selected, view, policy, now(), endpoint_for)
+    finally:
+        view.close()
     missing = [] if use_sandbox else missing_credentials(accounts, plan.accounts)
-    shown = f"\nledger: {shown_path(ledger_file)}" + ("" if view.exists else " (not created yet)")
+    shown = f"\nledger: {shown_path(ledger_file.location.shown())}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
     report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
@@ -208,19 +214,23 @@ def _dry_run(
 def _send(
     selected: list[CheckedMessage],
     accounts: Mapping[str, Account],
-    ledger_file: Path,
+    ledger_file: LedgerChoice,
     policy: Any,
     use_sandbox: bool,
     options: _SendOptions,
 ) -> None:
-
-    redactor = env_redactor([c.config for c in selected])
-    try:
-        ledger = Ledger.open(ledger_file, wait=0)
-    except LedgerLocked as exc:
-        fail(f"{exc}; wait for it to finish (nothing was sent)")
-    except (LedgerError, OSError) as exc:
-        fail(redactor.scrub(f"cannot open the ledger: {exc}"))
+    redactor = with_ledger_secrets(env_redactor([c.config for c in selected]), ledger_file)
+    path = ledger_file.location.path
+    new_local = ledger_file.local_default and path is not None and not path.exists()
+    ledger = _open(ledger_file, writable=True)
+    if new_local and os.environ.get("CI") == "true":
+        echo(
+            f"smsspec: warning: CI is set and the ledger {shown_path(path or '')} was just created on this machine;"
+            " if this runner is thrown away, the next run will not know what this one sent and will"
+            " send it again. Keep the ledger in a shared PostgreSQL database (--ledger,"
+            " SMSSPEC_LEDGER or `ledger:` in smsspec.yaml; see the README)",
+            err=True,
+        )
     sandbox_run = None
     try:
         if use_sandbox:
@@ -238,11 +248,11 @@ def _send(
         redactor = Redactor(redactor.forms | Redactor.for_credentials(credentials.values()).forms)
         _confirm(plan, options)
         run = _run(plan, ledger, credentials, redactor, options)
-        notes = _notes(ledger.interrupted_on_open, ledger_file, options.fmt)
+        notes = _notes(ledger.interrupted_on_open, ledger_file.location.shown(), options.fmt)
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
-                f" (`smsspec ledger show --sandbox`). To start over, delete {shown_path(ledger_file)}.",
+                f" (`smsspec ledger show --sandbox`). To start over, delete {shown_path(ledger_file.location.shown())}.",
             )
         report = SendReport(plan, run, notes, redactor)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
@@ -279,16 +289,16 @@ def _run(
     settings = SendSettings(options.concurrency, options.per_second, options.timeouts, options.max_attempts)
     pairs = requests_of(plan, credentials)
     if not pairs or not sys.stderr.isatty():
-        return run_requests(pairs, ledger, redactor, settings)
+        return run_requests(pairs, ledger, redactor, settings, credentials)
     with click.progressbar(length=len(pairs), label="sending", file=sys.stderr) as bar:
 
         def advance(result: RequestResult) -> None:
             bar.update(1)
 
-        return run_requests(pairs, ledger, redactor, settings, advance)
+        return run_requests(pairs, ledger, redactor, settings, credentials, advance)
 
 
-def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str, ...]:
+def _notes(interrupted: Iterable[Any], ledger_file: str, fmt: str) -> tuple[str, ...]:
     if fmt == "json":
         return ()
     found = list(interrupted)
@@ -322,3 +332,10 @@ def _emit(
         text += "\n\nsandbox inbox (messages the sandbox accepted in this run):\n"
         text += printable_lines(format_inbox(shown_inbox))
     echo(text)
+
+
+def _open(choice: LedgerChoice, *, writable: bool) -> Ledger:
+    try:
+        return open_ledger(choice, writable=writable)
+    except UsageError as exc:
+        fail(str(exc))
