@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from smsspec.config import MIN_CREDENTIAL_CHARS, SANDBOX_CREDENTIAL
+from smsspec.load.config import MIN_CREDENTIAL_CHARS, SANDBOX_CREDENTIAL
 from smsspec.sandbox import Sandbox
 from smsspec.sandbox.accounts import SANDBOX_SECRET
 from smsspec.sandbox.faults import ECHO_PREFIX
