@@ -27,8 +27,9 @@ from dataclasses import dataclass, field, replace
 from queue import Empty, SimpleQueue
 from typing import Any
 
+from smsspec.errors import CommitError
 from smsspec.model import RenderedRequest
-from smsspec.send.commit import CommitError, GroupCommitter
+from smsspec.send.commit import GroupCommitter
 from smsspec.send.ledger import DeliveryState, DeliveryStatus, Ledger, Outcome, RequestOutcome
 from smsspec.send.ledger.store import now
 from smsspec.send.plan import Outgoing, narrowed

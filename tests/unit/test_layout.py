@@ -124,3 +124,45 @@ def test_importing_smsspec_loads_none_of_its_stages() -> None:
     code = "import smsspec, sys; print(sorted(m for m in sys.modules if m.startswith('smsspec.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['smsspec._version']"
+
+
+def _public_exception_classes() -> list[type[BaseException]]:
+    """Every public exception class defined in smsspec/ (a module or class whose name starts
+    with ``_`` is private)."""
+    import importlib
+    import inspect
+
+    found: dict[str, type[BaseException]] = {}
+    for name in sorted(_modules()):
+        if any(part.startswith("_") for part in name.split(".")):
+            continue
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__.startswith("smsspec")
+                and not attr.startswith("_")
+                and not value.__name__.startswith("_")
+            ):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return list(found.values())
+
+
+def test_every_public_exception_class_in_smsspec_derives_from_smsspec_error() -> None:
+    from smsspec.errors import SmsspecError
+
+    classes = _public_exception_classes()
+    assert len(classes) >= 14  # the finder finds them (errors.py alone defines 14)
+    assert [c.__qualname__ for c in classes if not issubclass(c, SmsspecError)] == []
+
+
+def test_every_public_exception_class_is_defined_in_errors_and_drawn_in_its_docstring() -> None:
+    import smsspec.errors
+
+    doc = smsspec.errors.__doc__ or ""
+    for cls in _public_exception_classes():
+        assert cls.__module__ == "smsspec.errors", cls
+        assert cls.__name__ in smsspec.errors.__all__
+        drawn = f"── {cls.__name__} " in doc or f"    {cls.__name__}\n" in doc
+        assert drawn, f"{cls.__name__} is not drawn in the tree in smsspec/errors.py's docstring"

@@ -20,6 +20,7 @@ lose a send, never double it.
 
 from __future__ import annotations
 
+from smsspec.errors import LedgerCorrupt, LedgerError, LedgerLocked
 from smsspec.send.ledger.location import Location, parse_location, redact_url
 from smsspec.send.ledger.policy import Decision, decide
 from smsspec.send.ledger.records import (
@@ -29,9 +30,6 @@ from smsspec.send.ledger.records import (
     DeliveryStatus,
     Intent,
     IntentDelivery,
-    LedgerCorrupt,
-    LedgerError,
-    LedgerLocked,
     Outcome,
     RequestOutcome,
 )

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smsspec.errors import LedgerCorrupt, LedgerError
 from smsspec.send.ledger.records import (
     DeliveryKey,
     DeliveryState,
     DeliveryStatus,
     IntentDelivery,
-    LedgerCorrupt,
-    LedgerError,
     Outcome,
 )
 from smsspec.send.ledger.store import Ledger, now
