@@ -166,3 +166,39 @@ def test_every_public_exception_class_is_defined_in_errors_and_drawn_in_its_docs
         assert cls.__name__ in smsspec.errors.__all__
         drawn = f"── {cls.__name__} " in doc or f"    {cls.__name__}\n" in doc
         assert drawn, f"{cls.__name__} is not drawn in the tree in smsspec/errors.py's docstring"
+
+
+_SPEAKS = {"print", "exit", "quit", "sys.exit", "sys.stderr", "sys.stdout", "os._exit", "click.echo", "click.secho"}
+
+
+def _speaking(path: Path) -> list[str]:
+    """Where ``path`` prints or exits: calls of print/exit, uses of sys.stdout/stderr/exit,
+    os._exit and click.echo, as ``line: name``."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        name = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            name = f"{node.value.id}.{node.attr}"
+        elif isinstance(node, ast.ImportFrom) and node.module in ("sys", "os", "click"):
+            name = next((f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in _SPEAKS), None)
+        if name in _SPEAKS:
+            found.append((node.lineno, name))
+    return [f"{line}: {name}" for line, name in sorted(found)]
+
+
+def test_only_the_cli_prints_or_exits() -> None:
+    speaking = {
+        name: lines
+        for name, path in _modules().items()
+        if not (name == "smsspec.cli" or name.startswith("smsspec.cli."))
+        and (lines := _speaking(path))
+    }
+    assert speaking == {}
+
+
+def test_the_print_finder_finds_printing(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("import sys\nfrom os import _exit\nprint(1)\nsys.stderr.write('x')\nsys.exit(2)\n")
+    assert _speaking(module) == ["2: os._exit", "3: print", "4: sys.stderr", "5: sys.exit"]
