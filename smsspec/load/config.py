@@ -19,7 +19,7 @@ from smsspec.errors import CredentialError
 from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Account, Config
-from smsspec.providers import registry as providers
+from smsspec.providers import registry
 from smsspec.validate.schema import did_you_mean, problems, schema_validator
 from smsspec.validate.shape import shape_diagnostics
 
@@ -168,11 +168,11 @@ def _account(name: str, raw: Mapping[str, Any], source: SourceMap, display: str)
     provider_id = raw.get("provider")
     if not isinstance(provider_id, str):
         return None, found
-    provider = providers.get(provider_id)
+    provider = registry.get(provider_id)
     if provider is None:
-        hint = did_you_mean(provider_id, providers.ids())
+        hint = did_you_mean(provider_id, registry.ids())
         text = f"account {name!r}: unknown provider {provider_id!r}"
-        text += f"; did you mean {hint!r}?" if hint else f"; known providers: {', '.join(providers.ids())}"
+        text += f"; did you mean {hint!r}?" if hint else f"; known providers: {', '.join(registry.ids())}"
         found.append(error("CONFIG-UNKNOWN-PROVIDER", text, at("provider"), fix=hint))
         return None, found
     endpoint = raw.get("endpoint") if isinstance(raw.get("endpoint"), str) else None
@@ -222,7 +222,7 @@ def _account(name: str, raw: Mapping[str, Any], source: SourceMap, display: str)
     return account, found
 
 
-def settings_schema(provider: providers.Provider) -> dict[str, Any]:
+def settings_schema(provider: registry.Provider) -> dict[str, Any]:
     own = provider.settings_schema
     return {
         "type": "object",
@@ -232,7 +232,7 @@ def settings_schema(provider: providers.Provider) -> dict[str, Any]:
     }
 
 
-def _settings(name: str, provider: providers.Provider, settings: Mapping[str, Any], source: SourceMap, path: tuple[str, ...]) -> list[Diagnostic]:
+def _settings(name: str, provider: registry.Provider, settings: Mapping[str, Any], source: SourceMap, path: tuple[str, ...]) -> list[Diagnostic]:
     from smsspec.validate.schema import SchemaChecker
 
     found = []
@@ -288,7 +288,7 @@ def _unusable(provider_id: str, cred: str, value: str) -> str | None:
         if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
             return (f"holds a control character (U+{ord(char):04X}) at character {index}; "
                     "a line break left by the file or command it was read from is a common cause")
-    provider = providers.get(provider_id)
+    provider = registry.get(provider_id)
     auth = provider.request.auth if provider is not None else {}
     if auth.get("type") == "header" and auth.get("credential") == cred and not value.isascii():
         return f"holds a character outside ASCII, which the {auth.get('header')} header cannot carry"

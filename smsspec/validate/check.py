@@ -18,7 +18,7 @@ from smsspec.load.config import CONFIG_NAME, find_config, load_config
 from smsspec.load.spec import display_path, is_spec_file, load_spec
 from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.model import CheckedMessage, Config, Message, Spec
-from smsspec.providers import registry as providers
+from smsspec.providers import registry
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
 from smsspec.validate.file_recipients import (
@@ -174,7 +174,7 @@ def _check_message(
         text += f"; did you mean {hint!r}?" if hint else f"; defined accounts: {', '.join(config.accounts) or 'none'}"
         found.append(error("SPEC-UNKNOWN-ACCOUNT", text, locate(message.origins.get("account", message.path)), message_id=message.id, fix=hint))
         return found
-    provider = providers.get(account.provider)
+    provider = registry.get(account.provider)
     assert provider is not None  # accounts with unknown providers are not loaded
     found += semantic.check_send_at(message, locate)
     try:
@@ -234,7 +234,7 @@ def _check_fallbacks(
             text += f"; did you mean {hint!r}?" if hint else ""
             found.append(error("SPEC-UNKNOWN-ACCOUNT", text, locate((*origin, index)), message_id=message.id, fix=hint))
             continue
-        provider = providers.get(account.provider)
+        provider = registry.get(account.provider)
         assert provider is not None
         prefix = f"(fallback account {name!r}, {provider.id}) "
         for diagnostic in semantic.check_texts(message, account, texts, locate) + check_provider(

@@ -129,12 +129,12 @@ def _joined(parts: Sequence[_Part]) -> CheckResult:
 
 def _prepare() -> None:
     """Load the providers and compile the schemas once, before forking, so no worker repeats it."""
-    from smsspec.providers import registry as providers
+    from smsspec.providers import registry
     from smsspec.validate.schema import provider_validator, schema_validator
 
     schema_validator("spec.schema.json")
     schema_validator("config.schema.json")
-    for provider in providers.registry().values():
+    for provider in registry.registry().values():
         provider_validator(provider)
 
 

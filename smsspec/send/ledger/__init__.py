@@ -26,11 +26,11 @@ from smsspec.send.ledger.policy import Decision, decide
 from smsspec.send.ledger.records import (
     Claim,
     DeliveryKey,
+    DeliveryOutcome,
     DeliveryState,
     DeliveryStatus,
     Intent,
     IntentDelivery,
-    Outcome,
     RequestOutcome,
 )
 from smsspec.send.ledger.store import DEFAULT_PROJECT, SCHEMA_VERSION, Ledger, LedgerView
@@ -41,6 +41,7 @@ __all__ = [
     "Claim",
     "Decision",
     "DeliveryKey",
+    "DeliveryOutcome",
     "DeliveryState",
     "DeliveryStatus",
     "Intent",
@@ -51,7 +52,6 @@ __all__ = [
     "LedgerLocked",
     "LedgerView",
     "Location",
-    "Outcome",
     "RequestOutcome",
     "decide",
     "parse_location",

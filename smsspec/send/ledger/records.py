@@ -73,7 +73,7 @@ class DeliveryState:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DeliveryOutcome:
     """What the provider said about one recipient of a request.
 
     ``definitive`` matters for REJECTED: the provider refused this content for
@@ -141,7 +141,7 @@ class RequestOutcome:
     """
 
     request_id: str
-    deliveries: Sequence[Outcome]
+    deliveries: Sequence[DeliveryOutcome]
     meta: Mapping[str, Any] = field(default_factory=dict)
     sent_at: str | None = None
     answered_at: str | None = None
