@@ -46,13 +46,13 @@ from yaml.tokens import ScalarToken
 
 from smsspec.diagnostics import Diagnostic, Location
 from smsspec.errors import FileChanged, TextError, UsageError
-from smsspec.load.spec import display_path, load_spec
+from smsspec.load.spec import display_path
 from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Message, Spec
 from smsspec.sms import encoding
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
-from smsspec.validate.check import check_paths, find_spec_files
+from smsspec.validate.check import check_paths, find_spec_files, load_spec
 
 __all__ = [
     "FIXABLE_RULES",
