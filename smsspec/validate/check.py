@@ -14,7 +14,7 @@ from pathlib import Path
 
 from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
 from smsspec.errors import TextError, UsageError
-from smsspec.load.config import CONFIG_NAME, find_config, load_config
+from smsspec.load.config import CONFIG_NAME, find_config
 from smsspec.load.spec import display_path, is_spec_file, spec_from
 from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import PathKey, SourceMap
@@ -22,6 +22,7 @@ from smsspec.model import CheckedMessage, Config, Message, Spec
 from smsspec.providers import registry
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
+from smsspec.validate.config_checks import load_config
 from smsspec.validate.file_recipients import (
     FileColumn,
     FileDeliveries,

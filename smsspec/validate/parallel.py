@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smsspec.diagnostics import Diagnostic
-from smsspec.load.config import CONFIG_NAME, load_config
+from smsspec.load.config import CONFIG_NAME
 from smsspec.load.spec import display_path
 from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
+from smsspec.validate.config_checks import load_config
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 
