@@ -12,16 +12,38 @@ exit code, never a traceback::
     │   └── CredentialError   a credential's variable is unset, empty or unusable
     ├── ProviderError     a provider's own files (descriptor, payload template) are unusable (exit 2)
     ├── TextError         a message text that cannot render; .rule is its rule id
-    └── FileChanged       fix: a file changed between reading and writing it
+    ├── FileChanged       fix: a file changed between reading and writing it
+    ├── LedgerError       the ledger cannot be used: unreachable, not a ledger, a failed write
+    │   ├── LedgerCorrupt     the location holds something that is not a ledger, or a damaged one
+    │   ├── LedgerLocked      the store cannot take this run now
+    │   └── CommitError       send: a record could not be made durable (group commit)
+    ├── DeadlinePassed    send: an attempt's overall deadline passed before its answer was complete
+    ├── StoppedWaiting    send: the run was stopped and the attempt did not finish in its grace period
+    └── InboxUnavailable  sandbox messages: no sandbox inbox could be read at the URL
 
-The ledger's errors (LedgerError, LedgerLocked, LedgerCorrupt, CommitError)
-live with the ledger in :mod:`smsspec.send`, which is being rebuilt as a
-package of its own; they join this tree when it lands.
+Each is defined here and re-exported where it is used (``smsspec.send.ledger``
+re-exports the ledger's, for example), so ``except SmsspecError`` catches
+everything smsspec raises on purpose.
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "CredentialError", "FileChanged", "ProviderError", "SmsspecError", "TextError", "UsageError"]
+__all__ = [
+    "CommitError",
+    "ConfigError",
+    "CredentialError",
+    "DeadlinePassed",
+    "FileChanged",
+    "InboxUnavailable",
+    "LedgerCorrupt",
+    "LedgerError",
+    "LedgerLocked",
+    "ProviderError",
+    "SmsspecError",
+    "StoppedWaiting",
+    "TextError",
+    "UsageError",
+]
 
 
 class SmsspecError(Exception):
@@ -58,3 +80,31 @@ class TextError(SmsspecError):
 
 class FileChanged(SmsspecError):
     """A file changed on disk between reading and writing it."""
+
+
+class LedgerError(SmsspecError):
+    """The ledger cannot be used (unreachable, not a ledger, a failed write)."""
+
+
+class LedgerCorrupt(LedgerError):
+    """The location holds something that is not an smsspec ledger, or a damaged one."""
+
+
+class LedgerLocked(LedgerError):
+    """The store cannot take this run now (kept for callers; the stores cooperate instead)."""
+
+
+class CommitError(LedgerError):
+    """A record could not be made durable."""
+
+
+class DeadlinePassed(SmsspecError):
+    """The attempt's overall deadline passed before its answer was complete."""
+
+
+class StoppedWaiting(SmsspecError):
+    """The run was stopped, and the attempt did not finish within the grace period."""
+
+
+class InboxUnavailable(SmsspecError):
+    """No sandbox inbox could be read at the URL; the message says why, for people."""

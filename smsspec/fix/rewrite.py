@@ -46,13 +46,13 @@ from yaml.tokens import ScalarToken
 
 from smsspec.diagnostics import Diagnostic, Location
 from smsspec.errors import FileChanged, TextError, UsageError
-from smsspec.load.spec import display_path, load_spec
+from smsspec.load.spec import display_path
 from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Message, Spec
 from smsspec.sms import encoding
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
-from smsspec.validate.check import check_paths, find_spec_files
+from smsspec.validate.check import check_paths, find_spec_files, load_spec
 
 __all__ = [
     "FIXABLE_RULES",
@@ -60,7 +60,7 @@ __all__ = [
     "FileFixes",
     "Fix",
     "FixResult",
-    "Skipped",
+    "SkippedFix",
     "apply_edits",
     "plan_fixes",
     "write_fixes",
@@ -99,7 +99,7 @@ class Fix:
 
 
 @dataclass(frozen=True)
-class Skipped:
+class SkippedFix:
     rule: str
     location: Location
     reason: str
@@ -111,7 +111,7 @@ class FileFixes:
     display: str
     original: str
     fixes: list[Fix] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[SkippedFix] = field(default_factory=list)
 
     @property
     def fixed(self) -> str:
@@ -132,7 +132,7 @@ class FileFixes:
 @dataclass
 class FixResult:
     files: list[FileFixes] = field(default_factory=list)
-    unreadable: list[Skipped] = field(default_factory=list)
+    unreadable: list[SkippedFix] = field(default_factory=list)
 
     @property
     def changed(self) -> list[FileFixes]:
@@ -143,7 +143,7 @@ class FixResult:
         return sum(len(f.fixes) for f in self.files)
 
     @property
-    def skipped(self) -> list[Skipped]:
+    def skipped(self) -> list[SkippedFix]:
         return [s for f in self.files for s in f.skipped] + self.unreadable
 
 
@@ -185,7 +185,7 @@ def plan_fixes(
         if not found:
             continue
         planned = _plan_file(spec_path, display, found)
-        if isinstance(planned, Skipped):
+        if isinstance(planned, SkippedFix):
             result.unreadable.append(planned)
         else:
             result.files.append(planned)
@@ -216,20 +216,20 @@ def write_fixes(fixes: FileFixes) -> None:
 # one file ---------------------------------------------------------------------
 
 
-def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileFixes | Skipped:
+def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileFixes | SkippedFix:
     first = diagnostics[0]
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        return Skipped(first.rule, Location(display), f"cannot read the file: {exc.strerror or exc}")
+        return SkippedFix(first.rule, Location(display), f"cannot read the file: {exc.strerror or exc}")
     except UnicodeDecodeError:
-        return Skipped(first.rule, Location(display), "only UTF-8 files are rewritten")
+        return SkippedFix(first.rule, Location(display), "only UTF-8 files are rewritten")
     try:
-        document = _Document(text)
+        document = _ParsedFile(text)
     except yaml.YAMLError:
-        return Skipped(first.rule, Location(display), "the file is not a single well-formed YAML document")
+        return SkippedFix(first.rule, Location(display), "the file is not a single well-formed YAML document")
     fixes = FileFixes(path, display, text)
-    candidates: list[Fix | Skipped] = []
+    candidates: list[Fix | SkippedFix] = []
     quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN)]
     candidates += [_quote(document, d) for d in quoting]
     if any(d.rule == LOOKALIKE for d in diagnostics):
@@ -238,13 +238,13 @@ def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileF
             candidates += _lookalikes(document, spec, [d for d in diagnostics if d.rule == LOOKALIKE])
     kept: dict[int, Fix] = {}
     for candidate in candidates:
-        if isinstance(candidate, Skipped):
+        if isinstance(candidate, SkippedFix):
             fixes.skipped.append(candidate)
         elif candidate.edit.start not in kept:  # one scalar reached by two paths (aliases)
             kept[candidate.edit.start] = candidate
     fixes.fixes, rejected = document.verified(list(kept.values()))
     fixes.skipped += [
-        Skipped(f.rule, f.location, "rewriting it in place would change how YAML reads the file; edit it by hand")
+        SkippedFix(f.rule, f.location, "rewriting it in place would change how YAML reads the file; edit it by hand")
         for f in rejected
     ]
     fixes.fixes.sort(key=lambda f: f.edit.start)
@@ -252,7 +252,7 @@ def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileF
     return fixes
 
 
-class _Document:
+class _ParsedFile:
     """A file's text, its YAML events and scalar token spans (to check a rewrite), and its
     node tree behind the loader's source map (to find the scalar a diagnostic is about)."""
 
@@ -327,15 +327,15 @@ def _signature(event: Event) -> tuple[object, ...]:
 # quoting ----------------------------------------------------------------------
 
 
-def _quote(document: _Document, diagnostic: Diagnostic) -> Fix | Skipped:
+def _quote(document: _ParsedFile, diagnostic: Diagnostic) -> Fix | SkippedFix:
     path = diagnostic.extra.get("path")
     node = document.node_at(path) if isinstance(path, tuple) else None
     if not isinstance(node, ScalarNode) or node.style is not None:
-        return Skipped(diagnostic.rule, diagnostic.location, "cannot find the value in the file")
+        return SkippedFix(diagnostic.rule, diagnostic.location, "cannot find the value in the file")
     start, end = document.span(node)
     raw = document.text[start:end]
     if raw != node.value:
-        return Skipped(diagnostic.rule, diagnostic.location, "the value is written over several lines; quote it by hand")
+        return SkippedFix(diagnostic.rule, diagnostic.location, "the value is written over several lines; quote it by hand")
     quoted = '"' + _escape_double(raw) + '"'
     summary = f"{raw} -> {quoted}"
     return Fix(diagnostic.rule, diagnostic.location, summary, Edit(start, end, quoted, raw, '"'))
@@ -358,7 +358,7 @@ class _Saving:
     worse: str | None  # a recipient who would need more segments
 
 
-def _lookalikes(document: _Document, spec: Spec, diagnostics: list[Diagnostic]) -> Iterator[Fix | Skipped]:
+def _lookalikes(document: _ParsedFile, spec: Spec, diagnostics: list[Diagnostic]) -> Iterator[Fix | SkippedFix]:
     flagged = {(d.message_id, d.location) for d in diagnostics}
     groups: dict[int, tuple[ScalarNode, list[Message], Location]] = {}
     for message in spec.messages:
@@ -367,7 +367,7 @@ def _lookalikes(document: _Document, spec: Spec, diagnostics: list[Diagnostic]) 
         node = document.node_at(text_path)
         if not isinstance(node, ScalarNode) or node.value != message.text:
             if (message.id, where) in flagged:
-                yield Skipped(LOOKALIKE, where, "cannot find the text in the file")
+                yield SkippedFix(LOOKALIKE, where, "cannot find the text in the file")
             continue
         start, _ = document.span(node)
         group = groups.setdefault(start, (node, [], where))
@@ -377,15 +377,15 @@ def _lookalikes(document: _Document, spec: Spec, diagnostics: list[Diagnostic]) 
             yield _lookalike_fix(document, node, messages, where, spec)
 
 
-def _lookalike_fix(document: _Document, node: ScalarNode, messages: list[Message], where: Location, spec: Spec) -> Fix | Skipped:
+def _lookalike_fix(document: _ParsedFile, node: ScalarNode, messages: list[Message], where: Location, spec: Spec) -> Fix | SkippedFix:
     new_value = encoding.with_lookalikes(node.value)
     saving = _saving(messages, new_value, spec)
     if saving is None:
-        return Skipped(LOOKALIKE, where, "the text does not render for every recipient; fix that first")
+        return SkippedFix(LOOKALIKE, where, "the text does not render for every recipient; fix that first")
     if saving.worse is not None:
-        return Skipped(LOOKALIKE, where, f"left as is: {saving.worse} would need more segments")
+        return SkippedFix(LOOKALIKE, where, f"left as is: {saving.worse} would need more segments")
     if saving.total <= 0:
-        return Skipped(LOOKALIKE, where, "left as is: no recipient would need fewer segments")
+        return SkippedFix(LOOKALIKE, where, "left as is: no recipient would need fewer segments")
     start, end = document.span(node)
     new_source = _swap_in_source(document.text[start:end], node.style)
     swaps = ", ".join(

@@ -9,11 +9,8 @@ from typing import Any
 
 from smsspec.diagnostics import Diagnostic
 from smsspec.load.recipients import RecipientFile, format_for
-from smsspec.load.yaml.files import load_yaml_file
-from smsspec.load.yaml.source_map import PathKey
+from smsspec.load.yaml.source_map import PathKey, YamlDocument
 from smsspec.model import Message, Recipient, Spec
-from smsspec.validate.schema import schema_validator
-from smsspec.validate.shape import shape_diagnostics
 
 SPEC_SUFFIXES = (".sms.yaml", ".sms.yml")
 MERGED_MAPPINGS = ("vars", "options")
@@ -25,21 +22,18 @@ def is_spec_file(name: str) -> bool:
     return name.endswith(SPEC_SUFFIXES)
 
 
-def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
-    document, diagnostics = load_yaml_file(path, display)
-    if document is None or document.data is None:
-        return None, diagnostics
+def spec_from(document: YamlDocument, path: str, display: str, shape: list[Diagnostic]) -> Spec | None:
+    """The spec in a loaded file, kept usable past its shape problems (``shape``, which
+    validation found and reports): see :class:`_Repair`. None if it has no message list."""
     data = document.data
-    shape = shape_diagnostics(schema_validator("spec.schema.json"), data, document.source, display)
-    diagnostics += shape
     if not isinstance(data, Mapping) or not isinstance(data.get("messages"), list):
-        return None, diagnostics
+        return None
     repair = _Repair()
     for diagnostic in shape:
         if diagnostic.rule not in _HARMLESS:
             repair.note(diagnostic.extra.get("path", ()), diagnostic.extra.get("intended"))
     if repair.whole_file:
-        return Spec(display, (), document.source), diagnostics
+        return Spec(display, (), document.source)
     defaults = repair.mapping(data.get("defaults"), ("defaults",))
     file_account = data.get("account") if isinstance(data.get("account"), str) else None
     spec_dir = Path(path).resolve().parent
@@ -48,7 +42,7 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
         where: PathKey = ("messages", index)
         if isinstance(raw, Mapping) and where not in repair.skipped:
             messages.append(_message(repair.mapping(raw, where), where, defaults, file_account, spec_dir))
-    return Spec(display, tuple(messages), document.source), diagnostics
+    return Spec(display, tuple(messages), document.source)
 
 
 class _Repair:

@@ -17,7 +17,7 @@ import copy
 from typing import Any
 
 from smsspec.load.config import settings_schema
-from smsspec.providers import registry as providers
+from smsspec.providers import registry
 from smsspec.validate.schema import load_schema
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
@@ -49,7 +49,7 @@ def spec_schema() -> dict[str, Any]:
 def provider_options() -> dict[str, Any]:
     """Every provider's message options in one mapping, each marked with the providers that take it."""
     offered: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for provider in providers.registry().values():
+    for provider in registry.registry().values():
         own = provider.schema.get("properties", {}).get("options", {})
         for name, option in own.get("properties", {}).items():
             offered.setdefault(name, []).append((provider.id, dict(option)))
@@ -66,7 +66,7 @@ def provider_options() -> dict[str, Any]:
         properties[name] = option
     by_provider = "; ".join(
         f"{provider.id}: {', '.join(sorted(provider.schema.get('properties', {}).get('options', {}).get('properties', {}))) or 'none'}"
-        for provider in providers.registry().values()
+        for provider in registry.registry().values()
     )
     return {"properties": properties, "additionalProperties": False, "by_provider": by_provider}
 
@@ -74,17 +74,17 @@ def provider_options() -> dict[str, Any]:
 def config_schema() -> dict[str, Any]:
     schema = copy.deepcopy(load_schema("config.schema.json"))
     account = schema["$defs"]["account"]
-    registry = providers.registry()
-    account["properties"]["provider"]["enum"] = providers.ids()
+    known = registry.registry()
+    account["properties"]["provider"]["enum"] = registry.ids()
     account["properties"]["provider"]["description"] += " One of: " + "; ".join(
-        f"{provider.id} ({provider.title})" for provider in registry.values()
+        f"{provider.id} ({provider.title})" for provider in known.values()
     )
-    account["allOf"] = [_provider_account(provider) for provider in registry.values()]
+    account["allOf"] = [_provider_account(provider) for provider in known.values()]
     schema["properties"]["rules"]["properties"] = _rule_settings()
     return schema
 
 
-def _provider_account(provider: providers.Provider) -> dict[str, Any]:
+def _provider_account(provider: registry.Provider) -> dict[str, Any]:
     settings = settings_schema(provider)
     settings["description"] = f"{provider.title} account settings: " + ", ".join(settings["properties"]) + "."
     return {

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smsspec.send.ledger import DeliveryStatus
-from smsspec.send.plan import IN_PROGRESS, SCHEDULED, Outgoing, Plan, Skipped, skipped_elsewhere
+from smsspec.send.plan import (
+    IN_PROGRESS,
+    SCHEDULED,
+    Outgoing,
+    Plan,
+    SkippedDelivery,
+    skipped_elsewhere,
+)
 from smsspec.send.redact import Redactor
 from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
 from smsspec.terminal import printable, printable_path
@@ -87,7 +94,7 @@ def result_row(result: RequestResult, redactor: Redactor) -> dict[str, Any]:
     return row
 
 
-def skipped_row(item: Skipped) -> dict[str, Any]:
+def skipped_row(item: SkippedDelivery) -> dict[str, Any]:
     previous = item.previous
     return {
         "file": item.file,
@@ -118,7 +125,7 @@ class SendReport:
         return self.run is None
 
     @property
-    def skipped(self) -> tuple[Skipped, ...]:
+    def skipped(self) -> tuple[SkippedDelivery, ...]:
         """What the plan skipped, and what this run found held or settled by another run."""
         if self.run is None:
             return self.plan.skipped

@@ -24,7 +24,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import smsspec.sandbox.redact as redact
+import smsspec.sandbox.credential_masking as credential_masking
 from smsspec.sandbox.exchange import Request
 from smsspec.sandbox.providers.base import Accepted
 from smsspec.sandbox.textinfo import analyze_text
@@ -33,9 +33,9 @@ from smsspec.sandbox.textinfo import analyze_text
 def raw_request(request: Request) -> dict[str, object]:
     return {
         "method": request.method,
-        "path": redact.target(request.target),
-        "headers": redact.headers(request.headers),
-        "body": redact.body(request.body.decode("utf-8", errors="replace")),
+        "path": credential_masking.target(request.target),
+        "headers": credential_masking.headers(request.headers),
+        "body": credential_masking.body(request.body.decode("utf-8", errors="replace")),
     }
 
 

@@ -13,13 +13,12 @@ import time
 
 import httpx
 
+from smsspec.errors import InboxUnavailable
+
 MAX_ANSWER = 64 * 1024 * 1024
 DEADLINE = 30.0
 MESSAGES_PATH = "/_sandbox/messages"
 
-
-class InboxUnavailable(Exception):
-    """No sandbox inbox could be read at the URL; the message says why, for people."""
 
 
 def fetch_messages(url: str) -> list[dict[str, object]]:

@@ -32,15 +32,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from smsspec.errors import CommitError
 from smsspec.send.ledger import Claim, Intent, Ledger, RequestOutcome
 
 _Record = TypeVar("_Record", Intent, RequestOutcome)
 OUTCOME_BATCH = 64
 OUTCOME_DELAY = 0.1
 
-
-class CommitError(Exception):
-    """A record could not be made durable."""
 
 
 @dataclass

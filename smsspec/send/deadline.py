@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpcore
 
+from smsspec.errors import DeadlinePassed, StoppedWaiting
+
 if TYPE_CHECKING:
     import ssl
 
@@ -33,12 +35,6 @@ POLL_SECONDS = 0.25
 STOP_GRACE_SECONDS = 2.0
 
 
-class DeadlinePassed(Exception):
-    """The attempt's overall deadline passed before its answer was complete."""
-
-
-class StoppedWaiting(Exception):
-    """The run was stopped, and the attempt did not finish within the grace period."""
 
 
 @dataclass

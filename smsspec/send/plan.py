@@ -57,7 +57,7 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class Skipped:
+class SkippedDelivery:
     """A delivery this run does not send, and why (see ``SKIP_REASONS``, ``SCHEDULED``)."""
 
     file: str
@@ -101,7 +101,7 @@ class Outgoing:
 @dataclass(frozen=True)
 class Plan:
     outgoing: tuple[Outgoing, ...]
-    skipped: tuple[Skipped, ...]
+    skipped: tuple[SkippedDelivery, ...]
 
     @property
     def recipients(self) -> int:
@@ -112,7 +112,7 @@ class Plan:
         return tuple(dict.fromkeys(o.shown.account for o in self.outgoing))
 
 
-def skipped_elsewhere(outgoing: Outgoing, state: DeliveryState) -> Skipped:
+def skipped_elsewhere(outgoing: Outgoing, state: DeliveryState) -> SkippedDelivery:
     """A delivery this run planned to send but found held, or settled, by another run."""
     if state.in_progress:
         reason = IN_PROGRESS
@@ -122,7 +122,7 @@ def skipped_elsewhere(outgoing: Outgoing, state: DeliveryState) -> Skipped:
         )
         reason = SKIP_REASONS.get(decision, IN_PROGRESS)
     key = DeliveryKey(outgoing.shown.account, state.key.message_id, state.key.recipient)
-    return Skipped(outgoing.shown.file, key, outgoing.shown.provider, reason, state)
+    return SkippedDelivery(outgoing.shown.file, key, outgoing.shown.provider, reason, state)
 
 
 def _canonical(value: Any) -> str:
@@ -179,7 +179,7 @@ def make_plan(
     run sent it.
     """
     outgoing: list[Outgoing] = []
-    skipped: list[Skipped] = []
+    skipped: list[SkippedDelivery] = []
     for item in checked:
         account, message = item.account, item.message
         due = held_until(item, now)
@@ -192,7 +192,7 @@ def make_plan(
         for index, number in enumerate(item.numbers):
             key = DeliveryKey(account.name, message.id, number)
             if number in seen:
-                skipped.append(Skipped(item.spec.path, key, item.provider.id, DUPLICATE))
+                skipped.append(SkippedDelivery(item.spec.path, key, item.provider.id, DUPLICATE))
                 continue
             seen.add(number)
             digest = hashed(item.texts[index])
@@ -208,11 +208,11 @@ def make_plan(
                 reason = SKIP_REASONS[decision]
                 if decision is Decision.SKIP_CHANGED_AFTER_ACCEPT and previous and previous.account != account.name:
                     reason = OTHER_ACCOUNT  # a fallback account now: the recipient has it already
-                skipped.append(Skipped(item.spec.path, key, item.provider.id, reason, previous))
+                skipped.append(SkippedDelivery(item.spec.path, key, item.provider.id, reason, previous))
             elif due is not None:
                 when = due.isoformat()
                 skipped.append(
-                    Skipped(item.spec.path, key, item.provider.id, SCHEDULED, previous, when)
+                    SkippedDelivery(item.spec.path, key, item.provider.id, SCHEDULED, previous, when)
                 )
             else:
                 chosen.append(index)

@@ -41,7 +41,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from smsspec.send.ledger import DeliveryStatus, Outcome
+from smsspec.send.ledger import DeliveryOutcome, DeliveryStatus
 
 _OUTCOMES = {
     "accepted": DeliveryStatus.ACCEPTED,
@@ -188,7 +188,7 @@ def _decided(
     fields: Mapping[str, Any],
     doc: _Document,
     item: Any,
-) -> Outcome:
+) -> DeliveryOutcome:
     outcome = _OUTCOMES.get(str(rule.get("outcome")), DeliveryStatus.UNKNOWN)
 
     def value(key: str) -> str | None:
@@ -201,13 +201,13 @@ def _decided(
 
     provider_id = value("provider_id")
     if outcome is DeliveryStatus.ACCEPTED:
-        return Outcome(recipient, outcome, provider_id=provider_id)
+        return DeliveryOutcome(recipient, outcome, provider_id=provider_id)
     code, text = value("error_code"), value("error_text")
     if code is None and not 200 <= status < 300:
         code = f"http-{status}"
     if text is None:
         text = doc.problem or _snippet(doc)
-    return Outcome(
+    return DeliveryOutcome(
         recipient,
         outcome,
         definitive=bool(rule.get("definitive", False)) and outcome is DeliveryStatus.REJECTED,
@@ -217,10 +217,10 @@ def _decided(
     )
 
 
-def _fallback(recipient: str, status: int, doc: _Document, why: str | None = None) -> Outcome:
+def _fallback(recipient: str, status: int, doc: _Document, why: str | None = None) -> DeliveryOutcome:
     reason = why or doc.problem
     if 400 <= status < 500:
-        return Outcome(
+        return DeliveryOutcome(
             recipient,
             DeliveryStatus.REJECTED,
             definitive=False,
@@ -228,11 +228,11 @@ def _fallback(recipient: str, status: int, doc: _Document, why: str | None = Non
             error_text=reason or _snippet(doc),
         )
     if 200 <= status < 300:
-        return Outcome(
+        return DeliveryOutcome(
             recipient, DeliveryStatus.UNKNOWN, error_text=reason or "unrecognised answer"
         )
     text = reason or _snippet(doc) or f"HTTP {status}"
-    return Outcome(
+    return DeliveryOutcome(
         recipient, DeliveryStatus.UNKNOWN, error_code=f"http-{status}", error_text=text
     )
 
@@ -268,7 +268,7 @@ def _match_items(
 
 def read_answer(
     descriptor: Mapping[str, Any], answer: Answer, recipients: Sequence[str]
-) -> tuple[Outcome, ...]:
+) -> tuple[DeliveryOutcome, ...]:
     """One result per recipient of the request, in the request's order."""
     form = str(descriptor.get("format", "json"))
     doc = _parse(answer, form)
@@ -284,7 +284,7 @@ def read_answer(
         return tuple(_fallback(r, status, doc, why) for r in recipients)
     field = per.get("recipient_field")
     matched = _match_items(doc.data, recipients, None if field is None else str(field))
-    results: list[Outcome] = []
+    results: list[DeliveryOutcome] = []
     for recipient in recipients:
         if recipient not in matched:
             results.append(_fallback(recipient, status, doc, "the answer says nothing about this recipient"))

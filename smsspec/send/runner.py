@@ -27,9 +27,16 @@ from dataclasses import dataclass, field, replace
 from queue import Empty, SimpleQueue
 from typing import Any
 
+from smsspec.errors import CommitError
 from smsspec.model import RenderedRequest
-from smsspec.send.commit import CommitError, GroupCommitter
-from smsspec.send.ledger import DeliveryState, DeliveryStatus, Ledger, Outcome, RequestOutcome
+from smsspec.send.commit import GroupCommitter
+from smsspec.send.ledger import (
+    DeliveryOutcome,
+    DeliveryState,
+    DeliveryStatus,
+    Ledger,
+    RequestOutcome,
+)
 from smsspec.send.ledger.store import now
 from smsspec.send.plan import Outgoing, narrowed
 from smsspec.send.redact import Redactor
@@ -45,7 +52,7 @@ class RequestResult:
     """What became of one planned request."""
 
     outgoing: Outgoing
-    results: tuple[Outcome, ...]  # one per recipient; empty when it never started
+    results: tuple[DeliveryOutcome, ...]  # one per recipient; empty when it never started
     http_status: int | None = None
     attempts: int = 0
     started: bool = True  # False: no intent written, nothing sent, nothing recorded
@@ -93,7 +100,7 @@ def intent_meta(outgoing: Outgoing, redactor: Redactor) -> dict[str, Any]:
     }
 
 
-def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[Outcome, ...]:
+def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[DeliveryOutcome, ...]:
     """The transport's result turned into one result per recipient."""
     recipients = outgoing.shown.recipients
     failure = exchange.failure
@@ -103,18 +110,18 @@ def results_of(exchange: Exchange, outgoing: Outgoing) -> tuple[Outcome, ...]:
     assert failure is not None
     if failure.kind is FailureKind.NOT_SENT:
         return tuple(
-            Outcome(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE, failure.reason)
+            DeliveryOutcome(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE, failure.reason)
             for r in recipients
         )
     code = f"http-{exchange.answer.status}" if exchange.answer is not None else None
     return tuple(
-        Outcome(r, DeliveryStatus.UNKNOWN, False, None, code, failure.reason)
+        DeliveryOutcome(r, DeliveryStatus.UNKNOWN, False, None, code, failure.reason)
         for r in recipients
     )
 
 
-def _scrubbed(result: Outcome, redactor: Redactor) -> Outcome:
-    return Outcome(
+def _scrubbed(result: DeliveryOutcome, redactor: Redactor) -> DeliveryOutcome:
+    return DeliveryOutcome(
         result.recipient,
         result.status,
         result.definitive,
@@ -247,7 +254,7 @@ class Runner:
                 )
             except Exception as exc:  # nothing went out: record that, and say why
                 return self._record(outgoing, tuple(
-                    Outcome(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE,
+                    DeliveryOutcome(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE,
                             f"not sent: cannot render the request for fewer recipients ({describe(exc)})")
                     for r in claim.claimed
                 ), None, 0, None, None, claim.refused)
@@ -260,7 +267,7 @@ class Runner:
         except Exception as exc:  # a fault here must still leave an outcome in the ledger
             text = f"internal error after sending: {describe(exc)}"
             results = tuple(
-                Outcome(r, DeliveryStatus.UNKNOWN, error_text=text)
+                DeliveryOutcome(r, DeliveryStatus.UNKNOWN, error_text=text)
                 for r in shown.recipients
             )
         answered_at = now() if exchange is not None and exchange.answer is not None else None
@@ -275,7 +282,7 @@ class Runner:
     def _record(
         self,
         outgoing: Outgoing,
-        results: tuple[Outcome, ...],
+        results: tuple[DeliveryOutcome, ...],
         status: int | None,
         attempts: int,
         sent_at: str | None,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from typing import Any
 from smsspec.errors import CredentialError, UsageError
 from smsspec.load.config import ENV_REFERENCE, resolve_credentials
 from smsspec.model import Account, CheckedMessage, Config, RenderedRequest
-from smsspec.send.deadline import STOP_GRACE_SECONDS
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice, choose_ledger, sends_to_sandbox, unimported
 from smsspec.send.plan import Outgoing, Plan, with_credentials
@@ -126,26 +124,28 @@ def run_requests(
     settings: SendSettings,
     credentials: Mapping[str, Mapping[str, str]],
     advance: Callable[[RequestResult], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
 ) -> Any:
-    """Send the requests, recording each in the ledger; a signal stops the run cleanly."""
+    """Send the requests, recording each in the ledger; a signal stops the run cleanly
+    (``on_stop`` is called once when it does, from the signal handler, so the command can say so)."""
     transport = Transport(
         concurrency=settings.concurrency,
         timeouts=settings.timeouts,
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         limiter=RateLimiter(settings.per_second),
     )
-    with transport, stop_on_signal(transport.stop):
+    with transport, stop_on_signal(transport.stop, on_stop):
         runner = Runner(ledger, transport, redactor, settings.concurrency, credentials)
         return runner.run(pairs) if advance is None else runner.run(pairs, advance)
 
 
 @contextlib.contextmanager
-def stop_on_signal(stop: threading.Event) -> Iterator[None]:
+def stop_on_signal(stop: threading.Event, on_stop: Callable[[], None] | None = None) -> Iterator[None]:
     """Ctrl-C and SIGTERM (a cancelled CI job) stop a run: no request starts after
     the signal, and those in flight get a short grace to finish, then end as
     unknown; all are recorded. The stop is set in the handler itself, so no
     worker starts another request while the main thread gets to the
-    KeyboardInterrupt."""
+    KeyboardInterrupt. ``on_stop`` is called once, when the first signal sets the stop."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -153,12 +153,8 @@ def stop_on_signal(stop: threading.Event) -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         if not stop.is_set():
             stop.set()
-            below_a_bar = "\n" if sys.stderr.isatty() else ""
-            sys.stderr.write(
-                f"{below_a_bar}smsspec: stopping: no new requests; those in flight get"
-                f" {STOP_GRACE_SECONDS:g} s to finish, then are recorded as unknown\n"
-            )
-            sys.stderr.flush()
+            if on_stop is not None:
+                on_stop()
         raise KeyboardInterrupt
 
     previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}

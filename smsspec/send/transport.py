@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from smsspec.send.deadline import DeadlinePassed, StoppedWaiting, limited, with_deadlines
+from smsspec.errors import DeadlinePassed, StoppedWaiting
+from smsspec.send.deadline import limited, with_deadlines
 from smsspec.send.ratelimit import RateLimiter
 from smsspec.send.responses import Answer
 

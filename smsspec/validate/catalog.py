@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from smsspec.diagnostics import Severity
-from smsspec.providers import registry as providers
+from smsspec.providers import registry
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ CORE_RULES: tuple[Rule, ...] = (
 
 def all_rules() -> Mapping[str, Rule]:
     rules = {rule.id: rule for rule in CORE_RULES}
-    for provider in providers.registry().values():
+    for provider in registry.registry().values():
         for rule_id, info in provider.rules.items():
             rules.setdefault(
                 rule_id,

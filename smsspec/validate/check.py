@@ -14,13 +14,15 @@ from pathlib import Path
 
 from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
 from smsspec.errors import TextError, UsageError
-from smsspec.load.config import CONFIG_NAME, find_config, load_config
-from smsspec.load.spec import display_path, is_spec_file, load_spec
+from smsspec.load.config import CONFIG_NAME, find_config
+from smsspec.load.spec import display_path, is_spec_file, spec_from
+from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.model import CheckedMessage, Config, Message, Spec
-from smsspec.providers import registry as providers
+from smsspec.providers import registry
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
+from smsspec.validate.config_checks import load_config
 from smsspec.validate.file_recipients import (
     FileColumn,
     FileDeliveries,
@@ -29,7 +31,8 @@ from smsspec.validate.file_recipients import (
     row_locator,
 )
 from smsspec.validate.provider_rules import check_provider
-from smsspec.validate.schema import did_you_mean
+from smsspec.validate.schema import did_you_mean, schema_validator
+from smsspec.validate.shape import shape_diagnostics
 from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
@@ -53,6 +56,16 @@ class CheckResult:
         return count(self.diagnostics, Severity.WARNING)
 
 
+
+
+def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
+    """Load a spec file and check its shape: the spec (past its shape problems) and the
+    loader's and the shape check's diagnostics, in that order."""
+    document, diagnostics = load_yaml_file(path, display)
+    if document is None or document.data is None:
+        return None, diagnostics
+    shape = shape_diagnostics(schema_validator("spec.schema.json"), document.data, document.source, display)
+    return spec_from(document, path, display, shape), diagnostics + shape
 
 
 def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
@@ -174,7 +187,7 @@ def _check_message(
         text += f"; did you mean {hint!r}?" if hint else f"; defined accounts: {', '.join(config.accounts) or 'none'}"
         found.append(error("SPEC-UNKNOWN-ACCOUNT", text, locate(message.origins.get("account", message.path)), message_id=message.id, fix=hint))
         return found
-    provider = providers.get(account.provider)
+    provider = registry.get(account.provider)
     assert provider is not None  # accounts with unknown providers are not loaded
     found += semantic.check_send_at(message, locate)
     try:
@@ -234,7 +247,7 @@ def _check_fallbacks(
             text += f"; did you mean {hint!r}?" if hint else ""
             found.append(error("SPEC-UNKNOWN-ACCOUNT", text, locate((*origin, index)), message_id=message.id, fix=hint))
             continue
-        provider = providers.get(account.provider)
+        provider = registry.get(account.provider)
         assert provider is not None
         prefix = f"(fallback account {name!r}, {provider.id}) "
         for diagnostic in semantic.check_texts(message, account, texts, locate) + check_provider(

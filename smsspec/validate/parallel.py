@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smsspec.diagnostics import Diagnostic
-from smsspec.load.config import CONFIG_NAME, load_config
+from smsspec.load.config import CONFIG_NAME
 from smsspec.load.spec import display_path
 from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
+from smsspec.validate.config_checks import load_config
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 
@@ -129,12 +130,12 @@ def _joined(parts: Sequence[_Part]) -> CheckResult:
 
 def _prepare() -> None:
     """Load the providers and compile the schemas once, before forking, so no worker repeats it."""
-    from smsspec.providers import registry as providers
+    from smsspec.providers import registry
     from smsspec.validate.schema import provider_validator, schema_validator
 
     schema_validator("spec.schema.json")
     schema_validator("config.schema.json")
-    for provider in providers.registry().values():
+    for provider in registry.registry().values():
         provider_validator(provider)
 
 

@@ -70,7 +70,7 @@ def closed_port() -> int:
 
 
 @dataclass
-class Outcome:
+class DeliveryOutcome:
     code: int
     stdout: str
     stderr: str
@@ -148,12 +148,12 @@ def account_name(provider: str) -> str:
     return f"{provider}-acct"
 
 
-def run_cli(args: Sequence[str], env: Mapping[str, str] | None = None) -> Outcome:
+def run_cli(args: Sequence[str], env: Mapping[str, str] | None = None) -> DeliveryOutcome:
     """smsspec in this process (fast); stdin is not a terminal, so it never asks."""
     runner = CliRunner()
     merged = {**ENV, **(env or {})}
     result = runner.invoke(main, list(args), env=merged, catch_exceptions=False)
-    return Outcome(result.exit_code, result.stdout, result.stderr)
+    return DeliveryOutcome(result.exit_code, result.stdout, result.stderr)
 
 
 def subprocess_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from smsspec.send.commit import CommitError, GroupCommitter
-from smsspec.send.ledger import DeliveryStatus, Intent, Ledger, Outcome, RequestOutcome
+from smsspec.send.ledger import DeliveryOutcome, DeliveryStatus, Intent, Ledger, RequestOutcome
 from tests.e2e.send_helpers import wait_for
 
 HASH = "0" * 64
@@ -30,7 +30,7 @@ def test_many_workers_share_fsyncs_and_lose_nothing(tmp_path: Path) -> None:
                 on_disk = Ledger.read(path).state(intent(n).keys()[0])
                 seen_durable.append(on_disk is not None and on_disk.status is DeliveryStatus.PENDING)
                 committer.add_outcome(
-                    RequestOutcome(f"r{n}", [Outcome(f"+4474001{n:05d}", DeliveryStatus.ACCEPTED)])
+                    RequestOutcome(f"r{n}", [DeliveryOutcome(f"+4474001{n:05d}", DeliveryStatus.ACCEPTED)])
                 )
 
         threads = [threading.Thread(target=worker, args=(k * 20,)) for k in range(16)]
@@ -65,7 +65,7 @@ def test_an_outcome_is_written_soon_without_waiting_for_close(tmp_path: Path) ->
     with Ledger.open(path) as ledger:
         committer = GroupCommitter(ledger)
         committer.write_intent(intent(1))
-        committer.add_outcome(RequestOutcome("r1", [Outcome("+447400100001", DeliveryStatus.ACCEPTED)]))
+        committer.add_outcome(RequestOutcome("r1", [DeliveryOutcome("+447400100001", DeliveryStatus.ACCEPTED)]))
 
         def accepted() -> bool:
             [state] = Ledger.read(path).states()

@@ -13,19 +13,26 @@ import subprocess
 
 from smsspec.sandbox import Sandbox
 from smsspec.send.ledger import DeliveryStatus, Ledger
-from tests.e2e.send_helpers import Outcome, Project, read_line, received, start_cli, wait_for
+from tests.e2e.send_helpers import (
+    DeliveryOutcome,
+    Project,
+    read_line,
+    received,
+    start_cli,
+    wait_for,
+)
 
 HANG_GUARD = 120.0
 
 
-def finished(process: subprocess.Popen[str]) -> Outcome:
+def finished(process: subprocess.Popen[str]) -> DeliveryOutcome:
     try:
         out, err = process.communicate(timeout=HANG_GUARD)
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
         raise AssertionError(f"smsspec did not end: {out}{err}") from None
-    return Outcome(process.returncode, out, err)
+    return DeliveryOutcome(process.returncode, out, err)
 
 
 def test_a_dripping_answer_ends_at_the_request_deadline_as_unknown(project: Project, sandbox: Sandbox) -> None:

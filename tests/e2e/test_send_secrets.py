@@ -23,7 +23,7 @@ from tests.e2e.send_helpers import (
     PASSWORD,
     REALM,
     USERNAME,
-    Outcome,
+    DeliveryOutcome,
     Project,
     account_name,
     closed_port,
@@ -61,7 +61,7 @@ def assert_clean(*texts: str) -> None:
         assert "SeCrEt" not in text
 
 
-def everything(outcome: Outcome) -> str:
+def everything(outcome: DeliveryOutcome) -> str:
     return outcome.stdout + outcome.stderr
 
 

@@ -18,13 +18,13 @@ from smsspec.send.ledger import (
     SCHEMA_VERSION,
     Decision,
     DeliveryKey,
+    DeliveryOutcome,
     DeliveryState,
     DeliveryStatus,
     Intent,
     Ledger,
     LedgerCorrupt,
     LedgerError,
-    Outcome,
     RequestOutcome,
     decide,
     parse_location,
@@ -72,8 +72,8 @@ def test_claims_and_outcomes_survive_reopening(location: str) -> None:
         ledger.record_outcomes([
             RequestOutcome(
                 "r1",
-                [Outcome("+15550001", A, provider_id="sk-1"),
-                 Outcome("+15550002", R, definitive=True, error_code="21", error_text="bad")],
+                [DeliveryOutcome("+15550001", A, provider_id="sk-1"),
+                 DeliveryOutcome("+15550002", R, definitive=True, error_code="21", error_text="bad")],
                 {"http_status": 200},
                 sent_at="2026-01-01T00:00:01+00:00",
                 answered_at="2026-01-01T00:00:02+00:00",
@@ -101,7 +101,7 @@ def test_reading_a_ledger_that_does_not_exist_is_empty_and_creates_nothing(locat
 def test_the_account_is_not_part_of_a_deliverys_identity(location: str) -> None:
     with Ledger.open(location) as ledger:
         ledger.claim([Intent("r1", "primary", "m1", [("+15550001", h("a"))])])
-        ledger.record_outcomes([RequestOutcome("r1", [Outcome("+15550001", A)])])
+        ledger.record_outcomes([RequestOutcome("r1", [DeliveryOutcome("+15550001", A)])])
         # the fallback account finds the delivery done, whatever account carries it
         [claim] = ledger.claim([Intent("r2", "fallback", "m1", [("+15550001", h("a"))])])
     assert claim.claimed == ()
@@ -113,12 +113,12 @@ def test_the_account_is_not_part_of_a_deliverys_identity(location: str) -> None:
 def test_a_claim_needs_the_state_the_run_planned_against(location: str) -> None:
     with Ledger.open(location) as ledger:
         ledger.claim([Intent("r1", "acc", "m1", [("+15550001", h("a"))])])
-        ledger.record_outcomes([RequestOutcome("r1", [Outcome("+15550001", R)])])
+        ledger.record_outcomes([RequestOutcome("r1", [DeliveryOutcome("+15550001", R)])])
         stale = ledger.claim([Intent("r2", "acc", "m1", [("+15550001", h("a"))], expected={"+15550001": "old"})])
         fresh = ledger.claim([Intent("r3", "acc", "m1", [("+15550001", h("a"))], expected={"+15550001": "r1"})])
         # an outcome of a superseded request changes nothing
         with pytest.raises(ValueError):
-            ledger.record_outcomes([RequestOutcome("r2", [Outcome("+15550001", A)])])
+            ledger.record_outcomes([RequestOutcome("r2", [DeliveryOutcome("+15550001", A)])])
     assert stale[0].claimed == () and fresh[0].claimed == ("+15550001",)
     state = Ledger.read(location).state(key("+15550001"))
     assert state is not None and (state.status, state.request_id, state.interrupted) == (U, "r3", True)  # its run ended
@@ -201,7 +201,7 @@ def test_threads_may_share_a_ledger(location: str) -> None:
             for i in range(20):
                 rid = f"r{n}-{i}"
                 ledger.claim([Intent(rid, "acc", "m1", [(f"+1555{n:02d}{i:04d}", h("x"))])])
-                ledger.record_outcomes([RequestOutcome(rid, [Outcome(f"+1555{n:02d}{i:04d}", A)])])
+                ledger.record_outcomes([RequestOutcome(rid, [DeliveryOutcome(f"+1555{n:02d}{i:04d}", A)])])
 
         threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
         for thread in threads:
@@ -284,7 +284,7 @@ def test_two_spellings_of_one_file_are_one_ledger(db: Path, tmp_path: Path) -> N
     link = tmp_path / "other-name.db"
     with Ledger.open(db) as ledger:
         ledger.claim([Intent("r1", "acc", "m1", [("+15550001", h("a"))])])
-        ledger.record_outcomes([RequestOutcome("r1", [Outcome("+15550001", A)])])
+        ledger.record_outcomes([RequestOutcome("r1", [DeliveryOutcome("+15550001", A)])])
     link.symlink_to(db)
     with Ledger.open(link) as through_link:
         [claim] = through_link.claim([Intent("r2", "acc", "m1", [("+15550001", h("a"))])])

@@ -19,13 +19,14 @@ from smsspec.cli.options import (
     styler,
 )
 from smsspec.errors import UsageError
-from smsspec.load.config import find_config, load_config
+from smsspec.load.config import find_config
 from smsspec.model import Account
 from smsspec.send.ledger import DEFAULT_PROJECT, Ledger, LedgerError, parse_location
 from smsspec.send.ledger.choice import LedgerChoice, choose_ledger, is_loopback
 from smsspec.send.ledger.jsonl import import_jsonl
 from smsspec.send.ledger_report import ledger_rows, ledger_text
 from smsspec.send.service import open_ledger
+from smsspec.validate.config_checks import load_config
 
 
 @click.group(context_settings=CONTEXT)

@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping
 import click
 
 from smsspec.cli.options import CONTEXT, echo, fail, format_option, shown_path
+from smsspec.errors import InboxUnavailable
 from smsspec.sandbox.accounts import SANDBOX_SECRET, SandboxAccounts
 from smsspec.sandbox.inbox import format_inbox
 from smsspec.sandbox.providers import endpoint_paths, setting_defaults, settings_readers
-from smsspec.sandbox.remote import InboxUnavailable, fetch_messages
+from smsspec.sandbox.remote import fetch_messages
 from smsspec.sandbox.server import serve_forever
 from smsspec.terminal import printable_lines
 

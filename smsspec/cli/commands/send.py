@@ -38,6 +38,7 @@ from smsspec.model import Account, CheckedMessage
 from smsspec.report.send import SendReport
 from smsspec.sandbox.inbox import format_inbox
 from smsspec.sandbox.session import PLACEHOLDER_URL, SandboxRun, sandbox_endpoint
+from smsspec.send.deadline import STOP_GRACE_SECONDS
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice
 from smsspec.send.plan import Plan, Policy, make_plan
@@ -289,13 +290,23 @@ def _run(
     settings = SendSettings(options.concurrency, options.per_second, options.timeouts, options.max_attempts)
     pairs = requests_of(plan, credentials)
     if not pairs or not sys.stderr.isatty():
-        return run_requests(pairs, ledger, redactor, settings, credentials)
+        return run_requests(pairs, ledger, redactor, settings, credentials, on_stop=_say_stopping)
     with click.progressbar(length=len(pairs), label="sending", file=sys.stderr) as bar:
 
         def advance(result: RequestResult) -> None:
             bar.update(1)
 
-        return run_requests(pairs, ledger, redactor, settings, credentials, advance)
+        return run_requests(pairs, ledger, redactor, settings, credentials, advance, _say_stopping)
+
+
+def _say_stopping() -> None:
+    """Called from the signal handler when Ctrl-C or SIGTERM stops a run."""
+    below_a_bar = "\n" if sys.stderr.isatty() else ""
+    sys.stderr.write(
+        f"{below_a_bar}smsspec: stopping: no new requests; those in flight get"
+        f" {STOP_GRACE_SECONDS:g} s to finish, then are recorded as unknown\n"
+    )
+    sys.stderr.flush()
 
 
 def _notes(interrupted: Iterable[Any], ledger_file: str, fmt: str) -> tuple[str, ...]:

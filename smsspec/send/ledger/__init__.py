@@ -20,19 +20,17 @@ lose a send, never double it.
 
 from __future__ import annotations
 
+from smsspec.errors import LedgerCorrupt, LedgerError, LedgerLocked
 from smsspec.send.ledger.location import Location, parse_location, redact_url
 from smsspec.send.ledger.policy import Decision, decide
 from smsspec.send.ledger.records import (
     Claim,
     DeliveryKey,
+    DeliveryOutcome,
     DeliveryState,
     DeliveryStatus,
     Intent,
     IntentDelivery,
-    LedgerCorrupt,
-    LedgerError,
-    LedgerLocked,
-    Outcome,
     RequestOutcome,
 )
 from smsspec.send.ledger.store import DEFAULT_PROJECT, SCHEMA_VERSION, Ledger, LedgerView
@@ -43,6 +41,7 @@ __all__ = [
     "Claim",
     "Decision",
     "DeliveryKey",
+    "DeliveryOutcome",
     "DeliveryState",
     "DeliveryStatus",
     "Intent",
@@ -53,7 +52,6 @@ __all__ = [
     "LedgerLocked",
     "LedgerView",
     "Location",
-    "Outcome",
     "RequestOutcome",
     "decide",
     "parse_location",

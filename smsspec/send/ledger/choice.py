@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from smsspec.errors import LedgerError
 from smsspec.model import Account, Config
 from smsspec.send.ledger.location import Location, parse_location
-from smsspec.send.ledger.records import LedgerError
 from smsspec.send.ledger.store import DEFAULT_PROJECT
 
 LEDGER_DIR = ".smsspec"

@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smsspec.errors import LedgerCorrupt, LedgerError
 from smsspec.send.ledger.records import (
     DeliveryKey,
+    DeliveryOutcome,
     DeliveryState,
     DeliveryStatus,
     IntentDelivery,
-    LedgerCorrupt,
-    LedgerError,
-    Outcome,
 )
 from smsspec.send.ledger.store import Ledger, now
 
@@ -45,7 +44,7 @@ class RecordedOutcome:
     """One outcome record as replayed from the file."""
 
     at: str
-    deliveries: tuple[Outcome, ...]
+    deliveries: tuple[DeliveryOutcome, ...]
     meta: Mapping[str, Any]
     interrupted: bool
 
@@ -168,7 +167,7 @@ class _Replay:
         request_id = _get_str(record, "request_id")
         at = _get_str(record, "at")
         meta = _get_meta(record)
-        outcomes: list[Outcome] = []
+        outcomes: list[DeliveryOutcome] = []
         for item in _get_list(record, "deliveries"):
             if not isinstance(item, dict):
                 raise _BadRecord("delivery")
@@ -179,7 +178,7 @@ class _Replay:
             if status is None:
                 raise _BadRecord("status")
             outcomes.append(
-                Outcome(
+                DeliveryOutcome(
                     recipient=_get_str(item, "recipient"),
                     status=status,
                     definitive=definitive,

@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from smsspec.send.ledger.records import LedgerError
+from smsspec.errors import LedgerError
 from smsspec.send.ledger.store import Ledger
 
 LOCK_CLASS = 0x534D53  # "SMS": the first key of every advisory lock smsspec takes

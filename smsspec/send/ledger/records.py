@@ -23,16 +23,7 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
-class LedgerError(Exception):
-    """The ledger cannot be used (unreachable, not a ledger, a failed write)."""
 
-
-class LedgerCorrupt(LedgerError):
-    """The location holds something that is not an smsspec ledger, or a damaged one."""
-
-
-class LedgerLocked(LedgerError):
-    """The store cannot take this run now (kept for callers; the stores cooperate instead)."""
 
 
 class DeliveryStatus(str, Enum):
@@ -82,7 +73,7 @@ class DeliveryState:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DeliveryOutcome:
     """What the provider said about one recipient of a request.
 
     ``definitive`` matters for REJECTED: the provider refused this content for
@@ -150,7 +141,7 @@ class RequestOutcome:
     """
 
     request_id: str
-    deliveries: Sequence[Outcome]
+    deliveries: Sequence[DeliveryOutcome]
     meta: Mapping[str, Any] = field(default_factory=dict)
     sent_at: str | None = None
     answered_at: str | None = None

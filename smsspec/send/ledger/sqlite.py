@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from smsspec.send.ledger.records import LedgerCorrupt, LedgerError
+from smsspec.errors import LedgerCorrupt, LedgerError
 from smsspec.send.ledger.store import Ledger
 
 BUSY_TIMEOUT_MS = 60_000

@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, ClassVar
 
+from smsspec.errors import LedgerError
 from smsspec.send.ledger.location import Location, parse_location
 from smsspec.send.ledger.records import (
     Claim,
@@ -42,7 +43,6 @@ from smsspec.send.ledger.records import (
     DeliveryState,
     DeliveryStatus,
     Intent,
-    LedgerError,
     RequestOutcome,
     check_intent,
     check_opt_text,

@@ -1,4 +1,5 @@
-"""Credentials out of a recorded request: headers, query arguments, XML key."""
+"""Credentials masked by where they sit in a recorded request (headers, query arguments, XML key),
+for the sandbox inbox; the sender's :mod:`smsspec.send.redact` scrubs known values instead."""
 
 from __future__ import annotations
 
