@@ -159,6 +159,13 @@ class _TooLong(Exception):
         self.line = line
 
 
+class _NulByte(Exception):
+    """A NUL character: no text file holds one (and Python 3.10's csv module refuses it)."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
     """The file's lines, each at most MAX_ROW_BYTES, at most MAX_FILE_BYTES in all."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
@@ -204,6 +211,8 @@ class _LastLine:
         self.record += len(self.last)
         if self.record > MAX_ROW_BYTES:
             raise _TooLong(self.start)
+        if "\0" in self.last:
+            raise _NulByte(self.number)
         return self.last
 
 
@@ -250,6 +259,9 @@ def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecip
         yield RowProblem(exc.line, 1, "the file is not UTF-8 text here", fatal=True)
     except _TooLong as exc:
         yield _too_long(exc.line)
+    except _NulByte as exc:
+        yield RowProblem(exc.line, 1, f"line {exc.line} holds a NUL byte, which no text file does (the line is not "
+                                      "shown); a CSV recipients file is text: is this the right file?", fatal=True)
     except csv.Error as exc:
         yield RowProblem(reader.line_num or 1, 1, f"not valid CSV: {exc}", fatal=True)
 

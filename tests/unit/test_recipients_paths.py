@@ -92,6 +92,15 @@ def test_environment_like_content_inside_the_project_is_not_echoed(tmp_path: Pat
     (tmp_path / "environ.csv").write_bytes(f"ZQ_FILE_SECRET={SECRET}\0HOME=/root\0".encode())
     code, [diagnostic] = validate(tmp_path)
     assert code == 1 and diagnostic["rule"] == "RECIPIENTS-FILE" and diagnostic["line"] == 1
+    assert "holds a NUL byte" in str(diagnostic["message"])
+    shows_nothing_of(tmp_path, [SECRET, "ZQ_FILE_SECRET", "HOME="])
+
+
+def test_environment_like_lines_without_nul_are_not_echoed(tmp_path: Path) -> None:
+    project(tmp_path, "environ.csv", column="number")
+    (tmp_path / "environ.csv").write_text(f"ZQ_FILE_SECRET={SECRET} HOME=/root\n", encoding="utf-8")
+    code, [diagnostic] = validate(tmp_path)
+    assert code == 1 and diagnostic["rule"] == "RECIPIENTS-FILE" and diagnostic["line"] == 1
     assert "not a header row of column names" in str(diagnostic["message"])
     shows_nothing_of(tmp_path, [SECRET, "ZQ_FILE_SECRET", "HOME="])
 
