@@ -29,7 +29,8 @@ def describe_provider(provider: Provider) -> str:
     lines = [f"{provider.id}: {provider.title}", "", provider.description, ""]
     req = provider.request
     lines.append("Request")
-    lines.append(f"  {req.method} {req.endpoint or '<the account endpoint>'}  ({req.body_format}{', ' + req.content_type if req.content_type else ''})")
+    carried = f" in the form variable `{req.form_field}`" if req.form_field else ""
+    lines.append(f"  {req.method} {req.endpoint or '<the account endpoint>'}  ({req.body_format}{carried}{', ' + req.content_type if req.content_type else ''})")
     auth = req.auth
     how = {"header": f"header {auth.get('header')}", "basic": "HTTP Basic auth", "body": "inside the request body", "query": "in the query string"}
     lines.append(f"  credentials: {', '.join(provider.credentials)} ({how.get(str(auth.get('type')), auth.get('type'))})")
@@ -61,5 +62,6 @@ def describe_provider(provider: Provider) -> str:
     lines.append("Rules")
     lines += [f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}" for rule_id, info in provider.rules.items()] or ["  only the common rules"]
     lines.append("")
-    lines.append(f"Source: provider documentation {provider.docs}")
+    lines.append("Sources: the provider's documentation")
+    lines += [f"  {source}" for source in provider.docs]
     return "\n".join(lines)

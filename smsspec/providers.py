@@ -47,6 +47,7 @@ class RequestShape:
     template: str
     endpoint: str | None  # fixed public URL, when the provider has one
     auth: Mapping[str, Any]
+    form_field: str | None = None  # the payload travels form-encoded in this POST variable, not as the raw body
 
     @property
     def body_format(self) -> str:
@@ -67,7 +68,7 @@ class Provider:
     id: str
     title: str
     description: str
-    docs: str
+    docs: tuple[str, ...]  # where the rules come from: files under provider-docs or URLs
     schema: Mapping[str, Any]
     request: RequestShape
     credentials: tuple[str, ...]
@@ -147,6 +148,10 @@ def _refuse(path: Path, found: list[_Problem]) -> ProviderError:
     return ProviderError("\n".join(line for *_, line in sorted(located)))
 
 
+def _docs(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _parse(path: Path, template_dir: Path) -> Provider:
     text = read_limited(path)
     try:
@@ -163,7 +168,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
         id=path.name.removesuffix(".schema.json"),
         title=schema["title"],
         description=schema["description"],
-        docs=meta.get("docs", ""),
+        docs=_docs(meta.get("docs", ())),
         schema=schema,
         request=RequestShape(
             method=request["method"],
@@ -171,6 +176,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             template=request["template"],
             endpoint=request.get("endpoint"),
             auth=request["auth"],
+            form_field=request.get("form_field"),
         ),
         credentials=tuple(meta["credentials"]),
         settings_schema=meta.get("settings", {"type": "object"}),

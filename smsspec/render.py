@@ -18,6 +18,7 @@ import base64
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from jinja2.exceptions import SecurityError
@@ -152,6 +153,8 @@ class _MessageRenderer:
             formatted = [phones.format_number(n, form) for n in numbers]
         program = self.programs.get(len(formatted))
         rendered = program.body(texts[0], formatted) if program else self._payload(texts[0], formatted)
+        if self.spec.request.form_field is not None:
+            rendered = urlencode({self.spec.request.form_field: rendered})
         url, body = (self.url + rendered, "") if self.query else (self.url, rendered)
         headers = self.headers if self.headers is not None else self._headers()
         if self.stand_ins is not None:

@@ -53,6 +53,7 @@ def secret_forms(secret: str) -> set[str]:
         escape(secret, _XML_ENTITIES),
         base64.b64encode(secret.encode("utf-8")).decode("ascii"),
     }
+    forms |= {quote_plus(form) for form in (escape(secret), json.dumps(secret)[1:-1])}  # a payload sent form-encoded
     forms |= {_lower_hex(form) for form in forms}
     return {form for form in forms if form}
 
