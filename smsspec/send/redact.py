@@ -28,6 +28,7 @@ from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
 from smsspec.config import MIN_CREDENTIAL_CHARS
+from smsspec.payload_escapes import query_value
 
 MASK = "***"
 SNIPPET_CHARS = 200
@@ -46,6 +47,7 @@ def secret_forms(secret: str) -> set[str]:
         secret,
         quote(secret, safe=""),
         quote(secret),
+        query_value(secret),
         quote_plus(secret),
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],

@@ -30,3 +30,20 @@ def test_skycore_xml_is_sent_form_encoded_in_the_post_variable_xml(project: Proj
     root = ElementTree.fromstring(form["xml"][0])
     assert (root.tag, root.findtext("ACTION"), root.findtext("API_KEY")) == ("REQUEST", "sendSMS", "***")
     assert root.findtext("TEXT") == message["text"]
+
+
+def test_whatcounts_query_is_encoded_as_the_doc_shows_and_the_sandbox_reads_it_back(
+    project: Project, sandbox: Sandbox
+) -> None:
+    """004_3ab2735251f84056.txt: "...&message_text=Thanks!" and "message_text=Your%20message%20is%20delivered":
+    `!` is kept, a space is %20; what a query parser reads as a separator (& = + ;) is encoded."""
+    text = "Thanks! 50% off & more = yes+1; ok? (a/b) @home ça"
+    spec = project.provider_spec("whatcounts", text=text)
+
+    out = run_cli(["send", str(spec), "--format", "json"])
+
+    assert out.code == 0, out.stdout + out.stderr
+    [message] = sandbox.messages()
+    assert message["text"] == text
+    sent = message["request"]["path"].split("&message_text=", 1)[1]
+    assert sent == "Thanks!%2050%25%20off%20%26%20more%20%3D%20yes%2B1%3B%20ok?%20(a/b)%20@home%20%C3%A7a"
