@@ -5,6 +5,7 @@ The ``response`` block of a provider's ``x-smsspec`` descriptor says how::
     {"format": "json" | "xml" | "text",
      "rules": [{<conditions>, "outcome": "accepted" | "rejected" | "unknown", "definitive": bool}],
      "provider_id": <field>, "error_code": <field>, "error_text": <field> | "after-prefix",
+     "error_texts": {<code>: <the provider's documented meaning>},
      "per_recipient": {"recipient_field": <field>, "rules": [...],
                        "provider_id": ..., "error_code": ..., "error_text": ...}}
 
@@ -18,6 +19,11 @@ every recipient; otherwise the body must be a JSON list with one object per
 recipient, matched to the request's recipients by ``recipient_field``
 (digits compared) or else by position, and each object is read with the
 ``per_recipient`` rules.
+
+A ``<field>`` may be a list of names: the first that holds a non-empty value
+gives it (Sendmachine's own client reads ``error_reason``, else ``status``).
+An answer with a code but no text of its own gets the code's meaning from
+``error_texts``, where the descriptor copies the provider's table.
 
 When no rule holds: 2xx is unknown ("unrecognised answer"), 4xx rejected
 (not definitive, error code ``http-<status>``), anything else unknown. A body
@@ -192,12 +198,14 @@ def _decided(
     outcome = _OUTCOMES.get(str(rule.get("outcome")), DeliveryStatus.UNKNOWN)
 
     def value(key: str) -> str | None:
-        name = fields.get(key)
-        if name is None:
-            return None
-        if name == "after-prefix":
-            return _after_prefix(doc, rule)
-        return _text_value(_field(item, str(name))[1])
+        names = fields.get(key)
+        for name in names if isinstance(names, list) else [names]:  # the first that holds a value
+            if name is None:
+                continue
+            found = _after_prefix(doc, rule) if name == "after-prefix" else _text_value(_field(item, str(name))[1])
+            if found not in (None, ""):
+                return found
+        return None
 
     provider_id = value("provider_id")
     if outcome is DeliveryStatus.ACCEPTED:
@@ -205,6 +213,8 @@ def _decided(
     code, text = value("error_code"), value("error_text")
     if code is None and not 200 <= status < 300:
         code = f"http-{status}"
+    if text is None and code is not None:
+        text = _error_texts(fields).get(code)
     if text is None:
         text = doc.problem or _snippet(doc)
     return Outcome(
@@ -215,6 +225,11 @@ def _decided(
         error_code=code,
         error_text=text,
     )
+
+
+def _error_texts(fields: Mapping[str, Any]) -> Mapping[str, str]:
+    texts = fields.get("error_texts")
+    return texts if isinstance(texts, Mapping) else {}
 
 
 def _fallback(recipient: str, status: int, doc: _Document, why: str | None = None) -> Outcome:

@@ -56,14 +56,21 @@ def test_an_xml_entity_bomb_is_refused_and_unknown() -> None:
         assert result.error_text == "answer is not valid XML"
 
 
-def test_sendmachine_reads_codes_from_error_answers() -> None:
+def test_sendmachine_reads_the_reason_from_error_reason_else_status() -> None:
+    """Sendmachine's API client (github.com/Sendmachine/SendmachineApiClient, SendmachineApiClient.php) takes
+    an error's reason from `error_reason`, else from `status`; 001_9b905a786e07397a.txt lists the 400 codes
+    ("invalid_recipient: Recipient phone number is invalid.") and the statuses (401 denied)."""
     [ok] = read("sendmachine", 202, '{"status":"accepted","count":1,"request_id":"r-1"}')
-    [bad] = read("sendmachine", 400, '{"status":"validation_error","code":"invalid_recipient","message":"bad number"}')
+    [bad] = read("sendmachine", 400, '{"status":"validation_error","error_reason":"invalid_recipient"}')
     [denied] = read("sendmachine", 401, '{"status":"denied"}')
+    [worded] = read("sendmachine", 400, '{"status":"validation_error","error_reason":"Sender is blocked"}')
 
     assert (ok.status, ok.provider_id) == (DeliveryStatus.ACCEPTED, "r-1")
-    assert (bad.status, bad.definitive, bad.error_code) == (DeliveryStatus.REJECTED, True, "invalid_recipient")
-    assert (denied.status, denied.definitive, denied.error_code) == (DeliveryStatus.REJECTED, False, "http-401")
+    assert (bad.status, bad.definitive, bad.error_code, bad.error_text) == (
+        DeliveryStatus.REJECTED, True, "invalid_recipient", "Recipient phone number is invalid.")
+    assert (denied.status, denied.definitive, denied.error_code, denied.error_text) == (
+        DeliveryStatus.REJECTED, False, "denied", "Authentication failed or access denied.")
+    assert (worded.error_code, worded.error_text) == ("Sender is blocked", '{"status":"validation_error","error_reason":"Sender is blocked"}')
 
 
 def test_inwise_reads_one_entry_per_recipient_by_number_not_only_by_position() -> None:

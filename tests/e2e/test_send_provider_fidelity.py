@@ -47,3 +47,20 @@ def test_whatcounts_query_is_encoded_as_the_doc_shows_and_the_sandbox_reads_it_b
     assert message["text"] == text
     sent = message["request"]["path"].split("&message_text=", 1)[1]
     assert sent == "Thanks!%2050%25%20off%20%26%20more%20%3D%20yes%2B1%3B%20ok?%20(a/b)%20@home%20%C3%A7a"
+
+
+def test_sendmachine_400_shows_the_reason_from_error_reason_not_http_400(project: Project, sandbox: Sandbox) -> None:
+    """SendmachineApiClient.php (github.com/Sendmachine/SendmachineApiClient) reads an error's reason from
+    `error_reason`; 001_9b905a786e07397a.txt: "invalid_recipient  Recipient phone number is invalid."."""
+    sandbox.accounts.rejections["40712034567"] = "invalid_recipient"
+    spec = project.provider_spec("sendmachine")
+
+    out = run_cli(["send", str(spec), "--format", "json"])
+
+    assert out.code == 1, out.stdout + out.stderr
+    [row] = out.json()["requests"]
+    assert (row["status"], row["http_status"], row["error_code"]) == ("rejected", 400, "invalid_recipient")
+    assert row["error_text"] == "Recipient phone number is invalid."
+    text = run_cli(["send", str(spec), "--retry-rejected"])
+    assert "invalid_recipient Recipient phone number is invalid." in text.stdout
+    assert "http-400" not in text.stdout

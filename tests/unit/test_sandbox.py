@@ -420,26 +420,26 @@ def test_sendmachine_validation_errors(
     response = sendmachine(client, body)
     assert response.status_code == 400
     result = response.json()
-    assert set(result) == {"status", "code", "message"}
-    assert (result["status"], result["code"]) == ("validation_error", code)
+    assert set(result) == {"status", "error_reason"}
+    assert (result["status"], result["error_reason"]) == ("validation_error", code)
     assert sandbox.messages() == []
 
 
 def test_sendmachine_unparsable_json(client: httpx.Client) -> None:
     response = client.post(SENDMACHINE, content=b"{", auth=("sandbox", "sandbox"))
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_json"
+    assert response.json()["error_reason"] == "invalid_json"
 
 
 def test_sendmachine_limits(client: httpx.Client) -> None:
     numbers = [f"+4071234{i:04d}" for i in range(100)]
     assert sendmachine(client, sm_body(*numbers[:99])).status_code == 202
     too_many = sendmachine(client, sm_body(*numbers)).json()
-    assert too_many["code"] == "field_value_overflow"
+    assert too_many["error_reason"] == "field_value_overflow"
     entries = [{"to": [n]} for n in numbers]
     assert sendmachine(client, {"personalization": entries[:99], "message": "m"}).status_code == 202
     too_many_entries = sendmachine(client, {"personalization": entries, "message": "m"}).json()
-    assert too_many_entries["code"] == "pers_limit_reached"
+    assert too_many_entries["error_reason"] == "pers_limit_reached"
 
 
 @pytest.mark.parametrize("auth", [("sandbox", "wrong"), ("other", "sandbox")])
@@ -866,7 +866,7 @@ def test_body_of_exactly_the_limit_is_read(sandbox: Sandbox) -> None:
     with httpx.Client(base_url=sandbox.url) as http:
         response = http.post(SENDMACHINE, content=b" " * (1024 * 1024), auth=("sandbox", "sandbox"))
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_json"
+    assert response.json()["error_reason"] == "invalid_json"
 
 
 def test_expect_continue_is_answered_before_the_body(sandbox: Sandbox) -> None:
