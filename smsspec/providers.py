@@ -76,6 +76,7 @@ class Provider:
     batching: Batching
     response: Mapping[str, Any]
     retry_statuses: frozenset[int]
+    retry_error_codes: frozenset[str]  # codes inside a normal answer that mean "not processed, try later"
     rules: Mapping[str, Mapping[str, str]]
     template_dir: Path
 
@@ -188,6 +189,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
         ),
         response=meta.get("response", {}),
         retry_statuses=frozenset(meta.get("retry_statuses", ())),
+        retry_error_codes=frozenset(str(code).upper() for code in meta.get("retry_error_codes", ())),
         rules=meta.get("rules", {}),
         template_dir=template_dir,
     )

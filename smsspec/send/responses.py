@@ -40,13 +40,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from smsspec.providers import Provider
 from smsspec.send.ledger import DeliveryStatus, Outcome
 
 _OUTCOMES = {
@@ -311,3 +312,39 @@ def read_answer(
         else:
             results.append(_decided(recipient, status, item_rule, per, doc, item))
     return tuple(results)
+
+
+# --------------------------------------------------------------------------- retries
+
+
+@dataclass(frozen=True)
+class RetryOn:
+    """When an answer means "not processed, try later": its HTTP status, or an error code inside a normal answer.
+
+    From the descriptor: ``retry_statuses`` and ``retry_error_codes`` (read through the ``response``
+    block's ``error_code`` field, e.g. Skycore's E120 request limit inside an HTTP 200 body).
+    """
+
+    statuses: frozenset[int]
+    error_codes: frozenset[str] = frozenset()
+    reading: Mapping[str, Any] = field(default_factory=dict)
+
+    def reason(self, answer: Answer) -> str | None:
+        """Why this answer is retried ("HTTP 429", "E120"), or None when it is final."""
+        if answer.status in self.statuses:
+            return f"HTTP {answer.status}"
+        if not self.error_codes:
+            return None
+        doc = _parse(answer, str(self.reading.get("format", "json")))
+        names = self.reading.get("error_code")
+        for name in names if isinstance(names, list) else [names]:
+            if name is None or name == "after-prefix":
+                continue
+            code = _text_value(_field(doc.data, str(name))[1])
+            if code is not None and code.strip().upper() in self.error_codes:
+                return code.strip()
+        return None
+
+
+def retry_on(provider: Provider) -> RetryOn:
+    return RetryOn(provider.retry_statuses, provider.retry_error_codes, provider.response)

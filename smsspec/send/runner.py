@@ -29,7 +29,7 @@ from smsspec.send.commit import CommitError, GroupCommitter
 from smsspec.send.ledger import DeliveryStatus, Intent, Ledger, Outcome, RequestOutcome
 from smsspec.send.plan import Outgoing
 from smsspec.send.redact import Redactor
-from smsspec.send.responses import read_answer
+from smsspec.send.responses import read_answer, retry_on
 from smsspec.send.transport import Exchange, FailureKind, Transport, describe
 
 PREVIEW_CHARS = 40
@@ -227,7 +227,7 @@ class Runner:
             )
         exchange: Exchange | None = None
         try:
-            exchange = self._transport.exchange(real, outgoing.checked.provider.retry_statuses)
+            exchange = self._transport.exchange(real, retry_on(outgoing.checked.provider))
             results = results_of(exchange, outgoing)
         except Exception as exc:  # a fault here must still leave an outcome in the ledger
             text = f"internal error after sending: {describe(exc)}"

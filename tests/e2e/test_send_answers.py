@@ -15,7 +15,7 @@ from smsspec import providers
 from smsspec.model import RenderedRequest
 from smsspec.send.ledger import DeliveryStatus
 from smsspec.send.ratelimit import RateLimiter, parse_rate
-from smsspec.send.responses import Answer, read_answer
+from smsspec.send.responses import Answer, RetryOn, read_answer
 from smsspec.send.transport import FailureKind, RetryPolicy, Timeouts, Transport, parse_retry_after
 
 ONE = ("+447400123456",)
@@ -210,7 +210,7 @@ def test_answers_over_one_mebibyte_are_cut_and_unknown(big_server: str, size: in
     _Handler.size = size
     request = RenderedRequest("f", "m", "a", "skycore", "POST", big_server + "/", {}, "{}", ONE, ("t",), 1)
     with Transport(concurrency=1, timeouts=Timeouts(1, 5), policy=RetryPolicy(), limiter=RateLimiter(None)) as transport:
-        exchange = transport.exchange(request, {429, 503})
+        exchange = transport.exchange(request, RetryOn(frozenset({429, 503})))
 
     if too_large:
         assert exchange.failure is not None

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
 from smsspec.sandbox import Sandbox
-from tests.e2e.send_helpers import Project, run_cli
+from tests.e2e.send_helpers import Project, received, run_cli
 
 
 def test_skycore_xml_is_sent_form_encoded_in_the_post_variable_xml(project: Project, sandbox: Sandbox) -> None:
@@ -64,3 +64,38 @@ def test_sendmachine_400_shows_the_reason_from_error_reason_not_http_400(project
     text = run_cli(["send", str(spec), "--retry-rejected"])
     assert "invalid_recipient Recipient phone number is invalid." in text.stdout
     assert "http-400" not in text.stdout
+
+
+def test_skycore_request_limit_inside_a_200_answer_is_retried_and_never_a_final_rejection(
+    project: Project, sandbox: Sandbox
+) -> None:
+    """Skycore v1.3 error codes (github.com/ryan-allan/API, 1.3/CONTENTS/APPENDIX/APPENDIX_B.md): "E120 Account
+    has reached the API request limit." and "E106 You can call API every X seconds": the request was not
+    processed, so it is retried with backoff like a 429 (descriptor `retry_error_codes`); when the attempts run
+    out it is `not-sent`, as a 429 is, never the provider's final rejection."""
+    sandbox.accounts.rejections["447400123456"] = "E120"
+    spec = project.provider_spec("skycore")
+
+    out = run_cli(["send", str(spec), "--format", "json", "--max-attempts", "3"])
+
+    assert out.code == 1, out.stdout + out.stderr
+    [row] = out.json()["requests"]
+    assert (row["status"], row["attempts"], row["error_code"]) == ("rejected", 3, "not-sent")
+    assert "E120 (provider busy)" in row["error_text"]
+    assert received(sandbox, "skycore") == 3
+    assert sandbox.messages() == []
+
+
+def test_skycore_operator_not_supported_is_a_final_rejection_with_skycores_meaning(
+    project: Project, sandbox: Sandbox
+) -> None:
+    """APPENDIX_B.md (github.com/ryan-allan/API, Skycore v1.3): "E628 Operator Not supported"."""
+    sandbox.accounts.rejections["12015550123"] = "E628"
+    spec = project.provider_spec("skycore-xml")
+
+    out = run_cli(["send", str(spec), "--format", "json"])
+
+    assert out.code == 1, out.stdout + out.stderr
+    [row] = out.json()["requests"]
+    assert (row["status"], row["attempts"], row["error_code"], row["error_text"]) == (
+        "rejected", 1, "E628", "Operator Not supported")

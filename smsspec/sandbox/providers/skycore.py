@@ -10,6 +10,10 @@ answer, as the real API does, with Skycore's own codes
      "status-details":"SMS request accepted and queued for delivery"}
     {"status":"Failure","error-code":"E111","error-info":"Invalid Sender.","to":"<as sent or empty>"}
 
+A number listed in ``SandboxAccounts.rejections`` is answered with the code
+given there (e.g. E628 operator not supported, or E120 request limit, which
+a client should retry later).
+
 A ``from-mask`` longer than 11 characters is accepted and cut to 11; the
 stored message keeps the cut mask, which is what a handset would show.
 """
@@ -79,6 +83,9 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     if tracking is not None and not isinstance(tracking, bool):
         return Outcome(failure(codes.NOT_A_REQUEST, NOT_A_REQUEST, to))
     assert isinstance(to, str)
+    refused = codes.refusal(ctx.accounts.rejections, to)
+    if refused is not None:
+        return Outcome(failure(*refused, to))
     tracking_id = secrets.token_hex(6)
     accepted = Accepted(
         recipient=to,

@@ -31,6 +31,19 @@ REQUEST_LIMIT = ("E120", "Account has reached the API request limit.")
 CALL_INTERVAL = ("E106", "You can call API every X seconds")
 """Not processed: calls too close together; the client retries later."""
 
+OPERATOR_NOT_SUPPORTED = ("E628", "Operator Not supported")
+
+MEANINGS = dict([NO_KEY, BAD_KEY, NO_RECIPIENT, BAD_RECIPIENT, BAD_SENDER, NO_TEXT, NO_CAMPAIGN, REQUEST_LIMIT,
+                 CALL_INTERVAL, OPERATOR_NOT_SUPPORTED, ("E713", "There is billing problem on your account")])
+"""Code -> Skycore's text, for the codes a test may ask the sandbox to answer a number with."""
+
+
+def refusal(rejections: dict[str, str], to: str) -> tuple[str, str] | None:
+    """The code (and its text) to answer ``to`` with, when ``SandboxAccounts.rejections`` lists its digits."""
+    code = rejections.get("".join(c for c in to if c.isdigit()))
+    return None if code is None else (code, MEANINGS.get(code, "Refused."))
+
+
 MASK_LIMIT = 11
 """A sender mask is cut to this many characters, silently."""
 

@@ -12,6 +12,9 @@ Codes keep Skycore's meanings (:mod:`.skycore_codes`): E102 no key, E104
 a wrong key, E101 a wrong action, E108 unparsable XML, E201 no receiver,
 E712 no text, E110 a bad receiver, E111 a bad sender.
 
+A number listed in ``SandboxAccounts.rejections`` is answered with the code
+given there.
+
 Element names are matched without regard to case, values are stripped of
 surrounding blanks except ``<TEXT>``, which is kept exactly. The XML is
 parsed with defusedxml: a DTD or an entity declaration is refused (``E108``).
@@ -119,6 +122,9 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     campaign = fields.get("CAMPAIGNREF", "").strip()
     if ctx.setting(codes.CAMPAIGN_CHECK) and not campaign:
         return Outcome(failure(*codes.NO_CAMPAIGN, to))
+    refused = codes.refusal(ctx.accounts.rejections, to)
+    if refused is not None:
+        return Outcome(failure(*refused, to))
     tracking_id = f"SMS_{next(_TRACKING)}"
     spid = fields.get("SPID", "").strip()
     accepted = Accepted(
