@@ -75,8 +75,8 @@ def test_sendmachine_reads_the_reason_from_error_reason_else_status() -> None:
 
 def test_inwise_reads_one_entry_per_recipient_by_number_not_only_by_position() -> None:
     body = (
-        '[{"mobile_number":"972-50-2345679","status":"invalid","reject_reason":"invalid-number","id":"b"},'
-        '{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"id":"a"}]'
+        '[{"mobile_number":"972-50-2345679","status":"invalid","reject_reason":"invalid-number","transaction_id":"b"},'
+        '{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"transaction_id":"a"}]'
     )
     first, second = read("inwise", 200, body, TWO)
 
@@ -85,11 +85,23 @@ def test_inwise_reads_one_entry_per_recipient_by_number_not_only_by_position() -
 
 
 def test_inwise_says_nothing_about_a_recipient_means_unknown_for_that_one() -> None:
-    body = '[{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"id":"a"}]'
+    body = '[{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"transaction_id":"a"}]'
     first, second = read("inwise", 200, body, TWO)
 
     assert first.status is DeliveryStatus.ACCEPTED
     assert second.status is DeliveryStatus.UNKNOWN
+
+
+def test_inwise_exception_is_a_rejection_with_its_reason_and_the_id_is_transaction_id() -> None:
+    """002_a95422e87021d54b.txt: "There are more reject reasons as: exception, ..."; a real answer seen publicly
+    (issue 15) carries the id in `transaction_id` and `"status": "exception"` with
+    `"reject_reason": "no-available-gateways"`. Not definitive: the provider failed, not the number."""
+    body = ('[{"mobile_number":"972-50-2345678","status":"exception","reject_reason":"no-available-gateways",'
+            '"transaction_id":"t-9"}]')
+    [result] = read("inwise", 200, body, ("+972502345678",))
+
+    assert (result.status, result.definitive, result.error_code, result.error_text, result.provider_id) == (
+        DeliveryStatus.REJECTED, False, "no-available-gateways", "exception", "t-9")
 
 
 def test_inwise_401_in_plain_text_is_a_rejection() -> None:

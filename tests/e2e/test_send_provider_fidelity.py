@@ -5,10 +5,13 @@ Each test names the page and the sentence it follows.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
 from smsspec.sandbox import Sandbox
+from smsspec.send.ledger import Ledger
 from tests.e2e.send_helpers import Project, received, run_cli
 
 
@@ -99,3 +102,38 @@ def test_skycore_operator_not_supported_is_a_final_rejection_with_skycores_meani
     [row] = out.json()["requests"]
     assert (row["status"], row["attempts"], row["error_code"], row["error_text"]) == (
         "rejected", 1, "E628", "Operator Not supported")
+
+
+def test_inwise_exception_is_a_rejection_with_its_reason_end_to_end(project: Project, sandbox: Sandbox) -> None:
+    """002_a95422e87021d54b.txt: "There are more reject reasons as: exception, ..."; the id is read from
+    `transaction_id`, as in a real inwise answer seen publicly."""
+    sandbox.accounts.rejections["972502345679"] = "exception:no-available-gateways"
+    spec = project.provider_spec("inwise")
+
+    out = run_cli(["send", str(spec), "--format", "json"])
+
+    assert out.code == 1, out.stdout + out.stderr
+    summary = out.json()["summary"]
+    assert (summary["accepted"], summary["rejected"], summary["unknown"]) == (1, 1, 0)
+    text = run_cli(["send", str(spec), "--retry-rejected"]).stdout
+    assert "no-available-gateways exception" in text
+    [stored] = sandbox.messages()
+    states = {s.key.recipient: s for s in Ledger.read(project.ledger).states()}
+    assert states["+972502345678"].provider_id == stored["provider_id"]
+
+
+def test_inwise_needs_no_endpoint_it_has_a_fixed_public_url(tmp_path: Path) -> None:
+    """https://developers.inwise.com/docs/api/guides/transactional-sms-request-example: "Request URL:
+    https://api.inwise.com/rest/v1/transactional/sms/send"."""
+    (tmp_path / "smsspec.yaml").write_text(
+        "version: 1\naccounts:\n  il:\n    provider: inwise\n    credentials:\n      api_key: ${INWISE_KEY}\n",
+        encoding="utf-8")
+    spec = tmp_path / "hello.sms.yaml"
+    spec.write_text("version: 1\nmessages:\n  - id: hello\n    account: il\n    text: Hi\n    to: ['+972541111111']\n",
+                    encoding="utf-8")
+
+    out = run_cli(["render", str(spec), "--format", "json"])
+
+    assert out.code == 0, out.stdout + out.stderr
+    [request] = json.loads(out.stdout)
+    assert request["url"] == "https://api.inwise.com/rest/v1/transactional/sms/send"

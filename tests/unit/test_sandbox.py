@@ -489,12 +489,12 @@ def test_inwise_sync_send(client: httpx.Client, sandbox: Sandbox) -> None:
     response = inwise(client, inwise_body("972-54-1111111", "972-54-2222222"))
     assert response.status_code == 200
     results = response.json()
-    assert [set(r) for r in results] == [{"mobile_number", "status", "reject_reason", "id"}] * 2
+    assert [set(r) for r in results] == [{"mobile_number", "status", "reject_reason", "transaction_id"}] * 2
     assert [(r["mobile_number"], r["status"], r["reject_reason"]) for r in results] == [
         ("972-54-1111111", "sent", None),
         ("972-54-2222222", "sent", None),
     ]
-    assert [m["provider_id"] for m in sandbox.messages()] == [r["id"] for r in results]
+    assert [m["provider_id"] for m in sandbox.messages()] == [r["transaction_id"] for r in results]
 
 
 def test_inwise_async_is_queued(client: httpx.Client, sandbox: Sandbox) -> None:

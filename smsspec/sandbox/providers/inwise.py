@@ -13,8 +13,11 @@ of ``message.to``, in order::
 a number that is not digits in dash-separated groups (an optional leading +,
 9 to 15 digits) is ``invalid`` with reject reason ``invalid-number`` and does
 not stop the others. Numbers listed in ``SandboxAccounts.rejections``
-answer the reason given there. Only ``sent`` and ``queued`` recipients
-without a reject reason are stored.
+answer the reason given there, as ``status:reason`` to choose the status too
+(``exception:no-available-gateways``). Each entry carries its id in
+``transaction_id``, as a real inwise answer seen publicly does (the page
+shows none). Only ``sent`` and ``queued`` recipients without a reject reason
+are stored.
 
 The page does not describe how a malformed request is answered; the sandbox
 answers HTTP 400 with ``{"status":"error","message":"<text>"}``.
@@ -147,15 +150,18 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
         result_id = uuid.uuid4().hex
         digits = _digits(number)
         reason = None if _valid_number(number) else "invalid-number"
-        reason = reason or ctx.accounts.rejections.get(digits)
-        if reason == "invalid-number":
+        given, _, reason_given = (ctx.accounts.rejections.get(digits) or "").rpartition(":")
+        reason = reason or reason_given or None
+        if given:
+            status = given
+        elif reason == "invalid-number":
             status = "invalid"
         elif reason is None or reason == "insufficient-funds":
             status = "queued" if queued or reason else "sent"
         else:
             status = "rejected"
         results.append(
-            {"mobile_number": number, "status": status, "reject_reason": reason, "id": result_id}
+            {"mobile_number": number, "status": status, "reject_reason": reason, "transaction_id": result_id}
         )
         if reason is None:
             accepted.append(
