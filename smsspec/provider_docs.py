@@ -37,7 +37,8 @@ def describe_provider(provider: Provider) -> str:
     per = provider.batching.per_request
     batching = "one recipient per request" if per == 1 else (
         f"recipients with the same text share a request (at most {per})" if per else "recipients with the same text share a request")
-    lines.append(f"  {batching}; numbers sent as {provider.batching.phone_format} (e.g. {PHONE_FORMATS[provider.batching.phone_format]})")
+    lines.append(f"  {batching}; numbers sent as {provider.batching.phone_format} (e.g. {PHONE_FORMATS[provider.batching.phone_format]})"
+                 + (f", unless the account setting {provider.batching.phone_format_setting} chooses another" if provider.batching.phone_format_setting else ""))
     codes = f", error codes {', '.join(sorted(provider.retry_error_codes))}" if provider.retry_error_codes else ""
     lines.append(f"  retried on HTTP {', '.join(map(str, sorted(provider.retry_statuses)))}{codes} and refused connections")
     lines.append("")

@@ -60,6 +60,7 @@ class Batching:
     per_request: int | None  # most recipients in one request; None when the provider sets no cap
     group_by_text: bool  # recipients whose rendered text is identical may share a request
     phone_format: str  # see smsspec.phones.PHONE_FORMATS
+    phone_format_setting: str | None = None  # an account setting that may choose another phone format
     scheduling: str = "hold"  # "native": send_at goes in the payload; "hold": send only once send_at has come
 
 
@@ -185,6 +186,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             per_request=recipients.get("per_request"),
             group_by_text=bool(recipients.get("group_by_text")),
             phone_format=recipients.get("phone_format", "e164"),
+            phone_format_setting=recipients.get("phone_format_setting"),
             scheduling=meta.get("scheduling", "hold"),
         ),
         response=meta.get("response", {}),

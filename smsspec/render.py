@@ -120,6 +120,7 @@ class _MessageRenderer:
     message_id: str
     account: str
     query: bool  # the payload is the URL's query, not the body
+    phone_format: str  # the descriptor's, or the one the account's settings choose
     headers: dict[str, str] | None = None  # worked out with the first request, after its payload, as they always were
     programs: dict[int, Program] = field(default_factory=dict)  # by number of recipients
     unproven: set[int] = field(default_factory=set)  # numbers of recipients rendered in full
@@ -143,10 +144,12 @@ class _MessageRenderer:
         elif stand_ins is not None:
             url = _replace_all(url, stand_ins)
         templates = _provider_templates(provider)
-        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query)
+        setting = provider.batching.phone_format_setting
+        form = str(account.settings.get(setting) or provider.batching.phone_format) if setting else provider.batching.phone_format
+        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query, form)
 
     def request(self, numbers: tuple[str, ...], texts: tuple[str, ...]) -> RenderedRequest:
-        form = self.spec.batching.phone_format
+        form = self.phone_format
         if len(numbers) == 1:
             formatted = [phones.format_number(numbers[0], form)]
         else:

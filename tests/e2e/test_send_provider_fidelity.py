@@ -137,3 +137,25 @@ def test_inwise_needs_no_endpoint_it_has_a_fixed_public_url(tmp_path: Path) -> N
     assert out.code == 0, out.stdout + out.stderr
     [request] = json.loads(out.stdout)
     assert request["url"] == "https://api.inwise.com/rest/v1/transactional/sms/send"
+
+
+def test_skycore_numbers_keep_the_examples_plus_unless_the_account_asks_for_digits(
+    project: Project, sandbox: Sandbox
+) -> None:
+    """000_8c4a62cb9c375efd.txt's examples send "to": "+10000000001" (the default); Skycore's v2 intro page
+    (https://www.skycore.com/help/messaging-api-v2-intro/) says no "special characters such as the plus
+    symbol": the account setting `number_format: digits`. `providers show skycore` names both sources."""
+    spec = project.provider_spec("skycore")
+    assert run_cli(["send", str(spec)]).code == 0
+    config = project.config.read_text(encoding="utf-8")
+    account = "    provider: skycore\n"
+    assert account in config
+    project.config.write_text(config.replace(account, account + "    settings:\n      number_format: digits\n"), encoding="utf-8")
+    other = project.provider_spec("skycore", message_id="skycore-digits")
+    assert run_cli(["send", str(other)]).code == 0
+
+    sent = [json.loads(m["request"]["body"])["to"] for m in sandbox.messages()]
+    assert sent == ["+447400123456", "447400123456"]
+    shown = run_cli(["providers", "show", "skycore"]).stdout
+    assert "000_8c4a62cb9c375efd.txt" in shown and "https://www.skycore.com/help/messaging-api-v2-intro/" in shown
+    assert "number_format" in shown
