@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_ledger
 import bench_render
 import bench_scaling
 import bench_send
@@ -47,6 +48,7 @@ BENCHMARKS_BY_NAME = {
     "render": bench_render.run,
     "send": bench_send.run,
     "scaling": bench_scaling.run,
+    "ledger": bench_ledger.run,
 }
 
 

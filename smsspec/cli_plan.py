@@ -8,7 +8,15 @@ from datetime import datetime, timezone
 
 import click
 
-from smsspec.cli import CONTEXT, EXIT_OK, EXIT_PROBLEMS, config_option, echo, paths_argument
+from smsspec.cli import (
+    CONTEXT,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    config_option,
+    echo,
+    paths_argument,
+)
 
 
 @click.command(context_settings=CONTEXT)
@@ -16,7 +24,7 @@ from smsspec.cli import CONTEXT, EXIT_OK, EXIT_PROBLEMS, config_option, echo, pa
 @config_option
 @click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
 @click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger to plan against (default: .smsspec/ledger.jsonl next to smsspec.yaml).")
+@click.option("--ledger", "ledger_path", metavar="PATH|URL", help="Ledger to plan against: a path or a postgresql:// URL (default as for `send`).")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Plan against the sandbox ledger that `send --sandbox` uses.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--max-cost", type=click.FloatRange(0), metavar="AMOUNT", help="Fail (exit 1) if the plan costs more, in each account's currency.")
@@ -49,19 +57,25 @@ def plan(
       smsspec plan messages/ --max-cost 50 --max-segments 10000
       smsspec plan examples/*.sms.yaml --sandbox --format json
     """
-    from smsspec.cli_send import checked_or_exit, ledger_location, select_messages
+    from smsspec.cli_send import checked_or_exit, ledger_location, open_ledger, select_messages
     from smsspec.plan_summary import gate_failures, summarise, to_json, to_text
-    from smsspec.send.ledger import Ledger
+    from smsspec.send.ledger import LedgerError
     from smsspec.send.plan import Policy, make_plan
-    from smsspec.terminal import printable_lines
+    from smsspec.terminal import printable, printable_lines
 
     result = checked_or_exit(paths, config_path, False)
     selected = select_messages(result, message_ids, account_names)
     if not selected:
         echo(json.dumps({"accounts": [], "totals": {}}) if fmt == "json" else "nothing to plan: no messages selected")
         sys.exit(EXIT_OK)
-    ledger = Ledger.read(ledger_location(ledger_path, selected, use_sandbox))
-    planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
+    ledger = open_ledger(ledger_location(ledger_path, selected, use_sandbox), writable=False)
+    try:
+        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
+    except LedgerError as exc:
+        echo(f"smsspec: cannot read the ledger: {printable(str(exc))}", err=True)
+        sys.exit(EXIT_USAGE)
+    finally:
+        ledger.close()
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)
     if fmt == "json":

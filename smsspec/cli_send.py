@@ -6,7 +6,7 @@ are imported inside the commands, so ``smsspec validate`` stays quick.
 Exit codes of ``send``: 0 every delivery accepted (now or by an earlier run)
 or scheduled for later; 1 validation failed, or a delivery was rejected, is
 unknown or was not sent (now or left so by an earlier run); 2 usage or
-configuration error, a missing credential, a ledger held by another run;
+configuration error, a missing credential, a ledger that cannot be used;
 130 interrupted.
 """
 
@@ -26,6 +26,8 @@ import click
 
 if TYPE_CHECKING:
     from smsspec.model import Account, Config
+    from smsspec.send.ledger import Ledger
+    from smsspec.send.ledger.choice import LedgerChoice
     from smsspec.send.plan import Plan
     from smsspec.send.redact import Redactor
     from smsspec.send.report import SendReport
@@ -35,9 +37,10 @@ if TYPE_CHECKING:
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-LEDGER_DIR = ".smsspec"
-LEDGER_NAME = "ledger.jsonl"
-SANDBOX_LEDGER_NAME = "sandbox-ledger.jsonl"
+LEDGER_HELP = (
+    "Ledger: a file path or a postgresql:// URL (default: $SMSSPEC_LEDGER, `ledger:` in"
+    " smsspec.yaml, else .smsspec/ledger.db next to it)."
+)
 
 config_option = click.option(
     "--config", "config_path", metavar="PATH",
@@ -61,7 +64,9 @@ def _fail(message: str, code: int = EXIT_USAGE) -> Any:
 
 
 def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
-    return Path(root) / LEDGER_DIR / (SANDBOX_LEDGER_NAME if sandbox else LEDGER_NAME)
+    from smsspec.send.ledger.choice import default_ledger as default
+
+    return default(root, sandbox)
 
 
 # --------------------------------------------------------------------------- send
@@ -74,7 +79,7 @@ def default_ledger(root: str | Path, sandbox: bool = False) -> Path:
 @click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent and skipped; no network, no ledger writes.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file (default: .smsspec/ledger.jsonl next to smsspec.yaml).")
+@click.option("--ledger", "ledger_path", metavar="PATH|URL", help=LEDGER_HELP)
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True, help="Requests in flight at once.")
 @click.option("--rate", metavar="N/s", help="At most N requests a second per account (also N/min, N/h).")
 @format_option
@@ -121,6 +126,7 @@ def send(
       smsspec send messages/ --message welcome --yes --format json
       smsspec send messages/ --rate 10/s --concurrency 16
     """
+    from smsspec.send.ledger import LedgerError
     from smsspec.send.plan import Policy
     from smsspec.send.ratelimit import parse_rate
 
@@ -138,10 +144,11 @@ def send(
         _emit_nothing(fmt)
         return
     ledger_file = ledger_location(ledger_path, selected, use_sandbox)
+    redactor = _with_ledger_secrets(redactor, ledger_file)
     policy = Policy(retry_rejected, retry_unknown, resend_changed)
     again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
     again += ["--sandbox"] if use_sandbox else []
-    again += ["--ledger", ledger_path] if ledger_path else []
+    again += ["--ledger", ledger_file.location.shown()] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
     from smsspec.send.transport import Timeouts
 
@@ -152,6 +159,9 @@ def send(
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
         else:
             _send(selected, accounts, ledger_file, policy, use_sandbox, options)
+    except LedgerError as exc:  # the store failed while reading or writing
+        text = _with_ledger_secrets(redactor, ledger_file).scrub(str(exc))
+        _fail(f"the ledger {ledger_file.location.shown()} failed: {text}")
     except Exception as exc:  # a bug: reported in one line, and never with a secret in it
         from smsspec.providers import ProviderError
 
@@ -159,7 +169,7 @@ def send(
             raise  # not a bug: the provider's files are refused, as every command does (exit 2)
         if os.environ.get("SMSSPEC_DEBUG"):
             raise
-        redactor = _env_redactor([c.config for c in selected])
+        redactor = _with_ledger_secrets(_env_redactor([c.config for c in selected]), ledger_file)
         text = redactor.scrub(f"{type(exc).__name__}: {exc}")
         _fail(f"internal error: {text} (set SMSSPEC_DEBUG=1 for details and please report it)")
 
@@ -237,13 +247,51 @@ def _env_redactor(configs: Iterable[Config]) -> Redactor:
     return Redactor.for_credentials(values)
 
 
-def ledger_location(ledger_path: str | None, selected: list[CheckedMessage], sandbox: bool) -> Path:
-    if ledger_path is not None:
-        return Path(ledger_path)
-    roots = sorted({c.config.root for c in selected})
-    if len(roots) > 1:
-        _fail("the specs belong to more than one smsspec.yaml (" + ", ".join(roots) + "); pass --ledger")
-    return default_ledger(roots[0], sandbox)
+def ledger_location(ledger_path: str | None, selected: list[CheckedMessage], sandbox: bool) -> LedgerChoice:
+    """The ledger a run uses (see :mod:`smsspec.send.ledger.choice`); exit 2 if it cannot be told."""
+    from smsspec.send.ledger import LedgerError
+    from smsspec.send.ledger.choice import choose_ledger, sends_to_sandbox
+
+    try:
+        to_sandbox = sandbox or (ledger_path is None and sends_to_sandbox(c.account for c in selected))
+        return choose_ledger(ledger_path, (c.config for c in selected), sandbox=to_sandbox)
+    except LedgerError as exc:
+        return _fail(str(exc))  # type: ignore[no-any-return]
+
+
+def _with_ledger_secrets(redactor: Redactor, choice: LedgerChoice) -> Redactor:
+    from smsspec.send.redact import Redactor
+
+    secrets = choice.location.secrets()
+    if not secrets:
+        return redactor
+    extra = Redactor.for_credentials([{f"ledger{n}": s for n, s in enumerate(secrets)}])
+    return Redactor(redactor.forms | extra.forms)
+
+
+def open_ledger(choice: LedgerChoice, *, writable: bool, importing: bool = False) -> Ledger:
+    """The chosen ledger, opened; exit 2 with a clear message (never a secret) if it cannot be."""
+    from smsspec.send.ledger import Ledger, LedgerError
+    from smsspec.send.ledger.choice import unimported
+
+    old = None if importing else unimported(choice)
+    if old is not None:
+        _fail(
+            f"found the ledger of an older smsspec, {old}; bring it over first with"
+            f" `smsspec ledger import {old}`{' --sandbox' if choice.source == 'sandbox' else ''}"
+            " (without it, what it records would be sent again)"
+        )
+    try:
+        opener = Ledger.open if writable else Ledger.read
+        return opener(choice.location, choice.project)
+    except (LedgerError, OSError) as exc:
+        what = "open" if writable else "read"
+        text = f"cannot {what} the ledger {choice.location.shown()}: {exc}"
+        for secret in choice.location.secrets():
+            text = text.replace(secret, "***")
+        if writable:
+            text += " (nothing was sent)"
+        return _fail(text)  # type: ignore[no-any-return]
 
 
 def _emit_nothing(fmt: str) -> None:
@@ -274,25 +322,24 @@ def _now() -> Any:
 def _dry_run(
     selected: list[CheckedMessage],
     accounts: Mapping[str, Account],
-    ledger_file: Path,
+    ledger_file: LedgerChoice,
     policy: Any,
     use_sandbox: bool,
     redactor: Redactor,
     options: _SendOptions,
 ) -> None:
-    from smsspec.send.ledger import Ledger, LedgerError
     from smsspec.send.plan import make_plan
     from smsspec.send.report import SendReport
     from smsspec.send.sandboxed import PLACEHOLDER_URL, sandbox_endpoint
 
+    view = open_ledger(ledger_file, writable=False)
     try:
-        view = Ledger.read(ledger_file)
-    except (LedgerError, OSError) as exc:
-        _fail(redactor.scrub(f"cannot read the ledger: {exc}"))
-    endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
-    plan = make_plan(selected, view, policy, _now(), endpoint_for)
+        endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
+        plan = make_plan(selected, view, policy, _now(), endpoint_for)
+    finally:
+        view.close()
     missing = [] if use_sandbox else _missing_credentials(accounts, plan.accounts)
-    shown = f"\nledger: {_path(ledger_file)}" + ("" if view.exists else " (not created yet)")
+    shown = f"\nledger: {_path(ledger_file.location.shown())}" + ("" if view.exists else " (not created yet)")
     notes = () if options.fmt == "json" else (shown,)
     report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
@@ -316,24 +363,28 @@ def _missing_credentials(accounts: Mapping[str, Account], names: Iterable[str]) 
 def _send(
     selected: list[CheckedMessage],
     accounts: Mapping[str, Account],
-    ledger_file: Path,
+    ledger_file: LedgerChoice,
     policy: Any,
     use_sandbox: bool,
     options: _SendOptions,
 ) -> None:
-    from smsspec.send.ledger import Ledger, LedgerError, LedgerLocked
     from smsspec.send.plan import make_plan
     from smsspec.send.redact import Redactor
     from smsspec.send.report import SendReport
     from smsspec.send.sandboxed import SandboxRun
 
-    redactor = _env_redactor([c.config for c in selected])
-    try:
-        ledger = Ledger.open(ledger_file, wait=0)
-    except LedgerLocked as exc:
-        _fail(f"{exc}; wait for it to finish (nothing was sent)")
-    except (LedgerError, OSError) as exc:
-        _fail(redactor.scrub(f"cannot open the ledger: {exc}"))
+    redactor = _with_ledger_secrets(_env_redactor([c.config for c in selected]), ledger_file)
+    path = ledger_file.location.path
+    new_local = ledger_file.local_default and path is not None and not path.exists()
+    ledger = open_ledger(ledger_file, writable=True)
+    if new_local and os.environ.get("CI") == "true":
+        _echo(
+            f"smsspec: warning: CI is set and the ledger {_path(path or '')} was just created on this machine;"
+            " if this runner is thrown away, the next run will not know what this one sent and will"
+            " send it again. Keep the ledger in a shared PostgreSQL database (--ledger,"
+            " SMSSPEC_LEDGER or `ledger:` in smsspec.yaml; see the README)",
+            err=True,
+        )
     sandbox_run = None
     try:
         if use_sandbox:
@@ -348,11 +399,11 @@ def _send(
         redactor = Redactor(redactor.forms | Redactor.for_credentials(credentials.values()).forms)
         _confirm(plan, options)
         run = _run(plan, ledger, credentials, redactor, options)
-        notes = _notes(ledger.interrupted_on_open, ledger_file, options.fmt)
+        notes = _notes(ledger.interrupted_on_open, ledger_file.location.shown(), options.fmt)
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
                 "\nNothing new to send to the sandbox: its ledger says it was all sent before"
-                f" (`smsspec ledger show --sandbox`). To start over, delete {_path(ledger_file)}.",
+                f" (`smsspec ledger show --sandbox`). To start over, delete {_path(ledger_file.location.shown())}.",
             )
         report = SendReport(plan, run, notes, redactor)
         inbox = sandbox_run.sandbox.messages() if sandbox_run else None
@@ -400,7 +451,7 @@ def _run(
         limiter=limiter,
     )
     with transport, _stop_on_signal(transport.stop):
-        runner = Runner(ledger, transport, redactor, options.concurrency)
+        runner = Runner(ledger, transport, redactor, options.concurrency, credentials)
         if not pairs or not sys.stderr.isatty():
             return runner.run(pairs)
         with click.progressbar(length=len(pairs), label="sending", file=sys.stderr) as bar:
@@ -445,7 +496,7 @@ def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def _notes(interrupted: Iterable[Any], ledger_file: Path, fmt: str) -> tuple[str, ...]:
+def _notes(interrupted: Iterable[Any], ledger_file: str, fmt: str) -> tuple[str, ...]:
     if fmt == "json":
         return ()
     found = list(interrupted)
@@ -603,12 +654,57 @@ def ledger() -> None:
     """
 
 
+def _shown_ledger(ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> LedgerChoice:
+    """The ledger that `ledger show/import/export` work on."""
+    from smsspec.config import find_config, load_config
+    from smsspec.send.ledger import LedgerError
+    from smsspec.send.ledger.choice import choose_ledger
+
+    configs = []
+    if config_path is not None:
+        if not Path(config_path).is_file():
+            _fail(f"--config {config_path}: no such file")
+        found: Path | None = Path(config_path)
+    else:
+        found = find_config(Path.cwd())
+    if found is not None:
+        config, _ = load_config(found)
+        if config is not None:
+            configs.append(config)
+    if not configs and ledger_path is None and not os.environ.get("SMSSPEC_LEDGER"):
+        _fail("no smsspec.yaml here or in any folder above; pass --ledger or --config")
+    try:
+        if not configs:
+            from smsspec.send.ledger import DEFAULT_PROJECT, parse_location
+            from smsspec.send.ledger.choice import LedgerChoice
+
+            where = ledger_path or os.environ["SMSSPEC_LEDGER"]
+            return LedgerChoice(parse_location(where), DEFAULT_PROJECT, "--ledger")
+        accounts = [a for c in configs for a in c.accounts.values()]
+        to_sandbox = use_sandbox or (ledger_path is None and _all_loopback(accounts))
+        return choose_ledger(ledger_path, configs, sandbox=to_sandbox)
+    except LedgerError as exc:
+        return _fail(str(exc))  # type: ignore[no-any-return]
+
+
+def _all_loopback(accounts: list[Account]) -> bool:
+    from smsspec.send.ledger.choice import is_loopback
+
+    return bool(accounts) and all(is_loopback(a.endpoint) for a in accounts)
+
+
+ledger_option = click.option("--ledger", "ledger_path", metavar="PATH|URL", help=LEDGER_HELP)
+ledger_sandbox_option = click.option(
+    "--sandbox", "use_sandbox", is_flag=True, help="The ledger of `send --sandbox` runs."
+)
+
+
 @ledger.command("show", context_settings=CONTEXT)
-@click.option("--ledger", "ledger_path", metavar="PATH", help="Ledger file (default: .smsspec/ledger.jsonl next to smsspec.yaml).")
+@ledger_option
 @config_option
 @format_option
 @click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
-@click.option("--sandbox", "use_sandbox", is_flag=True, help="Show the ledger of `send --sandbox` runs.")
+@ledger_sandbox_option
 def ledger_show(
     ledger_path: str | None, config_path: str | None, fmt: str, message_ids: tuple[str, ...], use_sandbox: bool
 ) -> None:
@@ -620,33 +716,81 @@ def ledger_show(
       smsspec ledger show --message welcome --format json
     """
     from smsspec.cli import styler
-    from smsspec.config import find_config
-    from smsspec.send.ledger import Ledger, LedgerError
     from smsspec.send.ledger_report import ledger_rows, ledger_text
 
-    if ledger_path is not None:
-        path = Path(ledger_path)
-    else:
-        if config_path is not None:
-            if not Path(config_path).is_file():
-                _fail(f"--config {config_path}: no such file")
-            found: Path | None = Path(config_path)
-        else:
-            found = find_config(Path.cwd())
-        if found is None:
-            _fail("no smsspec.yaml here or in any folder above; pass --ledger or --config")
-        assert found is not None
-        path = default_ledger(found.resolve().parent, use_sandbox)
+    choice = _shown_ledger(ledger_path, config_path, use_sandbox)
+    view = open_ledger(choice, writable=False)
     try:
-        view = Ledger.read(path)
-    except (LedgerError, OSError) as exc:
-        _fail(f"cannot read the ledger: {exc}")
-    rows = ledger_rows(view, message_ids)
+        rows = ledger_rows(view, message_ids)
+    except Exception as exc:  # a damaged store found while reading
+        view.close()
+        _fail(f"cannot read the ledger {choice.location.shown()}: {exc}")
+    view.close()
+    shown = choice.location.shown()
     if fmt == "json":
-        _echo(json.dumps({"ledger": str(path), "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
+        _echo(json.dumps({"ledger": shown, "exists": view.exists, "deliveries": rows}, ensure_ascii=False))
         return
     if not view.exists:
-        _echo(f"no ledger at {_path(path)} yet: nothing has been sent from here")
+        _echo(f"no ledger at {_path(shown)} yet: nothing has been sent from here")
         return
     _echo(ledger_text(rows, styler()))
-    _echo(f"\nledger: {_path(path)}")
+    _echo(f"\nledger: {_path(shown)}")
+
+
+@ledger.command("export", context_settings=CONTEXT)
+@ledger_option
+@config_option
+@click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
+@ledger_sandbox_option
+def ledger_export(
+    ledger_path: str | None, config_path: str | None, message_ids: tuple[str, ...], use_sandbox: bool
+) -> None:
+    """Write every delivery as JSON Lines (one object a line; no secret), e.g. for a bug report.
+
+    \b
+    Examples:
+      smsspec ledger export > ledger.jsonl
+    """
+    from smsspec.send.ledger_report import ledger_rows
+
+    choice = _shown_ledger(ledger_path, config_path, use_sandbox)
+    view = open_ledger(choice, writable=False)
+    try:
+        rows = ledger_rows(view, message_ids)
+    except Exception as exc:
+        view.close()
+        _fail(f"cannot read the ledger {choice.location.shown()}: {exc}")
+    view.close()
+    for row in rows:
+        _echo(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+
+
+@ledger.command("import", context_settings=CONTEXT)
+@click.argument("old", type=click.Path(dir_okay=False))
+@ledger_option
+@config_option
+@ledger_sandbox_option
+def ledger_import(old: str, ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> None:
+    """Bring an old JSON Lines ledger (.smsspec/ledger.jsonl) into the ledger; safe to repeat.
+
+    Deliveries the ledger already knows are left as they are.
+
+    \b
+    Examples:
+      smsspec ledger import .smsspec/ledger.jsonl
+    """
+    from smsspec.send.ledger import LedgerError
+    from smsspec.send.ledger.jsonl import import_jsonl
+
+    choice = _shown_ledger(ledger_path, config_path, use_sandbox)
+    ledger = open_ledger(choice, writable=True, importing=True)
+    try:
+        added, known, skipped = import_jsonl(Path(old), ledger)
+    except (LedgerError, OSError) as exc:
+        _fail(f"cannot import {old}: {exc}")
+    finally:
+        ledger.close()
+    _echo(
+        f"imported {added} deliver{'y' if added == 1 else 'ies'} into {_path(choice.location.shown())};"
+        f" {known} already known" + (f"; {skipped} unreadable line(s) skipped" if skipped else "")
+    )

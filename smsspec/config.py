@@ -76,6 +76,8 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
         accounts=accounts,
         rules={str(k): "off" if v is False else str(v) for k, v in (rules or {}).items()},
         source=document.source,
+        ledger=data["ledger"] if isinstance(data.get("ledger"), str) else None,
+        project=data["project"] if isinstance(data.get("project"), str) else None,
         allow_outside=_allowed_folders(data.get("recipients"), path.resolve().parent),
     )
     return config, diagnostics

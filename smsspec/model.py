@@ -28,6 +28,8 @@ class Config:
     accounts: Mapping[str, Account]
     rules: Mapping[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
     source: SourceMap | None = None
+    ledger: str | None = None  # as written: a path, a URL or a ${VAR} reference
+    project: str | None = None  # the project's name in the ledger
     allow_outside: tuple[str, ...] = ()  # absolute folders outside root that recipients files may be in
 
 

@@ -1,10 +1,11 @@
 """Group commit: many workers' ledger records written with one fsync.
 
 A worker hands its intent to :meth:`GroupCommitter.write_intent`, which
-returns only once the intent is on disk; only then may the worker send.
+returns the claim once it is durable; only then may the worker send, and only
+to the recipients it claimed.
 There is no committer thread: the first worker to arrive while nobody is
 writing becomes the *leader*. It takes every intent waiting at that moment
-(its own included), writes them with one :meth:`Ledger.record_intents` call,
+(its own included), claims them with one :meth:`Ledger.claim` call,
 wakes the workers whose intents it wrote, and hands the lead to the first
 worker that queued meanwhile. While a leader waits for the disk, new intents
 pile up for the next write, so one fsync serves as many requests as are in
@@ -29,9 +30,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from smsspec.send.ledger import Intent, Ledger, RequestOutcome
+from smsspec.send.ledger import Claim, Intent, Ledger, RequestOutcome
 
 _Record = TypeVar("_Record", Intent, RequestOutcome)
 OUTCOME_BATCH = 64
@@ -48,6 +49,7 @@ class _Waiter:
     wake: threading.Event = field(default_factory=threading.Event)
     done: bool = False  # written (or failed); otherwise woken to lead
     error: BaseException | None = None
+    claim: Claim | None = None
 
 
 class GroupCommitter:
@@ -69,14 +71,15 @@ class GroupCommitter:
         self._closed = False
         self._failure: BaseException | None = None
         self._outcome_errors: list[BaseException] = []
+        self.unrecorded: set[str] = set()  # request ids whose outcome the ledger did not take
         self.rounds = 0
         self._flusher = threading.Thread(target=self._flush, name="smsspec-ledger", daemon=True)
         self._flusher.start()
 
     # ------------------------------------------------------------------ workers
 
-    def write_intent(self, intent: Intent) -> None:
-        """Block until ``intent`` is durable; raise :class:`CommitError` if it cannot be."""
+    def write_intent(self, intent: Intent) -> Claim:
+        """Block until ``intent``'s claim is durable and return it; :class:`CommitError` if it cannot be."""
         waiter = _Waiter(intent)
         with self._lock:
             self._check_open()
@@ -93,6 +96,8 @@ class GroupCommitter:
             self._lead()
         if waiter.error is not None:
             raise CommitError(f"the ledger did not take the intent: {waiter.error}") from waiter.error
+        assert waiter.claim is not None
+        return waiter.claim
 
     def add_outcome(self, outcome: RequestOutcome) -> None:
         """Queue ``outcome``; it is durable within ``outcome_delay`` s, and once :meth:`close` returns."""
@@ -139,9 +144,12 @@ class GroupCommitter:
                 outcomes, self._outcomes = self._outcomes, []
         self.rounds += 1
         if batch:
-            errors = self._commit([w.intent for w in batch], self._ledger.record_intents)
-            for waiter, error in zip(batch, errors, strict=True):
-                waiter.error = error
+            answers = self._commit([w.intent for w in batch], self._ledger.claim)
+            for waiter, answer in zip(batch, answers, strict=True):
+                if isinstance(answer, BaseException):
+                    waiter.error = answer
+                else:
+                    waiter.claim = answer
                 waiter.done = True
                 waiter.wake.set()
         if outcomes:
@@ -171,18 +179,21 @@ class GroupCommitter:
                     self._lock.acquire()
 
     def _write_outcomes(self, outcomes: list[RequestOutcome]) -> None:
-        errors = self._commit(outcomes, self._ledger.record_outcomes)
-        self._outcome_errors += [e for e in errors if e is not None]
+        answers = self._commit(outcomes, self._ledger.record_outcomes)
+        for outcome, answer in zip(outcomes, answers, strict=True):
+            if isinstance(answer, BaseException):
+                self._outcome_errors.append(answer)
+                self.unrecorded.add(outcome.request_id)
 
     def _commit(
-        self, records: Sequence[_Record], write: Callable[[Sequence[_Record]], None]
-    ) -> list[BaseException | None]:
-        """Write ``records``; the error of each (None when it is durable)."""
+        self, records: Sequence[_Record], write: Callable[[Sequence[_Record]], Any]
+    ) -> list[Any]:
+        """Write ``records``; per record its answer (a claim, or None), or its error."""
         if self._failure is not None:
             return [self._failure] * len(records)
         try:
-            write(records)
-            return [None] * len(records)
+            written = write(records)
+            return list(written) if written is not None else [None] * len(records)
         except ValueError as exc:  # one bad record refuses the batch, and nothing is written
             if len(records) == 1:
                 return [exc]

@@ -1,4 +1,4 @@
-"""``smsspec ledger show``: what happened to each message and recipient, from the ledger.
+"""``smsspec ledger show`` and ``ledger export``: each delivery's state, from the ledger.
 
 Every value in the text comes from the ledger, so from spec files and provider
 answers: each is shown through :func:`smsspec.terminal.printable`.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from smsspec.send.ledger import LedgerView, RequestRecord
+from smsspec.send.ledger import DeliveryState, LedgerView
 from smsspec.terminal import printable
 
 Style = Callable[[str, str], str]
@@ -20,30 +20,38 @@ def _plain(text: str, role: str) -> str:
     return text
 
 
+def delivery_state(state: DeliveryState) -> str:
+    """The state in words: accepted, rejected, unknown (interrupted), in progress elsewhere, ..."""
+    if state.in_progress:
+        return "in progress elsewhere"
+    if state.interrupted:
+        return f"{state.status.value} (interrupted mid-request)"
+    return state.status.value
+
+
 def ledger_rows(view: LedgerView, message_ids: Collection[str] = ()) -> list[dict[str, Any]]:
     """One row per delivery: its latest state, with the request that set it."""
-    requests: dict[str, RequestRecord] = {r.request_id: r for r in view.requests()}
+    states = list(view.states(tuple(message_ids)))
+    metas = view.request_meta(s.request_id for s in states)
     rows: list[dict[str, Any]] = []
-    for state in view.states():
+    for state in states:
         key = state.key
-        if message_ids and key.message_id not in message_ids:
-            continue
-        request = requests.get(state.request_id)
-        meta = dict(request.meta) if request else {}
-        outcome_meta = dict(request.outcomes[-1].meta) if request and request.outcomes else {}
+        meta, outcome_meta = metas.get(state.request_id, ({}, {}))
         rows.append(
             {
                 "message": key.message_id,
-                "account": key.account,
+                "account": state.account,
                 "recipient": key.recipient,
                 "status": state.status.value,
+                "state": delivery_state(state),
                 "definitive": state.definitive,
                 "interrupted": state.interrupted,
                 "provider_id": state.provider_id,
                 "error_code": state.error_code,
                 "error_text": state.error_text,
                 "at": state.at,
-                "sent_at": request.at if request else None,
+                "sent_at": state.sent_at,
+                "answered_at": state.answered_at,
                 "request_id": state.request_id,
                 "file": meta.get("file"),
                 "provider": meta.get("provider"),
@@ -71,7 +79,6 @@ def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
             if lines:
                 lines.append("")
             lines.append(style(f"{_shown(row['message'])}  ({where})", "bold"))
-        status = _shown(row["status"]) + (" (interrupted mid-request)" if row["interrupted"] else "")
         detail = []
         if row["provider_id"]:
             detail.append(f"id {_shown(row['provider_id'])}")
@@ -80,8 +87,10 @@ def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
             detail.append(said)
         if row["attempts"] and row["attempts"] > 1:
             detail.append(f"{row['attempts']} attempts")
-        text = f"  {_shown(row['recipient']):<16}  {style(status, _ROLES.get(row['status'], 'bold'))}"
-        text += f"  {_shown(row['at'])}"
+        text = f"  {_shown(row['recipient']):<16}  {style(row['state'], _ROLES.get(row['status'], 'bold'))}"
+        text += f"  {_shown(row['sent_at'] or row['at'])}"
+        if row["answered_at"]:
+            text += f" -> {_shown(row['answered_at'])}"
         if detail:
             text += "  " + "; ".join(detail)
         lines.append(text)

@@ -1,7 +1,7 @@
 """What a run will send and what it will skip, decided per delivery from the ledger.
 
-A delivery is one message to one recipient through one account
-(:class:`DeliveryKey`). Its content hash covers everything that shapes what
+A delivery is one message to one recipient of the project
+(:class:`DeliveryKey`; the account that carries it is not part of it). Its content hash covers everything that shapes what
 the provider receives for it, and nothing secret: the provider, the rendered
 text for that recipient, the message fields that go into the payload and the
 account's configured endpoint. The ledger's :func:`decide` compares it with
@@ -19,24 +19,34 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from smsspec.model import Account, RenderedRequest
 from smsspec.render import render_requests
-from smsspec.send.ledger import Decision, DeliveryKey, DeliveryState, LedgerView, decide
+from smsspec.send.ledger import (
+    Decision,
+    DeliveryKey,
+    DeliveryState,
+    Intent,
+    LedgerView,
+    decide,
+)
 from smsspec.validate.check import CheckedMessage
 from smsspec.validate.provider_rules import VIEW_FIELDS
 from smsspec.validate.rules import parse_send_at
 
 SCHEDULED = "scheduled"
 DUPLICATE = "duplicate"
+IN_PROGRESS = "in-progress-elsewhere"
+OTHER_ACCOUNT = "accepted-through-another-account"
 SKIP_REASONS = {
     Decision.SKIP_ACCEPTED: "already-accepted",
     Decision.SKIP_UNKNOWN: "unknown-earlier",
     Decision.SKIP_REJECTED: "rejected-earlier",
     Decision.SKIP_CHANGED_AFTER_ACCEPT: "changed-after-accept",
+    Decision.SKIP_IN_PROGRESS: IN_PROGRESS,
 }
 FAILED_BEFORE = frozenset({"unknown-earlier", "rejected-earlier"})
 
@@ -78,6 +88,12 @@ class Outgoing:
     shown: RenderedRequest
     checked: CheckedMessage
     hashes: tuple[str, ...]  # content hash per recipient of ``shown``
+    expected: Mapping[str, str] = field(default_factory=dict)  # recipient -> state's request id
+
+    def intent(self, meta: Mapping[str, Any]) -> Intent:
+        """The claim on this request's deliveries (see :class:`Intent`)."""
+        shown = self.shown
+        return Intent(self.request_id, shown.account, shown.message_id, self.deliveries, meta, self.expected)
 
     @property
     def deliveries(self) -> tuple[tuple[str, str], ...]:
@@ -96,6 +112,19 @@ class Plan:
     @property
     def accounts(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(o.shown.account for o in self.outgoing))
+
+
+def skipped_elsewhere(outgoing: Outgoing, state: DeliveryState) -> Skipped:
+    """A delivery this run planned to send but found held, or settled, by another run."""
+    if state.in_progress:
+        reason = IN_PROGRESS
+    else:
+        decision = decide(
+            state, state.content_hash, retry_rejected=False, retry_unknown=False, resend_changed=False
+        )
+        reason = SKIP_REASONS.get(decision, IN_PROGRESS)
+    key = DeliveryKey(outgoing.shown.account, state.key.message_id, state.key.recipient)
+    return Skipped(outgoing.shown.file, key, outgoing.shown.provider, reason, state)
 
 
 def _canonical(value: Any) -> str:
@@ -159,7 +188,9 @@ def make_plan(
         hashed = _hasher(item)
         chosen: list[int] = []
         hashes: list[str] = []
+        expected: dict[str, str] = {}
         seen: set[str] = set()
+        known = ledger.states_for(message.id, item.numbers)
         for index, number in enumerate(item.numbers):
             key = DeliveryKey(account.name, message.id, number)
             if number in seen:
@@ -167,7 +198,7 @@ def make_plan(
                 continue
             seen.add(number)
             digest = hashed(item.texts[index])
-            previous = ledger.state(key)
+            previous = known.get(number)
             decision = decide(
                 previous,
                 digest,
@@ -177,6 +208,8 @@ def make_plan(
             )
             if decision is not Decision.SEND:
                 reason = SKIP_REASONS[decision]
+                if decision is Decision.SKIP_CHANGED_AFTER_ACCEPT and previous and previous.account != account.name:
+                    reason = OTHER_ACCOUNT  # a fallback account now: the recipient has it already
                 skipped.append(Skipped(item.spec.path, key, item.provider.id, reason, previous))
             elif due is not None:
                 when = due.isoformat()
@@ -186,8 +219,10 @@ def make_plan(
             else:
                 chosen.append(index)
                 hashes.append(digest)
+                if previous is not None:
+                    expected[number] = previous.request_id
         if chosen:
-            outgoing += _requests(item, chosen, hashes, endpoint_for)
+            outgoing += _requests(item, chosen, hashes, expected, endpoint_for)
     return Plan(tuple(outgoing), tuple(skipped))
 
 
@@ -195,6 +230,7 @@ def _requests(
     item: CheckedMessage,
     chosen: Sequence[int],
     hashes: Sequence[str],
+    expected: Mapping[str, str],
     endpoint_for: Callable[[Account], str | None] | None,
 ) -> list[Outgoing]:
     account = item.account
@@ -213,9 +249,38 @@ def _requests(
             shown=shown,
             checked=restricted,
             hashes=tuple(by_number[n] for n in shown.recipients),
+            expected={n: expected[n] for n in shown.recipients if n in expected},
         )
         for shown in render_requests(restricted)
     ]
+
+
+def narrowed(
+    outgoing: Outgoing, recipients: Sequence[str], credentials: Mapping[str, str]
+) -> tuple[Outgoing, RenderedRequest]:
+    """``outgoing`` rendered again for the recipients its claim got (others are held elsewhere).
+
+    A subset of one request's recipients fits one request; it keeps the request id.
+    """
+    checked = outgoing.checked
+    keep = set(recipients)
+    chosen = [i for i, n in enumerate(checked.numbers) if n in keep]
+    restricted = replace(
+        checked,
+        numbers=tuple(checked.numbers[i] for i in chosen),
+        texts=tuple(checked.texts[i] for i in chosen),
+    )
+    [shown] = render_requests(restricted)
+    [real] = render_requests(restricted, credentials)
+    by_number = dict(outgoing.deliveries)
+    smaller = replace(
+        outgoing,
+        shown=shown,
+        checked=restricted,
+        hashes=tuple(by_number[n] for n in shown.recipients),
+        expected={n: outgoing.expected[n] for n in shown.recipients if n in outgoing.expected},
+    )
+    return smaller, real
 
 
 def with_credentials(

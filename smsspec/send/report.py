@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smsspec.send.ledger import DeliveryStatus
-from smsspec.send.plan import SCHEDULED, Outgoing, Plan, Skipped
+from smsspec.send.plan import IN_PROGRESS, SCHEDULED, Outgoing, Plan, Skipped, skipped_elsewhere
 from smsspec.send.redact import Redactor
 from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
 from smsspec.terminal import printable, printable_path
@@ -31,6 +31,8 @@ _SKIP_WORDS = {
     "changed-after-accept": "changed after it was accepted",
     SCHEDULED: "scheduled for later",
     "duplicate": "listed twice in the message",
+    IN_PROGRESS: "in progress in another run",
+    "accepted-through-another-account": "already accepted through another account",
 }
 
 
@@ -115,6 +117,18 @@ class SendReport:
     def dry_run(self) -> bool:
         return self.run is None
 
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """What the plan skipped, and what this run found held or settled by another run."""
+        if self.run is None:
+            return self.plan.skipped
+        elsewhere = tuple(
+            skipped_elsewhere(result.outgoing, state)
+            for result in self.run.results
+            for state in result.elsewhere
+        )
+        return self.plan.skipped + elsewhere
+
     def counts(self) -> dict[str, Any]:
         statuses: Counter[str] = Counter()
         segments = 0
@@ -125,13 +139,14 @@ class SendReport:
                 if not result.started:
                     not_started += len(result.outgoing.shown.recipients)
                     continue
-                requests += 1 if result.attempts else 0
+                requests += 1 if result.left_the_machine else 0
                 each = _per_recipient_segments(result.outgoing)
                 for item in result.results:
-                    statuses[item.status.value] += 1
                     if item.status is DeliveryStatus.ACCEPTED:
                         segments += each
-        skipped = Counter(s.reason for s in self.plan.skipped)
+                    # what the ledger will say: unknown, when it could not take the outcome
+                    statuses[item.status.value if result.recorded else "unknown"] += 1
+        skipped = Counter(s.reason for s in self.skipped)
         summary: dict[str, Any] = {
             "dry_run": self.dry_run,
             "requests": requests if self.run is not None else len(self.plan.outgoing),
@@ -155,7 +170,7 @@ class SendReport:
         return summary
 
     def exit_code(self) -> int:
-        if any(s.counts_as_failure for s in self.plan.skipped):
+        if any(s.counts_as_failure for s in self.skipped):
             return EXIT_FAILED
         if self.run is None:
             return EXIT_OK
@@ -183,7 +198,7 @@ class SendReport:
         return {
             "summary": self.counts(),
             "requests": requests,
-            "skipped": [skipped_row(s) for s in self.plan.skipped],
+            "skipped": [skipped_row(s) for s in self.skipped],
         }
 
     # ------------------------------------------------------------------ text
@@ -257,7 +272,12 @@ class SendReport:
             for item in result.results:
                 said = " ".join(p for p in (item.error_code, item.error_text) if p) or "no reason given"
                 line = f"  {where}  {printable(item.recipient)}  ({account}): {printable(said)}"
-                if item.status is DeliveryStatus.UNKNOWN:
+                if not result.recorded:
+                    unknown.append(
+                        f"  {where}  {printable(item.recipient)}  ({account}): the provider said"
+                        f" {item.status.value}, but the ledger could not record it"
+                    )
+                elif item.status is DeliveryStatus.UNKNOWN:
                     unknown.append(line)
                 elif item.status is DeliveryStatus.REJECTED:
                     (not_sent if item.error_code == NOT_SENT_CODE else rejected).append(line)
@@ -280,8 +300,8 @@ class SendReport:
 
     def _skipped_lines(self, style: Style, command: str) -> list[str]:
         groups: dict[str, list[str]] = {}
-        for item in self.plan.skipped:
-            if item.reason == "already-accepted":
+        for item in self.skipped:
+            if item.reason in ("already-accepted", "accepted-through-another-account"):
                 continue
             key = item.key
             shown = (printable_path(item.file), printable(key.message_id), printable(key.recipient))
@@ -289,6 +309,8 @@ class SendReport:
             previous = item.previous
             if item.reason == SCHEDULED:
                 line += f": due {printable(str(item.due))}"
+            elif item.reason == IN_PROGRESS and previous is not None:
+                line += f": claimed by another run at {printable(previous.at)}"
             elif previous is not None and item.reason != "changed-after-accept":
                 said = " ".join(p for p in (previous.error_code, previous.error_text) if p)
                 if previous.interrupted:

@@ -3,11 +3,14 @@
 Workers take the requests in plan order. For every request a worker
 
 1. waits for its account's rate-limit slot,
-2. hands the intent to the group committer and waits until it is on disk,
-3. sends (with the transport's retry policy) and reads the answer,
+2. hands its claim (the intent) to the group committer and waits until it is
+   durable; recipients another run holds or has settled since the plan are
+   dropped from the request (it is rendered again for the rest),
+3. sends (with the transport's retry policy) and reads the answer, noting
+   when the request went out and when the answer came,
 4. queues the outcome for the committer.
 
-A request whose intent could not be written is not sent. Once ``stop`` is
+A request whose claim could not be written is not sent. Once ``stop`` is
 set (Ctrl-C, SIGTERM, a ledger failure), requests whose intent is not yet
 written are not started (and not recorded); requests already on the wire get
 a short grace to finish (:data:`smsspec.send.deadline.STOP_GRACE_SECONDS`),
@@ -19,15 +22,16 @@ text preview, the provider's answer, errors) is scrubbed of secrets, then cut sh
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from queue import Empty, SimpleQueue
 from typing import Any
 
 from smsspec.model import RenderedRequest
 from smsspec.send.commit import CommitError, GroupCommitter
-from smsspec.send.ledger import DeliveryStatus, Intent, Ledger, Outcome, RequestOutcome
-from smsspec.send.plan import Outgoing
+from smsspec.send.ledger import DeliveryState, DeliveryStatus, Ledger, Outcome, RequestOutcome
+from smsspec.send.ledger.store import now
+from smsspec.send.plan import Outgoing, narrowed
 from smsspec.send.redact import Redactor
 from smsspec.send.responses import read_answer, retry_on
 from smsspec.send.transport import Exchange, FailureKind, Transport, describe
@@ -46,16 +50,27 @@ class RequestResult:
     attempts: int = 0
     started: bool = True  # False: no intent written, nothing sent, nothing recorded
     note: str | None = None  # why it did not start, or a ledger problem after sending
+    elsewhere: tuple[DeliveryState, ...] = ()  # held or settled by another run: not sent here
+    recorded: bool = True  # False: the ledger did not take the outcome (it will read unknown)
 
     @property
     def status(self) -> str:
-        """accepted | rejected | unknown | partial (recipients differ) | not-started."""
+        """accepted | rejected | unknown | partial (recipients differ) | not-started | elsewhere."""
+        if self.started and not self.results and self.elsewhere:
+            return "elsewhere"
         if not self.started:
             return "not-started"
         statuses = {r.status for r in self.results}
         if len(statuses) == 1:
             return next(iter(statuses)).value
         return "partial"
+
+    @property
+    def left_the_machine(self) -> bool:
+        """False when no byte of the request can have reached the provider (say, DNS failed)."""
+        if not self.started or not self.results or self.http_status is not None:
+            return self.started and bool(self.results)
+        return not all(r.error_code == NOT_SENT_CODE for r in self.results)
 
 
 @dataclass
@@ -128,7 +143,9 @@ class Runner:
         transport: Transport,
         redactor: Redactor,
         concurrency: int,
+        credentials: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        self._credentials = credentials or {}
         self._transport = transport
         self._redactor = redactor
         self._concurrency = concurrency
@@ -194,8 +211,11 @@ class Runner:
                 self._committer.close()
             except CommitError as exc:
                 self._problem(str(exc))
+        lost = self._committer.unrecorded
         run.results = [
-            result if result is not None else RequestResult(o, (), started=False, note="interrupted")
+            (replace(result, recorded=False) if result.outgoing.request_id in lost else result)
+            if result is not None
+            else RequestResult(o, (), started=False, note="interrupted")
             for result, (o, _) in zip(slots, pairs, strict=True)
         ]
         run.ledger_problem = self._ledger_problem
@@ -211,20 +231,28 @@ class Runner:
         shown = outgoing.shown
         if self.stop.is_set() or not self._transport.limiter.acquire(shown.account):
             return RequestResult(outgoing, (), started=False, note="stopped before sending")
-        intent = Intent(
-            outgoing.request_id,
-            shown.account,
-            shown.message_id,
-            outgoing.deliveries,
-            intent_meta(outgoing, self._redactor),
-        )
         try:
-            self._committer.write_intent(intent)
+            claim = self._committer.write_intent(outgoing.intent(intent_meta(outgoing, self._redactor)))
         except CommitError as exc:
             self._problem(str(exc))
             return RequestResult(
                 outgoing, (), started=False, note=self._redactor.scrub(f"not sent: {exc}")
             )
+        if not claim.claimed:
+            return RequestResult(outgoing, (), elsewhere=claim.refused)
+        if len(claim.claimed) < len(shown.recipients):
+            try:
+                outgoing, real = narrowed(
+                    outgoing, claim.claimed, self._credentials.get(shown.account, {})
+                )
+            except Exception as exc:  # nothing went out: record that, and say why
+                return self._record(outgoing, tuple(
+                    Outcome(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE,
+                            f"not sent: cannot render the request for fewer recipients ({describe(exc)})")
+                    for r in claim.claimed
+                ), None, 0, None, None, claim.refused)
+            shown = outgoing.shown
+        sent_at = now()
         exchange: Exchange | None = None
         try:
             exchange = self._transport.exchange(real, retry_on(outgoing.checked.provider))
@@ -235,9 +263,26 @@ class Runner:
                 Outcome(r, DeliveryStatus.UNKNOWN, error_text=text)
                 for r in shown.recipients
             )
-        results = tuple(_scrubbed(r, self._redactor) for r in results)
+        answered_at = now() if exchange is not None and exchange.answer is not None else None
+        failure = exchange.failure if exchange is not None and exchange.answer is None else None
+        went_out: str | None = sent_at
+        if failure is not None and failure.kind is FailureKind.NOT_SENT:
+            went_out = None  # never connected: nothing went out
         status = exchange.answer.status if exchange and exchange.answer else None
         attempts = exchange.attempts if exchange else 1
+        return self._record(outgoing, results, status, attempts, went_out, answered_at, claim.refused)
+
+    def _record(
+        self,
+        outgoing: Outgoing,
+        results: tuple[Outcome, ...],
+        status: int | None,
+        attempts: int,
+        sent_at: str | None,
+        answered_at: str | None,
+        elsewhere: tuple[DeliveryState, ...],
+    ) -> RequestResult:
+        results = tuple(_scrubbed(r, self._redactor) for r in results)
         note = None
         try:
             self._committer.add_outcome(
@@ -245,9 +290,11 @@ class Runner:
                     outgoing.request_id,
                     results,
                     {"http_status": status, "attempts": attempts},
+                    sent_at,
+                    answered_at,
                 )
             )
         except CommitError as exc:
             self._problem(str(exc))
             note = self._redactor.scrub(f"outcome not recorded: {exc}")
-        return RequestResult(outgoing, results, status, attempts, True, note)
+        return RequestResult(outgoing, results, status, attempts, True, note, elsewhere, note is None)

@@ -31,3 +31,8 @@ def project(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -
     made = Project(tmp_path, sandbox.url)
     made.write_config()
     return made
+
+
+from tests.ledger_stores import location, postgres_url  # noqa: E402
+
+__all__ = ["location", "postgres_url"]

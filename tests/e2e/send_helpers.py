@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -90,7 +93,9 @@ class Project:
 
     @property
     def ledger(self) -> Path:
-        return self.root / ".smsspec" / "ledger.jsonl"
+        """Where runs of this project keep their ledger: its accounts point at a sandbox on
+        127.0.0.1, so the sandbox ledger (never the real one)."""
+        return self.root / ".smsspec" / "sandbox-ledger.db"
 
     def write_config(self) -> None:
         lines = ["version: 1", "accounts:"]
@@ -124,11 +129,19 @@ class Project:
         }
         return self.spec(message["id"], [message])
 
-    def ledger_text(self) -> str:
-        return self.ledger.read_text(encoding="utf-8") if self.ledger.exists() else ""
+    @property
+    def real_ledger(self) -> Path:
+        """The ledger of runs to accounts that are not on a loopback address."""
+        return self.root / ".smsspec" / "ledger.db"
 
-    def ledger_records(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.ledger_text().splitlines() if line.strip()]
+    def request_metas(self, ledger: Path | None = None) -> list[dict[str, Any]]:
+        """The meta recorded with each request (file, provider, URL, preview)."""
+        ledger = ledger or self.ledger
+        if not ledger.exists():
+            return []
+        with contextlib.closing(sqlite3.connect(ledger)) as db:
+            rows = db.execute("SELECT meta FROM smsspec_requests ORDER BY claimed_at").fetchall()
+        return [json.loads(meta) for (meta,) in rows]
 
 
 def account_name(provider: str) -> str:
@@ -147,6 +160,13 @@ def subprocess_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {**os.environ, **ENV, **(extra or {})}
     env.pop("SMSSPEC_DEBUG", None)
     return env
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """preexec_fn: SIGINT handled as in a terminal. A shell without job control
+    starts background commands with SIGINT ignored, and children inherit that;
+    a test that stops a child with SIGINT must not depend on how it was run."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def start_cli(args: Sequence[str], cwd: Path, extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:

@@ -19,7 +19,7 @@ def intent(n: int, recipient: str | None = None) -> Intent:
 
 
 def test_many_workers_share_fsyncs_and_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.jsonl"
+    path = tmp_path / "ledger.db"
     seen_durable: list[bool] = []
     with Ledger.open(path) as ledger:
         committer = GroupCommitter(ledger, outcome_batch=8)
@@ -48,7 +48,7 @@ def test_many_workers_share_fsyncs_and_lose_nothing(tmp_path: Path) -> None:
 
 
 def test_a_bad_intent_fails_alone(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "ledger.jsonl") as ledger:
+    with Ledger.open(tmp_path / "ledger.db") as ledger:
         committer = GroupCommitter(ledger)
         committer.write_intent(intent(1))
         with pytest.raises(CommitError):
@@ -61,7 +61,7 @@ def test_a_bad_intent_fails_alone(tmp_path: Path) -> None:
 
 
 def test_an_outcome_is_written_soon_without_waiting_for_close(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.jsonl"
+    path = tmp_path / "ledger.db"
     with Ledger.open(path) as ledger:
         committer = GroupCommitter(ledger)
         committer.write_intent(intent(1))

@@ -11,7 +11,13 @@ from pathlib import Path
 import httpx
 
 from smsspec.sandbox import Sandbox
-from tests.e2e.send_helpers import closed_port, run_cli, subprocess_env, wait_for
+from tests.e2e.send_helpers import (
+    closed_port,
+    ctrl_c_as_in_a_terminal,
+    run_cli,
+    subprocess_env,
+    wait_for,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -31,8 +37,8 @@ def test_send_examples_to_a_sandbox_started_for_the_run(tmp_path: Path) -> None:
     assert "rejected  0" in first.stdout and "unknown   0" in first.stdout
     assert "sandbox inbox" in first.stdout
     assert "Thanks!" in first.stdout  # the WhatCounts example, as the sandbox stored it
-    assert (tmp_path / ".smsspec" / "sandbox-ledger.jsonl").exists()
-    assert not (tmp_path / ".smsspec" / "ledger.jsonl").exists()
+    assert (tmp_path / ".smsspec" / "sandbox-ledger.db").exists()
+    assert not (tmp_path / ".smsspec" / "ledger.db").exists()
 
     again = run_cli(["send", *specs, "--sandbox", "--format", "json"])
 
@@ -50,6 +56,7 @@ def test_sandbox_serves_in_the_foreground_until_interrupted(tmp_path: Path) -> N
     server = subprocess.Popen(
         [sys.executable, "-m", "smsspec", "sandbox", "--port", str(port), "--store", str(store)],
         env=subprocess_env(),
+        preexec_fn=ctrl_c_as_in_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -67,7 +74,7 @@ def test_sandbox_serves_in_the_foreground_until_interrupted(tmp_path: Path) -> N
         as_json = run_cli(["sandbox", "inbox", "--url", url, "--format", "json"])
     finally:
         server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=90)  # a hang guard, generous for a loaded machine
+        out, err = server.communicate(timeout=20)
     assert server.returncode == 0, err
     assert f"listening on {url}" in out
     assert f"{url}/skycore/v2/sendsms" in out and f"{url}/api_web" in out
@@ -103,6 +110,7 @@ def test_sandbox_account_settings_come_from_the_command_line() -> None:
         [sys.executable, "-m", "smsspec", "sandbox", "--port", str(port),
          "--setting", "enforce_campaign_check=true", "--setting", "realm=acme"],
         env=subprocess_env(),
+        preexec_fn=ctrl_c_as_in_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -122,7 +130,7 @@ def test_sandbox_account_settings_come_from_the_command_line() -> None:
         )
     finally:
         server.send_signal(signal.SIGINT)
-        out, _ = server.communicate(timeout=90)  # a hang guard, generous for a loaded machine
+        out, _ = server.communicate(timeout=20)
     assert skycore.json()["error-code"] == "E714"
     assert whatcounts.text.startswith("SUCCESS")
     assert "account setting enforce_campaign_check = true (skycore, skycore-xml)" in out

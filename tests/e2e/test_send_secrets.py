@@ -118,8 +118,8 @@ def test_the_whatcounts_password_in_the_url_is_masked_even_when_the_connection_f
     assert "p=***&" in row["url"]
     assert failed.json()["requests"][0]["error_code"] == "not-sent"
     assert_clean(everything(dry), everything(failed), everything(text), ledger_files(project))
-    intents = [r for r in project.ledger_records() if r["type"] == "intent"]
-    assert intents and all("p=***&" in r["meta"]["url"] for r in intents)
+    metas = project.request_metas()
+    assert metas and all("p=***&" in meta["url"] for meta in metas)
 
 
 def test_a_secret_written_into_a_message_text_is_masked_in_what_smsspec_prints(
@@ -218,11 +218,10 @@ def test_the_sandbox_credential_works_and_leaves_plain_words_alone(tmp_path: Pat
 
     assert text.code == 0, everything(text)
     assert "***" not in text.stdout
-    assert str(folder / ".smsspec" / "ledger.jsonl") in text.stdout
+    assert str(project.ledger) in text.stdout
     files = {r["file"] for r in data.json()["skipped"]}
     assert files == set(specs)
-    intents = [r for r in project.ledger_records() if r["type"] == "intent"]
-    assert {r["meta"]["file"] for r in intents} == set(specs)
+    assert {meta["file"] for meta in project.request_metas()} == set(specs)
 
 
 @pytest.mark.parametrize("value", ["1", "Zq9#x", "sandbox"])
@@ -248,7 +247,7 @@ def test_a_credential_too_short_to_be_real_is_refused_without_showing_it(
     assert "a real send would stop here" in dry.stderr
     assert "nothing was sent" in real.stderr
     assert sandbox.stats()["total"] == 0
-    assert not [r for r in project.ledger_records() if r["type"] == "intent"]
+    assert not project.request_metas(project.real_ledger) and not project.request_metas()
 
 
 def test_the_credential_allowed_short_is_the_one_the_sandbox_publishes() -> None:

@@ -75,7 +75,9 @@ def test_plan_shows_what_the_ledger_would_skip(project: Path) -> None:
     assert code == 0
     [account] = json.loads(out)["accounts"]
     assert account["requests"] == 0 and account["skipped"] == {"already-accepted": 1}
-    code, out = run("plan", str(project / "whatcounts.sms.yaml"), "--format", "json")  # the real ledger is untouched
+    assert not (project / ".smsspec" / "ledger.db").exists()  # the real ledger is untouched
+    real = str(project / ".smsspec" / "ledger.db")
+    code, out = run("plan", str(project / "whatcounts.sms.yaml"), "--ledger", real, "--format", "json")
     assert code == 0 and json.loads(out)["accounts"][0]["requests"] == 1
 
 

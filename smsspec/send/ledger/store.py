@@ -1,0 +1,659 @@
+"""The ledger interface, and the SQL both stores share.
+
+Tables (prefixed ``smsspec_`` so a shared database can hold other things):
+
+* ``smsspec_schema``: the schema version; :data:`MIGRATIONS` bring a store
+  up to date when a run opens it for writing.
+* ``smsspec_runs``: one row per ``send`` run, how to tell whether it is alive.
+* ``smsspec_deliveries``: the latest state of each delivery, keyed by
+  (project, message id, recipient): a lookup costs one index probe, whatever
+  the history.
+* ``smsspec_requests``: every request: its deliveries' account and message,
+  meta (file, provider, URL, preview), when it was claimed, sent, answered.
+
+A run claims deliveries before it sends them (:meth:`Ledger.claim`): one
+transaction writes the request and turns each delivery to PENDING under this
+run, but only where its state is still the one the run planned against (an
+``INSERT ... ON CONFLICT DO NOTHING`` for a new delivery, an ``UPDATE`` that
+checks the previous request id otherwise). Concurrent runs thus split the
+work, and none sends a delivery another run has claimed or settled since.
+A PENDING delivery whose run is alive is *in progress elsewhere*; one whose
+run died is UNKNOWN (interrupted): it may have reached the provider.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any, ClassVar
+
+from smsspec.send.ledger.location import Location, parse_location
+from smsspec.send.ledger.records import (
+    Claim,
+    DeliveryKey,
+    DeliveryState,
+    DeliveryStatus,
+    Intent,
+    LedgerError,
+    RequestOutcome,
+    check_intent,
+    check_opt_text,
+    check_outcome,
+)
+
+SCHEMA_VERSION = 1
+DEFAULT_PROJECT = "default"
+STALE_HEARTBEAT_SECONDS = 600.0  # a run on another machine silent this long counts as dead
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE smsspec_runs (
+            run_id TEXT PRIMARY KEY, project TEXT NOT NULL, host TEXT NOT NULL,
+            pid INTEGER NOT NULL, pid_start TEXT, lock_key BIGINT NOT NULL,
+            started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, finished_at TEXT)""",
+        """CREATE TABLE smsspec_requests (
+            request_id TEXT PRIMARY KEY, project TEXT NOT NULL, run_id TEXT NOT NULL,
+            account TEXT NOT NULL, message_id TEXT NOT NULL, meta TEXT NOT NULL,
+            claimed_at TEXT NOT NULL, sent_at TEXT, answered_at TEXT, outcome_meta TEXT)""",
+        """CREATE TABLE smsspec_deliveries (
+            project TEXT NOT NULL, message_id TEXT NOT NULL, recipient TEXT NOT NULL,
+            account TEXT NOT NULL, content_hash TEXT NOT NULL, status TEXT NOT NULL,
+            definitive INTEGER NOT NULL DEFAULT 0, provider_id TEXT, error_code TEXT,
+            error_text TEXT, request_id TEXT NOT NULL, run_id TEXT NOT NULL, at TEXT NOT NULL,
+            sent_at TEXT, answered_at TEXT, interrupted INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (project, message_id, recipient))""",
+        "CREATE INDEX smsspec_deliveries_pending ON smsspec_deliveries (run_id)"
+        " WHERE status = 'pending'",
+        "CREATE INDEX smsspec_runs_open ON smsspec_runs (finished_at)",
+    ),
+}
+
+_STATE_COLUMNS = (
+    "message_id, recipient, account, content_hash, status, definitive, provider_id,"
+    " error_code, error_text, request_id, run_id, at, sent_at, answered_at, interrupted"
+)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _pid_start(pid: int) -> str | None:
+    """When process ``pid`` started (Linux), so a reused pid is not taken for the run."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[19].decode("ascii")
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _process_alive(pid: int, start: str | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return start is None or _pid_start(pid) in (None, start)
+
+
+class Ledger(AbstractContextManager["Ledger"]):
+    """One ledger: read it (``plan``, ``ledger show``) or run sends against it.
+
+    Open with :meth:`open` (a run: claims and outcomes) or :meth:`read`
+    (read-only, creates nothing). A store object may be shared by threads;
+    its calls are serialised.
+    """
+
+    placeholder: ClassVar[str] = "?"
+
+    def __init__(self, location: Location, project: str, *, writable: bool) -> None:
+        self.location = location
+        self.project = project
+        self.writable = writable
+        self.run_id: str | None = None
+        self._mutex = threading.RLock()
+        self._live: dict[str, bool] = {}
+        self._requests: dict[str, tuple[str, frozenset[str]]] = {}
+        self._interrupted: tuple[DeliveryKey, ...] = ()
+        self._closed = False
+        self._exists = True
+        self._failure: BaseException | None = None
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls, location: str | os.PathLike[str] | Location, project: str = DEFAULT_PROJECT
+    ) -> Ledger:
+        """Open for a run: migrate, register the run, settle runs that died."""
+        store = cls._store_for(parse_location(_as_text(location)), project, writable=True)
+        try:
+            store._connect()
+            store._migrate()
+            store._start_run()
+        except BaseException:
+            store._disconnect()
+            raise
+        return store
+
+    @classmethod
+    def read(
+        cls, location: str | os.PathLike[str] | Location, project: str = DEFAULT_PROJECT
+    ) -> Ledger:
+        """Open read-only. A ledger that does not exist yet reads as empty."""
+        store = cls._store_for(parse_location(_as_text(location)), project, writable=False)
+        try:
+            store._connect()
+            version = store._version()
+            if version is None:
+                store._exists = False
+            elif version > SCHEMA_VERSION:
+                raise LedgerError(store._newer(version))
+        except BaseException:
+            store._disconnect()
+            raise
+        return store
+
+    @staticmethod
+    def _store_for(location: Location, project: str, *, writable: bool) -> Ledger:
+        if location.is_postgres:
+            from smsspec.send.ledger.postgres import PostgresLedger
+
+            return PostgresLedger(location, project, writable=writable)
+        from smsspec.send.ledger.sqlite import SQLiteLedger
+
+        return SQLiteLedger(location, project, writable=writable)
+
+    # ------------------------------------------------------------------ dialect hooks
+
+    def _connect(self) -> None:
+        raise NotImplementedError
+
+    def _disconnect(self) -> None:
+        raise NotImplementedError
+
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction (exclusive on SQLite); yields a cursor-like executor."""
+        raise NotImplementedError
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _table_exists(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def _lock_run(self, lock_key: int) -> None:
+        """Hold whatever tells other runs this one is alive (PostgreSQL: an advisory lock)."""
+
+    def _alive(self, rows: Sequence[tuple[Any, ...]]) -> dict[str, bool]:
+        """Liveness of runs given as (run_id, host, pid, pid_start, lock_key, heartbeat_at)."""
+        host = socket.gethostname()
+        found: dict[str, bool] = {}
+        for run_id, run_host, pid, pid_start, _, heartbeat in rows:
+            if run_id == self.run_id:
+                found[run_id] = True
+            elif run_host == host:
+                found[run_id] = _process_alive(int(pid), pid_start)
+            else:
+                age = datetime.now(timezone.utc) - datetime.fromisoformat(heartbeat)
+                found[run_id] = age.total_seconds() < STALE_HEARTBEAT_SECONDS
+        return found
+
+    def _guard(self) -> AbstractContextManager[None]:
+        """Turns the driver's errors into :class:`LedgerError` (no secret in the text)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ schema
+
+    def _version(self) -> int | None:
+        with self._guard():
+            if not self._table_exists("smsspec_schema"):
+                return None
+            rows = self._query("SELECT version FROM smsspec_schema")
+        return int(rows[0][0]) if rows else 0
+
+    def _newer(self, version: int) -> str:
+        return (
+            f"the ledger at {self.location.shown()} has schema version {version};"
+            f" this smsspec knows up to {SCHEMA_VERSION}: upgrade smsspec"
+        )
+
+    def _migrate(self) -> None:
+        with self._guard(), self._transaction() as db:
+            self._lock_schema(db)
+            if not self._table_exists("smsspec_schema"):
+                db.execute("CREATE TABLE smsspec_schema (version INTEGER NOT NULL)")
+                db.execute("INSERT INTO smsspec_schema (version) VALUES (0)")
+            version = int(self._query("SELECT version FROM smsspec_schema")[0][0])
+            if version > SCHEMA_VERSION:
+                raise LedgerError(self._newer(version))
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[step]:
+                    db.execute(statement)
+                db.execute(self._sql("UPDATE smsspec_schema SET version = ?"), (step,))
+
+    def _lock_schema(self, db: Any) -> None:
+        """Serialise migrations between runs (SQLite's write transaction already does)."""
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    # ------------------------------------------------------------------ runs
+
+    def _start_run(self) -> None:
+        self.run_id = uuid.uuid4().hex
+        lock_key = int.from_bytes(os.urandom(4), "big") & 0x7FFFFFFF
+        self._lock_run(lock_key)
+        at = now()
+        pid = os.getpid()
+        with self._guard(), self._transaction() as db:
+            db.execute(
+                self._sql(
+                    "INSERT INTO smsspec_runs (run_id, project, host, pid, pid_start, lock_key,"
+                    " started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                (self.run_id, self.project, socket.gethostname(), pid, _pid_start(pid), lock_key, at, at),
+            )
+        self._settle_dead_runs()
+
+    def _open_runs(self) -> list[tuple[Any, ...]]:
+        return self._query(
+            "SELECT run_id, host, pid, pid_start, lock_key, heartbeat_at FROM smsspec_runs"
+            " WHERE finished_at IS NULL"
+        )
+
+    def _refresh_liveness(self) -> None:
+        with self._guard():
+            self._live = self._alive(self._open_runs()) if self._exists else {}
+
+    def _is_live(self, run_id: str) -> bool:
+        if run_id not in self._live:
+            self._refresh_liveness()
+        return self._live.get(run_id, False)
+
+    def _settle_dead_runs(self) -> None:
+        """Deliveries left PENDING by runs that died become UNKNOWN (interrupted)."""
+        with self._guard():
+            self._live = self._alive(self._open_runs())
+            dead = [run_id for run_id, alive in self._live.items() if not alive]
+            if not dead:
+                return
+            interrupted: list[DeliveryKey] = []
+            at = now()
+            with self._transaction() as db:
+                for run_id in dead:
+                    rows = self._query(
+                        "SELECT project, message_id, recipient, account FROM smsspec_deliveries"
+                        " WHERE run_id = ? AND status = 'pending'",
+                        (run_id,),
+                    )
+                    db.execute(
+                        self._sql(
+                            "UPDATE smsspec_deliveries SET status = 'unknown', interrupted = 1,"
+                            " at = ? WHERE run_id = ? AND status = 'pending'"
+                        ),
+                        (at, run_id),
+                    )
+                    db.execute(
+                        self._sql("UPDATE smsspec_runs SET finished_at = ? WHERE run_id = ?"),
+                        (at, run_id),
+                    )
+                    interrupted += [
+                        DeliveryKey(account, message_id, recipient)
+                        for project, message_id, recipient, account in rows
+                        if project == self.project
+                    ]
+        self._interrupted = tuple(interrupted)
+
+    @property
+    def interrupted_on_open(self) -> tuple[DeliveryKey, ...]:
+        """Deliveries that :meth:`open` found left PENDING by dead runs, now UNKNOWN."""
+        return self._interrupted
+
+    @property
+    def exists(self) -> bool:
+        """False when there was no ledger yet (it then reads as empty)."""
+        return self._exists
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ------------------------------------------------------------------ reading
+
+    def _state(self, row: Sequence[Any]) -> DeliveryState:
+        (message_id, recipient, account, content_hash, status, definitive, provider_id,
+         error_code, error_text, request_id, run_id, at, sent_at, answered_at, interrupted) = row
+        state = DeliveryStatus(status)
+        in_progress = False
+        if state is DeliveryStatus.PENDING:
+            if self._is_live(run_id):
+                in_progress = run_id != self.run_id
+            else:
+                state, interrupted = DeliveryStatus.UNKNOWN, True
+        return DeliveryState(
+            key=DeliveryKey(account, message_id, recipient),
+            content_hash=content_hash,
+            status=state,
+            definitive=bool(definitive),
+            provider_id=provider_id,
+            error_code=error_code,
+            error_text=error_text,
+            request_id=request_id,
+            at=at,
+            interrupted=bool(interrupted),
+            account=account,
+            sent_at=sent_at,
+            answered_at=answered_at,
+            in_progress=in_progress,
+        )
+
+    def state(self, key: DeliveryKey) -> DeliveryState | None:
+        found = self.states_for(key.message_id, [key.recipient])
+        return found.get(key.recipient)
+
+    def states_for(self, message_id: str, recipients: Iterable[str]) -> dict[str, DeliveryState]:
+        """The states of one message's deliveries to ``recipients`` (absent: none recorded)."""
+        wanted = list(dict.fromkeys(recipients))
+        if not self._exists or not wanted:
+            return {}
+        with self._mutex, self._guard():
+            rows = self._select_states(message_id, wanted)
+            return {row[1]: self._state(row) for row in rows}
+
+    def _select_states(self, message_id: str, recipients: list[str]) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(recipients), 500):
+            chunk = recipients[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found += self._query(
+                f"SELECT {_STATE_COLUMNS} FROM smsspec_deliveries WHERE project = ?"
+                f" AND message_id = ? AND recipient IN ({marks})",
+                (self.project, message_id, *chunk),
+            )
+        return found
+
+    def states(self, message_ids: Sequence[str] = ()) -> Iterator[DeliveryState]:
+        """Every delivery's state (of ``message_ids`` only, when given), by message and number."""
+        if not self._exists:
+            return iter(())
+        with self._mutex, self._guard():
+            if message_ids:
+                marks = ", ".join("?" * len(message_ids))
+                rows = self._query(
+                    f"SELECT {_STATE_COLUMNS} FROM smsspec_deliveries WHERE project = ?"
+                    f" AND message_id IN ({marks}) ORDER BY message_id, recipient",
+                    (self.project, *message_ids),
+                )
+            else:
+                rows = self._query(
+                    f"SELECT {_STATE_COLUMNS} FROM smsspec_deliveries WHERE project = ?"
+                    " ORDER BY message_id, recipient",
+                    (self.project,),
+                )
+            return iter([self._state(row) for row in rows])
+
+    def request_meta(self, request_ids: Iterable[str]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        """Per request id: (intent meta, outcome meta)."""
+        ids = list(dict.fromkeys(request_ids))
+        found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        if not self._exists:
+            return found
+        with self._mutex, self._guard():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                for request_id, meta, outcome_meta in self._query(
+                    f"SELECT request_id, meta, outcome_meta FROM smsspec_requests"
+                    f" WHERE request_id IN ({marks})",
+                    chunk,
+                ):
+                    found[request_id] = (_loads(meta), _loads(outcome_meta))
+        return found
+
+    # ------------------------------------------------------------------ writing
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise LedgerError(f"ledger {self.location.shown()} is closed")
+        if not self.writable or self.run_id is None:
+            raise LedgerError("this ledger was opened read-only")
+        if self._failure is not None:
+            raise LedgerError(f"ledger {self.location.shown()} failed a write: {self._failure}")
+
+    def claim(self, intents: Sequence[Intent]) -> list[Claim]:
+        """Claim the deliveries of ``intents`` for this run, in one transaction.
+
+        Returns once the claims are durable. A recipient is claimed only if
+        its state is still the one named in ``Intent.expected`` (or it has
+        none, when absent there); the others come back in ``Claim.refused``
+        with their current state. Refuses (ValueError, nothing written) an
+        invalid intent or a request id already used.
+        """
+        for intent in intents:
+            check_intent(intent)
+        ids = [i.request_id for i in intents]
+        if len(set(ids)) != len(ids) or any(i in self._requests for i in ids):
+            raise ValueError("a request id is already in the ledger")
+        with self._mutex:
+            self._check_usable()
+            at = now()
+            # Rows in one order in every run, so concurrent claims never deadlock.
+            wanted = sorted(
+                ((intent.message_id, recipient, n, content_hash)
+                 for n, intent in enumerate(intents)
+                 for recipient, content_hash in intent.deliveries),
+            )
+            rows = [
+                (message_id, recipient, intents[n].account, content_hash, intents[n].request_id,
+                 intents[n].expected.get(recipient))
+                for message_id, recipient, n, content_hash in wanted
+            ]
+            with self._writing(), self._transaction() as db:
+                got = self._claim_rows(db, rows, at)
+                taken = [[r for r, _ in i.deliveries if (i.message_id, r) in got] for i in intents]
+                self._execute_many(
+                    db,
+                    "INSERT INTO smsspec_requests (request_id, project, run_id, account,"
+                    " message_id, meta, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(i.request_id, self.project, self.run_id, i.account, i.message_id,
+                      _dumps(i.meta), at) for i, claimed in zip(intents, taken, strict=True) if claimed],
+                )
+                self._heartbeat(db, at)
+            claims = [Claim(i.request_id, tuple(claimed)) for i, claimed in zip(intents, taken, strict=True)]
+            for intent, claim in zip(intents, claims, strict=True):
+                self._requests[intent.request_id] = (intent.message_id, frozenset(claim.claimed))
+            return [self._with_refusals(i, claim) for i, claim in zip(intents, claims, strict=True)]
+
+    _CLAIM_NEW = (
+        "INSERT INTO smsspec_deliveries (account, content_hash, status, request_id,"
+        " run_id, at, project, message_id, recipient)"
+        " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (project, message_id, recipient) DO NOTHING"
+    )
+    _CLAIM_AGAIN = (
+        "UPDATE smsspec_deliveries SET account = ?, content_hash = ?, status = 'pending',"
+        " definitive = 0, provider_id = NULL, error_code = NULL, error_text = NULL,"
+        " request_id = ?, run_id = ?, at = ?, sent_at = NULL, answered_at = NULL,"
+        " interrupted = 0"
+        " WHERE project = ? AND message_id = ? AND recipient = ? AND request_id = ?"
+        " AND status <> 'pending'"
+    )
+
+    def _claim_params(
+        self, rows: Sequence[tuple[str, str, str, str, str, str | None]], at: str
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Parameters of the new claims (no state planned against) and of the repeated ones."""
+        new: list[tuple[Any, ...]] = []
+        again: list[tuple[Any, ...]] = []
+        for message_id, recipient, account, content_hash, request_id, expected in rows:
+            values = (account, content_hash, request_id, self.run_id, at, self.project, message_id, recipient)
+            if expected is None:
+                new.append(values)
+            else:
+                again.append((*values, expected))
+        return new, again
+
+    def _claim_rows(
+        self, db: Any, rows: Sequence[tuple[str, str, str, str, str, str | None]], at: str
+    ) -> set[tuple[str, str]]:
+        """Claim each (message, recipient) whose state is the one planned against; those claimed."""
+        new, again = self._claim_params(rows, at)
+        got: set[tuple[str, str]] = set()
+        for sql, params in ((self._CLAIM_NEW, new), (self._CLAIM_AGAIN, again)):
+            for values in params:
+                if db.execute(self._sql(sql), values).rowcount == 1:
+                    got.add((values[6], values[7]))
+        return got
+
+    def _execute_many(self, db: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            db.execute(self._sql(sql), row)
+
+    def _with_refusals(self, intent: Intent, got: Claim) -> Claim:
+        missing = [r for r, _ in intent.deliveries if r not in set(got.claimed)]
+        if not missing:
+            return got
+        found = self.states_for(intent.message_id, missing)
+        return Claim(got.request_id, got.claimed, tuple(found[r] for r in missing if r in found))
+
+    def record_outcomes(self, outcomes: Sequence[RequestOutcome]) -> None:
+        """Record what became of claimed deliveries, in one transaction; durable on return.
+
+        An outcome only changes a delivery still held by its request (a later
+        claim supersedes it).
+        """
+        for outcome in outcomes:
+            check_outcome(outcome)
+            known = self._requests.get(outcome.request_id)
+            if known is None:
+                raise ValueError(f"no claim recorded for request_id {outcome.request_id!r}")
+            for item in outcome.deliveries:
+                if item.recipient not in known[1]:
+                    raise ValueError(f"{item.recipient!r} is not a claimed recipient of {outcome.request_id!r}")
+        with self._mutex:
+            self._check_usable()
+            at = now()
+            with self._writing(), self._transaction() as db:
+                items = sorted(
+                    ((self._requests[o.request_id][0], item.recipient, n, item)
+                     for n, o in enumerate(outcomes) for item in o.deliveries),
+                    key=lambda entry: entry[:3],
+                )
+                self._execute_many(  # one row order in every run: no deadlock
+                    db,
+                    "UPDATE smsspec_deliveries SET status = ?, definitive = ?,"
+                    " provider_id = ?, error_code = ?, error_text = ?, at = ?,"
+                    " sent_at = ?, answered_at = ?, interrupted = 0"
+                    " WHERE project = ? AND message_id = ? AND recipient = ?"
+                    " AND request_id = ?",
+                    [(item.status.value, int(item.definitive),
+                      check_opt_text(item.provider_id, "provider_id"),
+                      check_opt_text(item.error_code, "error_code"),
+                      check_opt_text(item.error_text, "error_text"),
+                      at, outcomes[n].sent_at, outcomes[n].answered_at,
+                      self.project, message_id, item.recipient, outcomes[n].request_id)
+                     for message_id, _, n, item in items],
+                )
+                self._execute_many(
+                    db,
+                    "UPDATE smsspec_requests SET sent_at = ?, answered_at = ?,"
+                    " outcome_meta = ? WHERE request_id = ?",
+                    [(o.sent_at, o.answered_at, _dumps(o.meta), o.request_id) for o in outcomes],
+                )
+                self._heartbeat(db, at)
+
+    def _heartbeat(self, db: Any, at: str) -> None:
+        db.execute(
+            self._sql("UPDATE smsspec_runs SET heartbeat_at = ? WHERE run_id = ?"), (at, self.run_id)
+        )
+
+    def _writing(self) -> AbstractContextManager[None]:
+        """Guard a write: after a failed one, what reached the store is unknown to this run."""
+        return _Poison(self)
+
+    # ------------------------------------------------------------------ closing
+
+    def close(self) -> None:
+        """End the run (its PENDING deliveries would read as interrupted). Safe to call twice."""
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                if self.writable and self.run_id is not None and self._failure is None:
+                    with self._guard(), self._transaction() as db:
+                        db.execute(
+                            self._sql("UPDATE smsspec_runs SET finished_at = ? WHERE run_id = ?"),
+                            (now(), self.run_id),
+                        )
+            except LedgerError:
+                pass
+            finally:
+                self._disconnect()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A view dropped without close(): let its connection go quietly.
+        if not getattr(self, "_closed", True):
+            self._disconnect()
+
+
+class _Poison:
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    def __enter__(self) -> None:
+        self._guard = self._ledger._guard()
+        self._guard.__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._guard.__exit__(exc_type, exc, tb)
+        except LedgerError as translated:
+            self._ledger._failure = translated
+            raise
+        if exc is not None and not isinstance(exc, ValueError):
+            self._ledger._failure = exc
+
+
+def _as_text(location: str | os.PathLike[str] | Location) -> str | Location:
+    return location if isinstance(location, (str, Location)) else os.fspath(location)
+
+
+def _dumps(meta: Mapping[str, Any]) -> str:
+    return json.dumps(dict(meta), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _loads(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+LedgerView = Ledger

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from tests.ledger_stores import location, postgres_url
+
+__all__ = ["location", "postgres_url"]
