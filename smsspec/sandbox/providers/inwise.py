@@ -42,6 +42,8 @@ from smsspec.sandbox.providers.base import (
     text_reply,
 )
 
+STATUSES = frozenset({"queued", "sent", "invalid", "rejected", "exception"})
+"""The statuses the page names (``exception`` among its reject reasons)."""
 PATH = "/transactional/SMS/send"
 UNAUTHORIZED = "you are not authorized to use rest API"
 NUMBER = re.compile(r"\+?[0-9]+(?:-[0-9]+)*")
@@ -150,8 +152,8 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
         result_id = uuid.uuid4().hex
         digits = _digits(number)
         reason = None if _valid_number(number) else "invalid-number"
-        given, _, reason_given = (ctx.accounts.rejections.get(digits) or "").rpartition(":")
-        reason = reason or reason_given or None
+        given, reason_given = _rejection(ctx.accounts.rejections.get(digits))
+        reason = reason or reason_given
         if given:
             status = given
         elif reason == "invalid-number":
@@ -174,6 +176,16 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
                 )
             )
     return Outcome(json_reply(200, results), tuple(accepted))
+
+
+def _rejection(entry: str | None) -> tuple[str | None, str | None]:
+    """(status, reason) from a ``rejections`` entry: ``reason``, or ``status:reason`` for a documented status."""
+    if entry is None:
+        return None, None
+    status, colon, reason = entry.partition(":")
+    if colon and status in STATUSES:
+        return status, reason
+    return None, entry
 
 
 def _error(message: str) -> Reply:
