@@ -85,8 +85,8 @@ def sandbox(port: int, env: dict[str, str], log: Path) -> Iterator[None]:
 
 def prepare_requests(corpus: Path, env: dict[str, str], target: Path) -> int:
     """The requests smsspec would send, with real (sandbox) credentials, for the bare loop."""
-    from smsspec.config import resolve_credentials
-    from smsspec.render import render_requests
+    from smsspec.load.config import resolve_credentials
+    from smsspec.render.requests import render_requests
     from smsspec.validate.check import check_paths
 
     here = Path.cwd()

@@ -53,8 +53,8 @@ def profile_validate(files: int, limit: int) -> None:
 
 
 def profile_render(recipients: int, limit: int) -> None:
-    from smsspec.render import render_requests
-    from smsspec.render_output import json_chunks
+    from smsspec.render.output import json_chunks
+    from smsspec.render.requests import render_requests
     from smsspec.validate.check import check_paths
 
     folder = OUT / f"render-{recipients}"

@@ -21,9 +21,9 @@ _EXPORTS = {
     "Spec": "smsspec.model",
     "check_paths": "smsspec.validate.check",
     "CheckResult": "smsspec.validate.check",
-    "CheckedMessage": "smsspec.validate.check",
-    "render_requests": "smsspec.render",
-    "analyze": "smsspec.encoding",
+    "CheckedMessage": "smsspec.model",
+    "render_requests": "smsspec.render.requests",
+    "analyze": "smsspec.sms.encoding",
 }
 
 __all__ = [

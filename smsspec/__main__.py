@@ -1,3 +1,3 @@
-from smsspec.cli import main
+from smsspec.cli.main import main
 
 main()

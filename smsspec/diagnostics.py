@@ -7,8 +7,8 @@ input is wrong. Only the CLI turns them into text and an exit code.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 
 class Severity(str, enum.Enum):
@@ -62,3 +62,16 @@ def error(rule: str, message: str, location: Location, **kw: object) -> Diagnost
 
 def warning(rule: str, message: str, location: Location, **kw: object) -> Diagnostic:
     return Diagnostic(rule, Severity.WARNING, message, location, **kw)  # type: ignore[arg-type]
+
+
+def apply_rule_settings(diagnostics: Iterable[Diagnostic], settings: Mapping[str, str]) -> list[Diagnostic]:
+    """Project-wide rule settings from smsspec.yaml: off, warning or error."""
+    out = []
+    for diagnostic in diagnostics:
+        level = settings.get(diagnostic.rule)
+        if level == "off":
+            continue
+        if level in ("warning", "error"):
+            diagnostic = replace(diagnostic, severity=Severity(level))
+        out.append(diagnostic)
+    return out

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Protocol
 
-from smsspec.loader import PathKey, SourceMap
-from smsspec.recipients import RecipientFile
+from smsspec.load.recipients import RecipientFile
+
+if TYPE_CHECKING:
+    from smsspec.providers.registry import Provider
+from smsspec.load.yaml.source_map import PathKey, SourceMap
 
 
 @dataclass(frozen=True)
@@ -114,3 +118,38 @@ class RenderedRequest:
             "body": self.body,
             "recipients": list(self.recipients),
         }
+
+
+# The message fields a provider's payload template sees as ``message.<name>``.
+VIEW_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "send_at", "tags", "options")
+
+
+class Deliveries(Protocol):
+    """Recipients read from a file, produced again on demand: (E.164 number, rendered text)."""
+
+    def stream(self) -> Iterator[tuple[str, str]]: ...
+
+
+@dataclass(frozen=True)
+class CheckedMessage:
+    spec: Spec
+    message: Message
+    account: Account
+    provider: Provider
+    numbers: Sequence[str]  # E.164, one per recipient
+    texts: Sequence[str]  # rendered text, one per recipient
+    config: Config
+    from_file: Deliveries | None = None  # recipients read from a file, produced on demand
+
+    def chunks(self, size: int = 10_000) -> Iterator[CheckedMessage]:
+        """The message in parts of at most ``size`` recipients; a file is streamed, not held."""
+        if self.from_file is None:
+            for start in range(0, len(self.numbers), size):
+                yield replace(self, numbers=tuple(self.numbers[start : start + size]), texts=tuple(self.texts[start : start + size]))
+            return
+        pairs = self.from_file.stream()
+        while True:
+            part = list(islice(pairs, size))
+            if not part:
+                return
+            yield replace(self, numbers=tuple(p[0] for p in part), texts=tuple(p[1] for p in part), from_file=None)

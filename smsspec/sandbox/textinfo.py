@@ -1,4 +1,4 @@
-"""Encoding and segment count of a message text, from :mod:`smsspec.encoding`."""
+"""Encoding and segment count of a message text, from :mod:`smsspec.sms.encoding`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class TextInfo:
 
 @lru_cache(maxsize=4096)
 def analyze_text(text: str) -> TextInfo:
-    from smsspec.encoding import analyze
+    from smsspec.sms.encoding import analyze
 
     result = analyze(text)
     return TextInfo(result.encoding, result.segments)

@@ -33,10 +33,10 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qs
 
-from smsspec.encoding import split_segments
 from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers.base import json_reply
 from smsspec.sandbox.state import SandboxState
+from smsspec.sms.encoding import split_segments
 
 PAGE_PATH = "/"
 FEED_PATH = "/_sandbox/inbox"

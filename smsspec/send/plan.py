@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from smsspec.model import Account, RenderedRequest
-from smsspec.render import render_requests
+from smsspec.model import VIEW_FIELDS, Account, CheckedMessage, RenderedRequest
+from smsspec.render.requests import render_requests
 from smsspec.send.ledger import (
     Decision,
     DeliveryKey,
@@ -33,9 +33,7 @@ from smsspec.send.ledger import (
     LedgerView,
     decide,
 )
-from smsspec.validate.check import CheckedMessage
-from smsspec.validate.provider_rules import VIEW_FIELDS
-from smsspec.validate.rules import parse_send_at
+from smsspec.sms.send_at import parse_send_at
 
 SCHEDULED = "scheduled"
 DUPLICATE = "duplicate"

@@ -10,7 +10,7 @@ Scrubbing is done where a credential can be carried: the request as shown
 (URL, body), the provider's answer and the errors made from either, the
 sandbox inbox. Text is scrubbed whole *before* it is cut short
 (:meth:`Redactor.clip`), so a cut never leaves part of a secret behind.
-Values shorter than :data:`~smsspec.config.MIN_CREDENTIAL_CHARS` are never
+Values shorter than :data:`~smsspec.load.config.MIN_CREDENTIAL_CHARS` are never
 sent (they are refused, or are the sandbox's published one), so they are not
 masked either: masking ``1`` or ``sandbox`` would only mangle plain words.
 """
@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
-from smsspec.config import MIN_CREDENTIAL_CHARS
-from smsspec.payload_escapes import query_value
+from smsspec.load.config import MIN_CREDENTIAL_CHARS
+from smsspec.render.escapes import query_value
 
 MASK = "***"
 SNIPPET_CHARS = 200

@@ -47,7 +47,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from smsspec.providers import Provider
+from smsspec.providers.registry import Provider
 from smsspec.send.ledger import DeliveryStatus, Outcome
 
 _OUTCOMES = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from smsspec import providers
 from smsspec.diagnostics import Severity
+from smsspec.providers import registry as providers
 
 
 @dataclass(frozen=True)

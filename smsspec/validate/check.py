@@ -8,21 +8,19 @@ recipient's E.164 number and rendered text, so render and send never redo work.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 
-from smsspec import providers
-from smsspec.config import CONFIG_NAME, find_config, load_config
-from smsspec.diagnostics import Diagnostic, Location, Severity, count, error
-from smsspec.loader import PathKey, SourceMap
-from smsspec.model import Account, Config, Message, Spec
-from smsspec.providers import Provider
-from smsspec.spec import display_path, is_spec_file, load_spec
-from smsspec.suppress import Suppressions
-from smsspec.text import TextError, compile_text
-from smsspec.validate import rules
+from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
+from smsspec.errors import TextError, UsageError
+from smsspec.load.config import CONFIG_NAME, find_config, load_config
+from smsspec.load.spec import display_path, is_spec_file, load_spec
+from smsspec.load.yaml.source_map import PathKey, SourceMap
+from smsspec.model import CheckedMessage, Config, Message, Spec
+from smsspec.providers import registry as providers
+from smsspec.templating.text import compile_text
+from smsspec.validate import semantic
 from smsspec.validate.file_recipients import (
     FileColumn,
     FileDeliveries,
@@ -32,34 +30,10 @@ from smsspec.validate.file_recipients import (
 )
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean
+from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
 SeenIds = dict[tuple[str, str], tuple[str, SourceMap, PathKey]]
-
-
-@dataclass(frozen=True)
-class CheckedMessage:
-    spec: Spec
-    message: Message
-    account: Account
-    provider: Provider
-    numbers: Sequence[str]  # E.164, one per recipient
-    texts: Sequence[str]  # rendered text, one per recipient
-    config: Config
-    from_file: FileDeliveries | None = None  # recipients read from a file, produced on demand
-
-    def chunks(self, size: int = 10_000) -> Iterator[CheckedMessage]:
-        """The message in parts of at most ``size`` recipients; a file is streamed, not held."""
-        if self.from_file is None:
-            for start in range(0, len(self.numbers), size):
-                yield replace(self, numbers=tuple(self.numbers[start : start + size]), texts=tuple(self.texts[start : start + size]))
-            return
-        pairs = self.from_file.stream()
-        while True:
-            part = list(islice(pairs, size))
-            if not part:
-                return
-            yield replace(self, numbers=tuple(p[0] for p in part), texts=tuple(p[1] for p in part), from_file=None)
 
 
 @dataclass
@@ -79,8 +53,6 @@ class CheckResult:
         return count(self.diagnostics, Severity.WARNING)
 
 
-class UsageError(Exception):
-    """Bad command-line input (exit code 2)."""
 
 
 def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
@@ -204,7 +176,7 @@ def _check_message(
         return found
     provider = providers.get(account.provider)
     assert provider is not None  # accounts with unknown providers are not loaded
-    found += rules.check_send_at(message, locate)
+    found += semantic.check_send_at(message, locate)
     try:
         template = compile_text(message.text)
     except TextError as exc:
@@ -216,9 +188,9 @@ def _check_message(
 
     def check_recipients(part: Message) -> tuple[list[Diagnostic], list[str | None], list[str | None]]:
         """Every rule that looks at recipients, their numbers and their rendered texts."""
-        phone_problems, numbers = rules.check_phones(part, place)
-        render_problems, texts = rules.render_texts(part, template, place)
-        problems = phone_problems + render_problems + rules.check_texts(part, account, texts, place)
+        phone_problems, numbers = semantic.check_phones(part, place)
+        render_problems, texts = semantic.render_texts(part, template, place)
+        problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place)
         problems += check_provider(part, account, provider, variables, numbers, texts, place)
         problems += _check_fallbacks(part, config, variables, numbers, texts, place)
         return problems, numbers, texts
@@ -248,7 +220,7 @@ def _check_fallbacks(
     variables: list[str],
     numbers: Sequence[str | None],
     texts: Sequence[str | None],
-    locate: rules.Locate,
+    locate: semantic.Locate,
 ) -> list[Diagnostic]:
     """`also_valid_for`: the message must also pass every listed account's provider rules."""
     found: list[Diagnostic] = []
@@ -265,7 +237,7 @@ def _check_fallbacks(
         provider = providers.get(account.provider)
         assert provider is not None
         prefix = f"(fallback account {name!r}, {provider.id}) "
-        for diagnostic in rules.check_texts(message, account, texts, locate) + check_provider(
+        for diagnostic in semantic.check_texts(message, account, texts, locate) + check_provider(
             message, account, provider, variables, numbers, texts, locate
         ):
             if diagnostic.rule == "TEXT-GSM-LOOKALIKE":
@@ -273,16 +245,3 @@ def _check_fallbacks(
             text = diagnostic.message.replace(f"message {message.id!r}: ", f"message {message.id!r}: {prefix}", 1)
             found.append(replace(diagnostic, message=text))
     return found
-
-
-def apply_rule_settings(diagnostics: Iterable[Diagnostic], settings: Mapping[str, str]) -> list[Diagnostic]:
-    """Project-wide rule settings from smsspec.yaml: off, warning or error."""
-    out = []
-    for diagnostic in diagnostics:
-        level = settings.get(diagnostic.rule)
-        if level == "off":
-            continue
-        if level in ("warning", "error"):
-            diagnostic = replace(diagnostic, severity=Severity(level))
-        out.append(diagnostic)
-    return out

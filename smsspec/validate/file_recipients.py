@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
+from smsspec.load.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
 from smsspec.model import ROW_PATH, Config, Message, Recipient
-from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
-from smsspec.text import TextTemplate
+from smsspec.templating.text import TextTemplate
 
 CHUNK_ROWS = 5_000
 SHOWN_PER_RULE = 10

@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smsspec.config import CONFIG_NAME, load_config
 from smsspec.diagnostics import Diagnostic
-from smsspec.spec import display_path
+from smsspec.load.config import CONFIG_NAME, load_config
+from smsspec.load.spec import display_path
 from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
@@ -129,7 +129,7 @@ def _joined(parts: Sequence[_Part]) -> CheckResult:
 
 def _prepare() -> None:
     """Load the providers and compile the schemas once, before forking, so no worker repeats it."""
-    from smsspec import providers
+    from smsspec.providers import registry as providers
     from smsspec.validate.schema import provider_validator, schema_validator
 
     schema_validator("spec.schema.json")
@@ -145,7 +145,7 @@ def _can_fork() -> bool:
 def check_for_report(paths: Sequence[str], config_path: str | None = None) -> CheckResult:
     """Diagnostics and counts for ``paths``, as ``check_paths`` finds them; no checked messages.
 
-    Raises :class:`~smsspec.validate.check.UsageError` as ``check_paths`` does.
+    Raises :class:`~smsspec.errors.UsageError` as ``check_paths`` does.
     """
     workers = jobs()
     if workers < 2 or not _can_fork() or (config_path is not None and not Path(config_path).is_file()):

@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from smsspec import phones
 from smsspec.diagnostics import Diagnostic, Severity
-from smsspec.model import Account, Message
-from smsspec.providers import Provider
+from smsspec.model import VIEW_FIELDS, Account, Message
+from smsspec.providers.registry import Provider
+from smsspec.sms import phones
 from smsspec.validate.catalog import all_rules
-from smsspec.validate.rules import Locate
 from smsspec.validate.schema import problems, provider_validator
+from smsspec.validate.semantic import Locate
 
-VIEW_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "send_at", "tags", "options")
 _FALLBACK_RULES = {"required": "PROVIDER-REQUIRED", "additionalProperties": "PROVIDER-OPTION"}
 
 

@@ -19,10 +19,10 @@ import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from smsspec import encoding
-from smsspec.providers import Provider, data_dir
+from smsspec.data import data_dir
+from smsspec.sms import encoding
 from smsspec.validate.quickcheck import Check, CustomKeyword, compile_check
 
 if TYPE_CHECKING:
@@ -151,7 +151,16 @@ def schema_validator(name: str) -> SchemaChecker:
 _provider_validators: dict[str, SchemaChecker] = {}
 
 
-def provider_validator(provider: Provider) -> SchemaChecker:
+class _ProviderSchema(Protocol):
+    """What provider_validator needs of a :class:`~smsspec.providers.registry.Provider`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def schema(self) -> Mapping[str, Any]: ...
+
+
+def provider_validator(provider: _ProviderSchema) -> SchemaChecker:
     validator = _provider_validators.get(provider.id)
     if validator is None or validator.schema is not provider.schema:
         validator = SchemaChecker(provider.schema)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
-from smsspec.loader import PathKey, SourceMap
+from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.validate.schema import SchemaChecker, SchemaProblem, problems
 
 if TYPE_CHECKING:

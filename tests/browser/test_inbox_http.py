@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from smsspec.encoding import split_segments
 from smsspec.sandbox import Sandbox
 from smsspec.sandbox.web import BODY_LIMIT, FEED_LIMIT, conversation_of, feed
+from smsspec.sms.encoding import split_segments
 from tests.browser.conftest import HOSTILE
 
 

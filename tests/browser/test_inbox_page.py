@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from smsspec.encoding import split_segments
 from smsspec.sandbox import Sandbox
+from smsspec.sms.encoding import split_segments
 from tests.browser.conftest import HOSTILE, send_specs
 from tests.browser.devtools import DEADLINE, Browser, chromium_command
 from tests.browser.dom import Element, parse

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from smsspec import providers
 from smsspec.model import RenderedRequest
+from smsspec.providers import registry as providers
 from smsspec.send.ledger import DeliveryStatus
 from smsspec.send.ratelimit import RateLimiter, parse_rate
 from smsspec.send.responses import Answer, RetryOn, read_answer

@@ -7,9 +7,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from smsspec.model import VIEW_FIELDS, CheckedMessage
 from smsspec.send.plan import content_hash
-from smsspec.validate.check import CheckedMessage, check_paths
-from smsspec.validate.provider_rules import VIEW_FIELDS
+from smsspec.validate.check import check_paths
 from tests.e2e.send_helpers import MESSAGES, Project
 
 

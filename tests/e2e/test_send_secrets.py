@@ -13,8 +13,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from smsspec.config import MIN_CREDENTIAL_CHARS, SANDBOX_CREDENTIAL
-from smsspec.payload_escapes import query_value
+from smsspec.load.config import MIN_CREDENTIAL_CHARS, SANDBOX_CREDENTIAL
+from smsspec.render.escapes import query_value
 from smsspec.sandbox import Sandbox
 from smsspec.sandbox.accounts import SANDBOX_SECRET
 from smsspec.sandbox.faults import ECHO_PREFIX

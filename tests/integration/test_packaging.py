@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from smsspec import providers
+from smsspec.providers import registry as providers
 from tests.conftest import ROOT
 
 pytestmark = [

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from smsspec import providers
 from smsspec.cli import main
+from smsspec.providers import registry as providers
 from smsspec.validate.catalog import all_rules
 from tests.conftest import ROOT
 

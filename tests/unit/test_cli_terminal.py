@@ -153,7 +153,10 @@ def test_quiet_and_verbose_together_are_a_usage_error() -> None:
 def commands(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
     yield " ".join(path) or "smsspec", command
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
+        ctx = click.Context(command)  # the root group loads its commands lazily: ask it for them
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
             yield from commands(sub, (*path, name))
 
 

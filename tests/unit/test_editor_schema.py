@@ -12,9 +12,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from smsspec import providers
 from smsspec.cli import main
-from smsspec.editor_schema import PROVIDERS_HINT, editor_schema
+from smsspec.providers import registry as providers
+from smsspec.providers.editor_schema import PROVIDERS_HINT, editor_schema
 from smsspec.validate.catalog import all_rules
 from tests.conftest import ROOT
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from smsspec.encoding import (
+from smsspec.sms.encoding import (
     ForcingCharacter,
     TextAnalysis,
     analyze,

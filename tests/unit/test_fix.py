@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smsspec import encoding
-from smsspec.cli_fix import fix
-from smsspec.fix import FileChanged, plan_fixes, write_fixes
+from smsspec.cli.commands.fix import fix
+from smsspec.errors import FileChanged
+from smsspec.fix.rewrite import plan_fixes, write_fixes
+from smsspec.sms import encoding
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 
@@ -337,9 +338,8 @@ messages:
 
 
 def test_the_command_offers_exactly_the_rules_fix_knows() -> None:
-    from smsspec import cli_fix
-    from smsspec import fix as fixer
-
+    from smsspec.cli.commands import fix as cli_fix
+    from smsspec.fix import rewrite as fixer
     assert cli_fix.FIXABLE_RULES == fixer.FIXABLE_RULES
 
 

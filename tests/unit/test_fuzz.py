@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from smsspec.cli import main
 from smsspec.diagnostics import Diagnostic
-from smsspec.render import render_requests
-from smsspec.text import MAX_OUTPUT_CHARS, TextError, compile_text
+from smsspec.errors import TextError
+from smsspec.render.requests import render_requests
+from smsspec.templating.text import MAX_OUTPUT_CHARS, compile_text
 from smsspec.validate.catalog import all_rules
 from smsspec.validate.check import CheckResult, check_paths
 from tests.conftest import ROOT

@@ -17,8 +17,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from smsspec.render import render_requests
-from smsspec.validate.check import CheckedMessage, check_paths
+from smsspec.model import CheckedMessage
+from smsspec.render.requests import render_requests
+from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from smsspec.config import find_config
+from smsspec.load.config import find_config
 from tests.conftest import ROOT
 
 HOSTILE = ROOT / "tests" / "hostile"

@@ -12,16 +12,19 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from smsspec import loader
 from smsspec.diagnostics import Diagnostic, Location
-from smsspec.loader import MAX_DEPTH, YamlDocument, load_yaml_bytes, load_yaml_file
+from smsspec.load.yaml import construct, decode, events, loader
+from smsspec.load.yaml.files import load_yaml_file
+from smsspec.load.yaml.limits import MAX_DEPTH
+from smsspec.load.yaml.loader import load_yaml_bytes
+from smsspec.load.yaml.source_map import YamlDocument
 
-LOADERS = loader._LOADERS
+LOADERS = construct.LOADER_CLASSES
 LOADER_IDS = [cls.__name__.strip("_") for cls in LOADERS]
 
 
 @contextmanager
-def using(cls: type[loader._PyLoader]) -> Iterator[None]:
+def using(cls: type[construct.PyLoader]) -> Iterator[None]:
     saved = loader._LOADER_CLASS
     loader._LOADER_CLASS = cls
     try:
@@ -31,7 +34,7 @@ def using(cls: type[loader._PyLoader]) -> Iterator[None]:
 
 
 @pytest.fixture(params=LOADERS, ids=LOADER_IDS, autouse=True)
-def parser(request: pytest.FixtureRequest) -> Iterator[type[loader._PyLoader]]:
+def parser(request: pytest.FixtureRequest) -> Iterator[type[construct.PyLoader]]:
     """Every test runs with libyaml (when present) and with pure Python."""
     with using(request.param):
         yield request.param
@@ -997,14 +1000,14 @@ def typed(value: object) -> object:
     return type(value).__name__, value
 
 
-def assert_paths_agree(source: str | bytes, parser: type[loader._PyLoader]) -> bool:
+def assert_paths_agree(source: str | bytes, parser: type[construct.PyLoader]) -> bool:
     """Loads ``source`` both ways; True when the event path took it."""
     raw = source.encode("utf-8") if isinstance(source, str) else source
-    text, problem = loader._decode(raw, "x.yaml")
+    text, problem = decode.decode_text(raw, "x.yaml")
     if text is None:
         assert problem is not None
         return False
-    fast = loader._from_events(text, "x.yaml", parser)
+    fast = events.from_events(text, "x.yaml", parser)
     try:
         slow, diagnostics = loader._parse_nodes(text, raw, "x.yaml", parser)
     except yaml.YAMLError:  # a syntax error (load_yaml_bytes reports it)
@@ -1025,7 +1028,7 @@ def yaml_files() -> list[Path]:
     )
 
 
-def test_event_path_matches_the_node_path_on_every_shipped_file(parser: type[loader._PyLoader]) -> None:
+def test_event_path_matches_the_node_path_on_every_shipped_file(parser: type[construct.PyLoader]) -> None:
     files = yaml_files()
     taken = [path for path in files if assert_paths_agree(path.read_bytes(), parser)]
     assert len(files) > 100 and len(taken) > len(files) // 2  # most real files take the event path
@@ -1050,10 +1053,10 @@ def test_event_path_matches_the_node_path_on_every_shipped_file(parser: type[loa
     ],
     ids=["alias", "merge", "tag", "duplicate", "list-key", "int-key", "null-key", "two-docs", "list-root", "scalar-root", "empty", "syntax", "deep"],
 )
-def test_node_path_reads_what_the_event_path_leaves(source: str, parser: type[loader._PyLoader]) -> None:
-    text, _ = loader._decode(source.encode("utf-8"), "x.yaml")
+def test_node_path_reads_what_the_event_path_leaves(source: str, parser: type[construct.PyLoader]) -> None:
+    text, _ = decode.decode_text(source.encode("utf-8"), "x.yaml")
     assert text is not None
-    assert loader._from_events(text, "x.yaml", parser) is None
+    assert events.from_events(text, "x.yaml", parser) is None
 
 
 SCALARS = st.one_of(
@@ -1070,7 +1073,7 @@ DATA = st.recursive(
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.dictionaries(KEYS, DATA, max_size=5), flow=st.sampled_from([None, True, False]), plain=st.booleans())
-def test_event_path_matches_the_node_path_on_dumped_data(data: dict[str, object], flow: bool | None, plain: bool, parser: type[loader._PyLoader]) -> None:
+def test_event_path_matches_the_node_path_on_dumped_data(data: dict[str, object], flow: bool | None, plain: bool, parser: type[construct.PyLoader]) -> None:
     source = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True, sort_keys=False)
     if plain:  # unquote what the dumper quoted, so scalars resolve as unquoted text would
         source = source.replace("'", "")
@@ -1080,88 +1083,13 @@ def test_event_path_matches_the_node_path_on_dumped_data(data: dict[str, object]
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=YAMLISH)
 @example(text="a: [b, {c: d}]\n")
-def test_event_path_matches_the_node_path_on_yaml_like_text(text: str, parser: type[loader._PyLoader]) -> None:
+def test_event_path_matches_the_node_path_on_yaml_like_text(text: str, parser: type[construct.PyLoader]) -> None:
     assert_paths_agree(text, parser)
 
 
-def test_positions_are_composed_on_first_use_only(parser: type[loader._PyLoader]) -> None:
+def test_positions_are_composed_on_first_use_only(parser: type[construct.PyLoader]) -> None:
     document = doc_of("a:\n  - {b: 1}\n  - c\n")
     assert document.source._pending is not None
     assert document.source.locate(("a", 1)) == Location("spec.yaml", 3, 5)
     assert document.source._pending is None
     assert document.source.locate_key(("a", 0, "b")) == Location("spec.yaml", 2, 6)
-
-
-# --------------------------------------------------------------------------
-# Lists of one-line flow mappings read ahead of the parser (smsspec.flow_lines)
-
-ITEM_LINES = st.sampled_from([
-    '- {number: "+447400123456", vars: {name: Ann, order: A1}}',
-    '- {number: "+447400123457", vars: {name: Bob Lee, order: A2}}  # a comment',
-    '- { number: "+447400123458" ,vars: {name: "Zoë, \'q\'", order: B-7} }',
-    '- {number: "+44 7400", vars: {name: yes, order: A3}}',
-    '- {number: "x", vars: {name: Null, order: on}}',
-    '- {number: +447400123459, vars: {name: Ann}}',
-    '- {number: "a\\"b", vars: {name: Ann}}',
-    '- {number: "tab\there"}',
-    '- {number: "a", number: "b"}',
-    '- {number: "a", vars: {}}',
-    '- {number: "a",}',
-    '- {number: "a"}#not a comment',
-    '- {number: "line\u2028break"}',
-    '- {number: "a"}\r',
-    '- {a b: "c", d: e f g}',
-    '- {a: b}: c',
-    '  - {a: "nested deeper"}',
-    '  continued',
-    '    : c',
-    '- plain item',
-    '- {a: [1, 2]}',
-    '',
-    '   ',
-    '# - {a: "in a comment"}',
-])
-AROUND = st.sampled_from([
-    ("version: 1\nto:\n", ""),
-    ("to:\n", "more: 1\n"),
-    ("text: |\n  - {a: b}\nto:\n", ""),
-    ("to:\n", "text: >\n  - {a: b}\n"),
-    ('text: "multi\n', '"\n'),
-    ("to: [\n", "]\n"),
-    ("a:\n  b:\n", ""),
-])
-
-
-@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(ITEM_LINES, min_size=1, max_size=12), around=AROUND, indent=st.sampled_from(["", "  ", "    "]))
-def test_items_read_ahead_build_what_the_parser_builds(
-    lines: list[str], around: tuple[str, str], indent: str, parser: type[loader._PyLoader], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(loader, "_READ_AHEAD_FROM", 1)
-    head, tail = around
-    body = "".join(f"{indent}{line}\n" for line in lines)
-    assert_paths_agree(head + body + tail, parser)
-
-
-def test_a_long_list_of_one_line_items_is_read_ahead(parser: type[loader._PyLoader]) -> None:
-    from smsspec import flow_lines
-
-    rows = [f'  - {{number: "+4474001{i:05d}", vars: {{name: Ann Lee, order: A{i}}}}}' for i in range(400)]
-    rows[7] = "  - {number: \"+447400100007\", vars: {name: no, order: A7}}"  # a boolean: left to the parser
-    source = "version: 1\nto:\n" + "\n".join(rows) + "\n"
-    taken = flow_lines.take_flow_items(source, lambda v: v not in ("no",))
-    assert taken is not None and len(taken.items) == 399 and 7 + 2 not in taken.items
-    assert assert_paths_agree(source, parser)
-    document = doc_of(source)
-    assert document.data["to"][7] == {"number": "+447400100007", "vars": {"name": False, "order": "A7"}}  # type: ignore[index]
-    assert document.source.locate(("to", 399, "vars", "order")) == Location("spec.yaml", 402, 60)
-
-
-def test_items_read_ahead_in_a_file_with_crlf_line_ends(parser: type[loader._PyLoader]) -> None:
-    from smsspec import flow_lines
-
-    rows = [f'  - {{number: "+4474001{i:05d}", vars: {{name: Ann}}}}  # row {i}' for i in range(300)]
-    source = "version: 1\r\nto:\r\n" + "\r\n".join(rows) + "\r\n"
-    taken = flow_lines.take_flow_items(source, lambda value: True)
-    assert taken is not None and len(taken.items) == 300 and "\r\n  - smsspec_item_" in taken.text
-    assert assert_paths_agree(source, parser)

@@ -87,7 +87,7 @@ def test_every_case_folder_matches(monkeypatch: pytest.MonkeyPatch, spread: list
 
 
 def test_usage_errors_are_the_same(tmp_path: Path, spread: list[str]) -> None:
-    from smsspec.validate.check import UsageError
+    from smsspec.errors import UsageError
 
     for args in ([str(tmp_path / "missing")], ):
         with pytest.raises(UsageError) as one:

@@ -32,10 +32,10 @@ from defusedxml import ElementTree as SafeET
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from smsspec import phones
 from smsspec.diagnostics import Severity
 from smsspec.model import RenderedRequest
-from smsspec.render import render_requests
+from smsspec.render.requests import render_requests
+from smsspec.sms import phones
 from smsspec.validate.check import CheckResult, check_paths
 
 ENDPOINT = "https://api.example.net/base/path"

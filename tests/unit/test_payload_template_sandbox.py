@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from smsspec import providers, render
-from smsspec.providers import ProviderError
+from smsspec.errors import ProviderError
+from smsspec.providers import registry as providers
+from smsspec.render import requests as render
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 from tests.unit.test_template_escapes import ESCAPES

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers.phonenumberutil import _number_type_helper
 
-from smsspec import phones
-from smsspec.phones import PhoneCheck, _from_e164, calling_code, check_number, format_number
+from smsspec.sms import phones
+from smsspec.sms.phones import PhoneCheck, _from_e164, calling_code, check_number, format_number
 
 CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from smsspec import providers
+from smsspec.providers import registry as providers
 from tests.conftest import ROOT
 
 SHIPPED = sorted((ROOT / "schemas" / "providers").glob("*.schema.json"))

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsspec.payload_escapes import QUERY_SAFE, query_value
+from smsspec.render.escapes import QUERY_SAFE, query_value
 
 
 def test_whatcounts_doc_examples_byte_for_byte() -> None:

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsspec import providers
-from smsspec.loader import load_yaml_file
+from smsspec.load.yaml.files import load_yaml_file
+from smsspec.providers import registry as providers
 from smsspec.validate import schema as schema_module
 from smsspec.validate.check import check_paths
 from smsspec.validate.quickcheck import compile_check

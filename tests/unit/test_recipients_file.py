@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsspec import recipients
-from smsspec.recipients import FileRecipient, RecipientFile, RowProblem, format_for, read_recipients
+from smsspec.load import recipients
+from smsspec.load.recipients import (
+    FileRecipient,
+    RecipientFile,
+    RowProblem,
+    format_for,
+    read_recipients,
+)
 
 
 def source(path: Path, column: str = "phone") -> RecipientFile:

@@ -24,15 +24,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from smsspec import encoding, phones, render, render_program
-from smsspec.model import RenderedRequest
-from smsspec.payload_escapes import json_value, payload_environment
-from smsspec.providers import Provider
-from smsspec.render import render_requests
-from smsspec.render_output import json_chunks
-from smsspec.render_program import Program, proven, record_program
-from smsspec.validate.check import CheckedMessage, check_paths
-from smsspec.validate.provider_rules import VIEW_FIELDS
+from smsspec.model import VIEW_FIELDS, CheckedMessage, RenderedRequest
+from smsspec.providers.registry import Provider
+from smsspec.render import program as render_program
+from smsspec.render import requests as render
+from smsspec.render.escapes import json_value, payload_environment
+from smsspec.render.output import json_chunks
+from smsspec.render.program import Program, proven, record_program
+from smsspec.render.requests import render_requests
+from smsspec.sms import encoding, phones
+from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 
 PROVIDERS = ["skycore", "skycore-xml", "sendmachine", "inwise", "whatcounts"]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from smsspec.cli import main
 from smsspec.diagnostics import Diagnostic, Location, Severity
-from smsspec.report import REPORTERS, Summary, github_annotation, sarif_log
+from smsspec.report.diagnostics import REPORTERS, Summary, github_annotation, sarif_log
 from smsspec.validate.catalog import all_rules
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT

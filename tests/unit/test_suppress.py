@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from smsspec.cli import main
 from smsspec.diagnostics import Severity
-from smsspec.suppress import parse_file
 from smsspec.validate.check import CheckResult, check_paths
+from smsspec.validate.suppressions import parse_file
 
 CONFIG = """\
 version: 1

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from smsspec import text
-from smsspec.text import MAX_OUTPUT_CHARS, MAX_TEMPLATE_CHARS, TextError, compile_text
+from smsspec.errors import TextError
+from smsspec.templating import text
+from smsspec.templating.text import MAX_OUTPUT_CHARS, MAX_TEMPLATE_CHARS, compile_text
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 

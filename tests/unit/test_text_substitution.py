@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsspec.text import MAX_OUTPUT_CHARS, TextError, _compile_jinja, _plain_fields, compile_text
+from smsspec.errors import TextError
+from smsspec.templating.text import MAX_OUTPUT_CHARS, _compile_jinja, _plain_fields, compile_text
 
 
 def outcome(render: Any, variables: Any) -> tuple[str, ...]:

@@ -132,7 +132,7 @@ def _checked(text: str, where: str) -> Location:
 
 
 def _from_config(written: str, root: str, env: Mapping[str, str]) -> Location:
-    from smsspec.config import ENV_REFERENCE
+    from smsspec.load.config import ENV_REFERENCE
 
     match = ENV_REFERENCE.match(written)
     if match:

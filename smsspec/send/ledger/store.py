@@ -23,6 +23,7 @@ run died is UNKNOWN (interrupted): it may have reached the provider.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import socket
@@ -105,6 +106,13 @@ def _process_alive(pid: int, start: str | None) -> bool:
     return start is None or _pid_start(pid) in (None, start)
 
 
+# Dialect -> (module, class) of its Ledger subclass.
+_DIALECTS = {
+    "postgres": ("smsspec.send.ledger.postgres", "PostgresLedger"),
+    "sqlite": ("smsspec.send.ledger.sqlite", "SQLiteLedger"),
+}
+
+
 class Ledger(AbstractContextManager["Ledger"]):
     """One ledger: read it (``plan``, ``ledger show``) or run sends against it.
 
@@ -165,13 +173,10 @@ class Ledger(AbstractContextManager["Ledger"]):
 
     @staticmethod
     def _store_for(location: Location, project: str, *, writable: bool) -> Ledger:
-        if location.is_postgres:
-            from smsspec.send.ledger.postgres import PostgresLedger
-
-            return PostgresLedger(location, project, writable=writable)
-        from smsspec.send.ledger.sqlite import SQLiteLedger
-
-        return SQLiteLedger(location, project, writable=writable)
+        # The dialects subclass Ledger, so they are found by name (and imported only when used).
+        module, name = _DIALECTS["postgres" if location.is_postgres else "sqlite"]
+        dialect: type[Ledger] = getattr(importlib.import_module(module), name)
+        return dialect(location, project, writable=writable)
 
     # ------------------------------------------------------------------ dialect hooks
 

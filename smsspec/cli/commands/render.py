@@ -1,0 +1,52 @@
+"""The ``render`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from smsspec.cli.checks import exit_code_for, run_checks, summary_of
+from smsspec.cli.options import (
+    CONTEXT,
+    EXIT_OK,
+    config_option,
+    echo,
+    fail,
+    paths_argument,
+    styler,
+)
+from smsspec.render.output import FORMATTERS
+from smsspec.render.requests import render_requests
+from smsspec.report.diagnostics import text_report
+
+
+@click.command(context_settings=CONTEXT)
+@paths_argument
+@config_option
+@click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "curl"]), default="text", show_default=True)
+def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[str, ...], fmt: str) -> None:
+    """Show the exact requests each provider would receive (a dry run; secrets shown as ***).
+
+    \b
+    Examples:
+      smsspec render examples/skycore.sms.yaml
+      smsspec render messages/ --message welcome --format json > payloads.json
+      smsspec render messages/ --format curl
+    """
+    result = run_checks(paths, config_path)
+    if result.errors:
+        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+        sys.exit(exit_code_for(result, False))
+    if result.warnings:
+        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
+    selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
+    if message_ids and not selected:
+        fail(f"no message with id {', '.join(message_ids)} in the given specs")
+    # A message whose recipients come from a file is rendered part by part, never held whole.
+    requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
+    for chunk in FORMATTERS[fmt](requests):
+        if not echo(chunk, nl=False):
+            break  # the reader has gone (`| head`): render no further
+    sys.exit(EXIT_OK)

@@ -1,0 +1,496 @@
+"""Safe rewrites for the rules whose fix is unambiguous, made in the file's own text.
+
+``plan_fixes`` validates the given specs, and for each diagnostic it can fix
+computes an :class:`Edit`: a span of the file's text (character offsets taken
+from the YAML scanner) and what goes there. Nothing outside the spans changes,
+so comments, key order, quoting style and line endings stay byte for byte.
+
+Fixed rules:
+
+* ``YAML-NUMBER-AS-STRING`` and ``YAML-BOOLEAN``: the plain scalar is wrapped
+  in double quotes (``from: 00000`` -> ``from: "00000"``).
+* ``TEXT-GSM-LOOKALIKE``: characters that force UCS-2 and have a GSM-7
+  look-alike are replaced inside the text scalar as written (plain, quoted or
+  block), escapes included, but only when that lowers the segment count for
+  some recipient and raises it for none.
+
+Every rewrite is checked before it is kept: the edited file is parsed again
+and must give the same YAML events as before, except for the edited scalars,
+which must hold exactly the intended values. A rewrite that fails the check
+(for example a look-alike that would start a comment in a plain scalar) is
+reported as skipped rather than made.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    ScalarEvent,
+)
+from yaml.nodes import Node, ScalarNode
+from yaml.scanner import Scanner
+from yaml.tokens import ScalarToken
+
+from smsspec.diagnostics import Diagnostic, Location
+from smsspec.errors import FileChanged, TextError, UsageError
+from smsspec.load.spec import display_path, load_spec
+from smsspec.load.yaml.source_map import SourceMap
+from smsspec.model import Message, Spec
+from smsspec.sms import encoding
+from smsspec.templating.text import compile_text
+from smsspec.validate import semantic
+from smsspec.validate.check import check_paths, find_spec_files
+
+__all__ = [
+    "FIXABLE_RULES",
+    "Edit",
+    "FileFixes",
+    "Fix",
+    "FixResult",
+    "Skipped",
+    "apply_edits",
+    "plan_fixes",
+    "write_fixes",
+]
+
+LOOKALIKE = "TEXT-GSM-LOOKALIKE"
+NUMBER = "YAML-NUMBER-AS-STRING"
+BOOLEAN = "YAML-BOOLEAN"
+FIXABLE_RULES: tuple[str, ...] = (LOOKALIKE, NUMBER, BOOLEAN)
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_HEX_WIDTH = dict(Scanner.ESCAPE_CODES)
+_SIMPLE_ESCAPES = dict(Scanner.ESCAPE_REPLACEMENTS)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` (one whole scalar as written) with ``new``.
+
+    ``value`` and ``style`` are what the YAML parser must read there afterwards.
+    """
+
+    start: int
+    end: int
+    new: str
+    value: str
+    style: str | None
+
+
+@dataclass(frozen=True)
+class Fix:
+    rule: str
+    location: Location
+    summary: str
+    edit: Edit
+
+
+@dataclass(frozen=True)
+class Skipped:
+    rule: str
+    location: Location
+    reason: str
+
+
+@dataclass
+class FileFixes:
+    path: Path
+    display: str
+    original: str
+    fixes: list[Fix] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def fixed(self) -> str:
+        return apply_edits(self.original, [f.edit for f in self.fixes])
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fixes)
+
+    def diff(self) -> str:
+        """A unified diff of the change, ``a/``/``b/`` prefixed like git's."""
+        name = self.display.replace(os.sep, "/")
+        old, new = (f"a/{name}", f"b/{name}") if not os.path.isabs(self.display) else (name, name)
+        lines = difflib.unified_diff(_lines(self.original), _lines(self.fixed), old, new)
+        return "".join(_terminated(lines))
+
+
+@dataclass
+class FixResult:
+    files: list[FileFixes] = field(default_factory=list)
+    unreadable: list[Skipped] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[FileFixes]:
+        return [f for f in self.files if f.changed]
+
+    @property
+    def fixes(self) -> int:
+        return sum(len(f.fixes) for f in self.files)
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        return [s for f in self.files for s in f.skipped] + self.unreadable
+
+
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """``text`` with each edit's span replaced; spans must not overlap."""
+    out: list[str] = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: e.start):
+        if edit.start < position:
+            raise ValueError("overlapping edits")
+        out += (text[position : edit.start], edit.new)
+        position = edit.end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def plan_fixes(
+    paths: Sequence[str], config_path: str | None = None, rule_ids: Iterable[str] = FIXABLE_RULES
+) -> FixResult:
+    """What ``smsspec fix`` would change; reads files, writes nothing.
+
+    Raises :class:`~smsspec.errors.UsageError` for paths that do not exist.
+    """
+    if config_path is not None and not Path(config_path).is_file():
+        raise UsageError(f"--config {config_path}: no such file")
+    wanted = set(rule_ids) & set(FIXABLE_RULES)
+    spec_files = list(find_spec_files(paths or ["."]))
+    checked = check_paths([str(p) for p in spec_files], config_path) if spec_files else None
+    by_file: dict[str, list[Diagnostic]] = {}
+    for diagnostic in checked.diagnostics if checked is not None else ():
+        if diagnostic.rule in wanted:
+            by_file.setdefault(diagnostic.location.file, []).append(diagnostic)
+    result = FixResult()
+    for spec_path in spec_files:
+        display = display_path(spec_path)
+        found = by_file.get(display)
+        if not found:
+            continue
+        planned = _plan_file(spec_path, display, found)
+        if isinstance(planned, Skipped):
+            result.unreadable.append(planned)
+        else:
+            result.files.append(planned)
+    return result
+
+
+def write_fixes(fixes: FileFixes) -> None:
+    """Write the fixed text over the file, atomically, keeping its permissions.
+
+    Raises :class:`FileChanged` when the file no longer holds the text that was
+    planned on, and OSError when it cannot be written.
+    """
+    target = fixes.path.resolve()
+    if target.read_bytes() != fixes.original.encode("utf-8"):
+        raise FileChanged(f"{fixes.display} changed since it was read; run the fix again")
+    mode = target.stat().st_mode & 0o7777
+    handle, temporary = tempfile.mkstemp(prefix=".smsspec-fix-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(fixes.fixed.encode("utf-8"))
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# one file ---------------------------------------------------------------------
+
+
+def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileFixes | Skipped:
+    first = diagnostics[0]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        return Skipped(first.rule, Location(display), f"cannot read the file: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        return Skipped(first.rule, Location(display), "only UTF-8 files are rewritten")
+    try:
+        document = _Document(text)
+    except yaml.YAMLError:
+        return Skipped(first.rule, Location(display), "the file is not a single well-formed YAML document")
+    fixes = FileFixes(path, display, text)
+    candidates: list[Fix | Skipped] = []
+    quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN)]
+    candidates += [_quote(document, d) for d in quoting]
+    if any(d.rule == LOOKALIKE for d in diagnostics):
+        spec, _ = load_spec(str(path), display)
+        if spec is not None:
+            candidates += _lookalikes(document, spec, [d for d in diagnostics if d.rule == LOOKALIKE])
+    kept: dict[int, Fix] = {}
+    for candidate in candidates:
+        if isinstance(candidate, Skipped):
+            fixes.skipped.append(candidate)
+        elif candidate.edit.start not in kept:  # one scalar reached by two paths (aliases)
+            kept[candidate.edit.start] = candidate
+    fixes.fixes, rejected = document.verified(list(kept.values()))
+    fixes.skipped += [
+        Skipped(f.rule, f.location, "rewriting it in place would change how YAML reads the file; edit it by hand")
+        for f in rejected
+    ]
+    fixes.fixes.sort(key=lambda f: f.edit.start)
+    fixes.skipped.sort(key=lambda s: (s.location.line, s.location.column))
+    return fixes
+
+
+class _Document:
+    """A file's text, its YAML events and scalar token spans (to check a rewrite), and its
+    node tree behind the loader's source map (to find the scalar a diagnostic is about)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # One document, well-formed (composing refuses more than one, and undefined aliases).
+        self.source = SourceMap("", yaml.compose(text, Loader=yaml.SafeLoader))
+        self.events: list[Event] = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        self.scalar_starts = {  # end offset -> start offset, quotes included
+            token.end_mark.index: token.start_mark.index
+            for token in yaml.scan(text, Loader=yaml.SafeLoader)
+            if isinstance(token, ScalarToken)
+        }
+
+    def node_at(self, path: tuple[str | int, ...]) -> Node | None:
+        return self.source.node_at(path)
+
+    def span(self, node: ScalarNode) -> tuple[int, int]:
+        """Offsets of the scalar itself, without its anchor or tag."""
+        end: int = node.end_mark.index
+        return self.scalar_starts.get(end, node.start_mark.index), end
+
+    def verified(self, fixes: list[Fix]) -> tuple[list[Fix], list[Fix]]:
+        """(fixes that keep the document as intended, fixes that do not)."""
+        if not fixes or self._reads_as_intended([f.edit for f in fixes]):
+            return fixes, []
+        good = [f for f in fixes if self._reads_as_intended([f.edit])]
+        bad = [f for f in fixes if f not in good]
+        if good and not self._reads_as_intended([f.edit for f in good]):  # pragma: no cover - spans are independent
+            return [], fixes
+        return good, bad
+
+    def _reads_as_intended(self, edits: list[Edit]) -> bool:
+        try:
+            after = list(yaml.parse(apply_edits(self.text, edits), Loader=yaml.SafeLoader))
+        except yaml.YAMLError:
+            return False
+        intended = {e.end: e for e in edits}
+        if len(after) != len(self.events):
+            return False
+        for old, new in zip(self.events, after, strict=True):
+            if type(old) is not type(new):
+                return False
+            edit = intended.get(_end(old)) if isinstance(old, ScalarEvent) else None
+            if edit is not None:
+                assert isinstance(old, ScalarEvent) and isinstance(new, ScalarEvent)
+                if (new.value, new.style, new.anchor) != (edit.value, edit.style, old.anchor):
+                    return False
+            elif _signature(old) != _signature(new):
+                return False
+        return True
+
+
+def _end(event: Event) -> int:
+    return event.end_mark.index if event.end_mark is not None else -1
+
+
+def _signature(event: Event) -> tuple[object, ...]:
+    if isinstance(event, ScalarEvent):
+        return (event.anchor, event.tag, event.implicit, event.value, event.style)
+    if isinstance(event, CollectionStartEvent):
+        return (event.anchor, event.tag, event.implicit, event.flow_style)
+    if isinstance(event, AliasEvent):
+        return (event.anchor,)
+    if isinstance(event, DocumentStartEvent):
+        return (event.explicit, event.version, event.tags)
+    if isinstance(event, DocumentEndEvent):
+        return (event.explicit,)
+    return ()
+
+
+# quoting ----------------------------------------------------------------------
+
+
+def _quote(document: _Document, diagnostic: Diagnostic) -> Fix | Skipped:
+    path = diagnostic.extra.get("path")
+    node = document.node_at(path) if isinstance(path, tuple) else None
+    if not isinstance(node, ScalarNode) or node.style is not None:
+        return Skipped(diagnostic.rule, diagnostic.location, "cannot find the value in the file")
+    start, end = document.span(node)
+    raw = document.text[start:end]
+    if raw != node.value:
+        return Skipped(diagnostic.rule, diagnostic.location, "the value is written over several lines; quote it by hand")
+    quoted = '"' + _escape_double(raw) + '"'
+    summary = f"{raw} -> {quoted}"
+    return Fix(diagnostic.rule, diagnostic.location, summary, Edit(start, end, quoted, raw, '"'))
+
+
+def _escape_double(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+# look-alikes ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Saving:
+    worst_before: int
+    worst_after: int
+    worst_number: str
+    total: int
+    recipients: int
+    worse: str | None  # a recipient who would need more segments
+
+
+def _lookalikes(document: _Document, spec: Spec, diagnostics: list[Diagnostic]) -> Iterator[Fix | Skipped]:
+    flagged = {(d.message_id, d.location) for d in diagnostics}
+    groups: dict[int, tuple[ScalarNode, list[Message], Location]] = {}
+    for message in spec.messages:
+        text_path = message.origins.get("text", (*message.path, "text"))
+        where = spec.source.locate(text_path)
+        node = document.node_at(text_path)
+        if not isinstance(node, ScalarNode) or node.value != message.text:
+            if (message.id, where) in flagged:
+                yield Skipped(LOOKALIKE, where, "cannot find the text in the file")
+            continue
+        start, _ = document.span(node)
+        group = groups.setdefault(start, (node, [], where))
+        group[1].append(message)
+    for node, messages, where in groups.values():
+        if any((m.id, where) in flagged for m in messages):
+            yield _lookalike_fix(document, node, messages, where, spec)
+
+
+def _lookalike_fix(document: _Document, node: ScalarNode, messages: list[Message], where: Location, spec: Spec) -> Fix | Skipped:
+    new_value = encoding.with_lookalikes(node.value)
+    saving = _saving(messages, new_value, spec)
+    if saving is None:
+        return Skipped(LOOKALIKE, where, "the text does not render for every recipient; fix that first")
+    if saving.worse is not None:
+        return Skipped(LOOKALIKE, where, f"left as is: {saving.worse} would need more segments")
+    if saving.total <= 0:
+        return Skipped(LOOKALIKE, where, "left as is: no recipient would need fewer segments")
+    start, end = document.span(node)
+    new_source = _swap_in_source(document.text[start:end], node.style)
+    swaps = ", ".join(
+        f"{c!r} (U+{ord(c):04X}) -> {encoding.gsm_lookalike(c)!r}"
+        for c in dict.fromkeys(node.value) if encoding.gsm_lookalike(c) is not None
+    )
+    recipients = f"{saving.recipients} recipient{'s' if saving.recipients != 1 else ''}"
+    summary = (
+        f"{swaps}: {saving.worst_before} -> {saving.worst_after} segments for {saving.worst_number}; "
+        f"{saving.total} segment{'s' if saving.total != 1 else ''} saved over {recipients}"
+    )
+    return Fix(LOOKALIKE, where, summary, Edit(start, end, new_source, new_value, node.style))
+
+
+def _saving(messages: list[Message], new_text: str, spec: Spec) -> _Saving | None:
+    best: tuple[int, int, int, str] | None = None  # (saving, before, after, number)
+    total = count = 0
+    try:
+        new_template = compile_text(new_text)
+    except TextError:
+        return None
+    for message in messages:
+        try:
+            template = compile_text(message.text)
+        except TextError:
+            return None
+        _, before = semantic.render_texts(message, template, spec.source.locate)
+        _, after = semantic.render_texts(replace(message, text=new_text), new_template, spec.source.locate)
+        for recipient, old, new in zip(message.recipients, before, after, strict=True):
+            if old is None or new is None:
+                return None
+            was, now = encoding.analyze(old).segments, encoding.analyze(new).segments
+            if now > was:
+                return _Saving(was, now, recipient.number, 0, 0, recipient.number)
+            total += was - now
+            count += 1
+            if best is None or was - now > best[0]:
+                best = (was - now, was, now, recipient.number)
+    if best is None:
+        return _Saving(0, 0, "", 0, 0, None)
+    return _Saving(best[1], best[2], best[3], total, count, None)
+
+
+def _swap_in_source(span: str, style: str | None) -> str:
+    """The scalar as written, with look-alike characters replaced in place."""
+    if style in ("|", ">"):
+        header = _LINE_BREAK.search(span)  # the indicator line may hold a comment: keep it
+        if header is None:
+            return span
+        return span[: header.end()] + _swap_literal(span[header.end() :], quote=None)
+    if style == "'":
+        return "'" + _swap_literal(span[1:-1], quote="'") + "'"
+    if style == '"':
+        return '"' + _swap_double(span[1:-1]) + '"'
+    return _swap_literal(span, quote=None)
+
+
+def _swap_literal(text: str, quote: str | None) -> str:
+    out = []
+    for char in text:
+        swap = encoding.gsm_lookalike(char)
+        if swap is None:
+            out.append(char)
+        else:
+            out.append(swap.replace(quote, quote * 2) if quote else swap)
+    return "".join(out)
+
+
+def _swap_double(body: str) -> str:
+    """Body of a double-quoted scalar: literal characters and escapes both swapped."""
+    out = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\" or i + 1 >= len(body):
+            swap = encoding.gsm_lookalike(char)
+            out.append(char if swap is None else _escape_double(swap))
+            i += 1
+            continue
+        code = body[i + 1]
+        width = _HEX_WIDTH.get(code)
+        meant: str | None = None
+        if width is not None:
+            sequence = body[i : i + 2 + width]
+            try:
+                meant = chr(int(sequence[2:], 16))
+            except ValueError:
+                meant = None
+        else:
+            sequence = body[i : i + 2]
+            meant = _SIMPLE_ESCAPES.get(code)
+        swap = encoding.gsm_lookalike(meant) if meant is not None else None
+        out.append(sequence if swap is None else _escape_double(swap))
+        i += len(sequence)
+    return "".join(out)
+
+
+# diff helpers -----------------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at \\n only, each keeping its line break."""
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
+def _terminated(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"

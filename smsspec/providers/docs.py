@@ -1,0 +1,69 @@
+"""`smsspec providers show ID`: a provider described from its schema file alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from smsspec.load.config import settings_schema
+from smsspec.providers.registry import Provider
+from smsspec.sms.phones import PHONE_FORMATS
+
+
+def _field_line(name: str, schema: Mapping[str, Any]) -> str | None:
+    if "not" in schema and schema.get("x-rule") == "PROVIDER-UNSUPPORTED-FIELD":
+        return f"  {name:<22} not supported"
+    description = schema.get("description", "")
+    limits = []
+    if "maxLength" in schema:
+        limits.append(f"at most {schema['maxLength']} characters")
+    if "enum" in schema:
+        limits.append("one of " + ", ".join(map(str, schema["enum"])))
+    suffix = f" ({'; '.join(limits)})" if limits else ""
+    return f"  {name:<22} {description}{suffix}"
+
+
+def describe_provider(provider: Provider) -> str:
+    schema = provider.schema
+    properties = schema.get("properties", {})
+    lines = [f"{provider.id}: {provider.title}", "", provider.description, ""]
+    req = provider.request
+    lines.append("Request")
+    carried = f" in the form variable `{req.form_field}`" if req.form_field else ""
+    lines.append(f"  {req.method} {req.endpoint or '<the account endpoint>'}  ({req.body_format}{carried}{', ' + req.content_type if req.content_type else ''})")
+    auth = req.auth
+    how = {"header": f"header {auth.get('header')}", "basic": "HTTP Basic auth", "body": "inside the request body", "query": "in the query string"}
+    lines.append(f"  credentials: {', '.join(provider.credentials)} ({how.get(str(auth.get('type')), auth.get('type'))})")
+    per = provider.batching.per_request
+    batching = "one recipient per request" if per == 1 else (
+        f"recipients with the same text share a request (at most {per})" if per else "recipients with the same text share a request")
+    lines.append(f"  {batching}; numbers sent as {provider.batching.phone_format} (e.g. {PHONE_FORMATS[provider.batching.phone_format]})"
+                 + (f", unless the account setting {provider.batching.phone_format_setting} chooses another" if provider.batching.phone_format_setting else ""))
+    codes = f", error codes {', '.join(sorted(provider.retry_error_codes))}" if provider.retry_error_codes else ""
+    lines.append(f"  retried on HTTP {', '.join(map(str, sorted(provider.retry_statuses)))}{codes} and refused connections")
+    lines.append("")
+    lines.append("Fields")
+    for name in ("from", "sender_mask", "campaign", "click_tracking", "type", "tags"):
+        line = _field_line(name, properties.get(name, {}))
+        if line:
+            lines.append(line)
+    required = set(schema.get("required", []))
+    for block in schema.get("allOf", []):
+        required.update(block.get("required", []))
+    if required:
+        lines.append(f"  required: {', '.join(sorted(required))}")
+    options = properties.get("options", {}).get("properties", {})
+    lines.append("")
+    lines.append("Options (under `options:`)")
+    lines += [f"  {name:<22} {spec.get('description', '')}" for name, spec in options.items()] or ["  none"]
+    settings = settings_schema(provider)["properties"]
+    lines.append("")
+    lines.append("Account settings (under `settings:` in smsspec.yaml)")
+    lines += [f"  {name:<22} {spec.get('description', '')}" for name, spec in settings.items()]
+    lines.append("")
+    lines.append("Rules")
+    lines += [f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}" for rule_id, info in provider.rules.items()] or ["  only the common rules"]
+    lines.append("")
+    lines.append("Sources: the provider's documentation")
+    lines += [f"  {source}" for source in provider.docs]
+    return "\n".join(lines)

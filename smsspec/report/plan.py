@@ -1,0 +1,160 @@
+"""`smsspec plan`: what `send` would do, per account, with segments and cost.
+
+Takes the send plan (what goes out, what the ledger skips) and the checked
+messages, and sums them up. No I/O; the CLI prints the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from smsspec.model import CheckedMessage
+from smsspec.send.plan import Plan
+from smsspec.sms.encoding import analyze
+
+
+@dataclass
+class AccountPlan:
+    name: str
+    provider: str
+    requests: int = 0
+    recipients: int = 0
+    segments: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    price_per_segment: float | None = None
+    currency: str | None = None
+
+    @property
+    def cost(self) -> float | None:
+        return None if self.price_per_segment is None else round(self.segments * self.price_per_segment, 6)
+
+
+@dataclass(frozen=True)
+class SegmentSpread:
+    """How much a message's length varies with its recipients' variables."""
+
+    message_id: str
+    account: str
+    best: int
+    worst: int
+    worst_recipient: str
+    best_recipient: str
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    accounts: tuple[AccountPlan, ...]
+    spreads: tuple[SegmentSpread, ...]
+
+    @property
+    def segments(self) -> int:
+        return sum(a.segments for a in self.accounts)
+
+    @property
+    def requests(self) -> int:
+        return sum(a.requests for a in self.accounts)
+
+    @property
+    def recipients(self) -> int:
+        return sum(a.recipients for a in self.accounts)
+
+    def cost_by_currency(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for account in self.accounts:
+            if account.cost is not None:
+                key = account.currency or ""
+                totals[key] = round(totals.get(key, 0.0) + account.cost, 6)
+        return totals
+
+    def unpriced(self) -> list[str]:
+        return [a.name for a in self.accounts if a.price_per_segment is None and a.segments]
+
+
+def summarise(checked: Sequence[CheckedMessage], plan: Plan) -> PlanSummary:
+    accounts: dict[str, AccountPlan] = {}
+    for item in checked:
+        settings = item.account.settings
+        price = settings.get("price_per_segment")
+        accounts.setdefault(item.account.name, AccountPlan(
+            item.account.name, item.provider.id,
+            price_per_segment=float(price) if isinstance(price, (int, float)) else None,
+            currency=str(settings["currency"]) if "currency" in settings else None,
+        ))
+    for outgoing in plan.outgoing:
+        account = accounts[outgoing.shown.account]
+        account.requests += 1
+        account.recipients += len(outgoing.shown.recipients)
+        account.segments += outgoing.shown.segments
+    for skipped in plan.skipped:
+        accounts[skipped.key.account].skipped[skipped.reason] += 1
+    return PlanSummary(tuple(accounts.values()), tuple(spreads(checked)))
+
+
+def spreads(checked: Iterable[CheckedMessage]) -> Iterable[SegmentSpread]:
+    """Messages whose worst-case recipient needs more segments than the best case."""
+    for item in checked:
+        counted = [(analyze(text).segments, number) for number, text in zip(item.numbers, item.texts, strict=True)]
+        if not counted:
+            continue
+        best = min(counted)
+        worst = max(counted)
+        if worst[0] > best[0]:
+            yield SegmentSpread(item.message.id, item.account.name, best[0], worst[0], worst[1], best[1])
+
+
+def gate_failures(summary: PlanSummary, max_cost: float | None, max_segments: int | None) -> list[str]:
+    failures = []
+    if max_segments is not None and summary.segments > max_segments:
+        failures.append(f"the plan bills {summary.segments} segments, over --max-segments {max_segments}")
+    if max_cost is not None:
+        for currency, cost in summary.cost_by_currency().items():
+            if cost > max_cost:
+                failures.append(f"the plan costs {cost:g}{' ' + currency if currency else ''}, over --max-cost {max_cost:g}")
+        if summary.unpriced():
+            failures.append(
+                "--max-cost cannot be checked for " + ", ".join(summary.unpriced())
+                + ": set settings.price_per_segment (and currency) on the account"
+            )
+    return failures
+
+
+def to_json(summary: PlanSummary, failures: Sequence[str]) -> dict[str, Any]:
+    return {
+        "accounts": [
+            {
+                "account": a.name, "provider": a.provider, "requests": a.requests, "recipients": a.recipients,
+                "segments": a.segments, "skipped": dict(a.skipped), "price_per_segment": a.price_per_segment,
+                "currency": a.currency, "cost": a.cost,
+            }
+            for a in summary.accounts
+        ],
+        "segment_spread": [
+            {"message": s.message_id, "account": s.account, "best": s.best, "worst": s.worst,
+             "worst_recipient": s.worst_recipient, "best_recipient": s.best_recipient}
+            for s in summary.spreads
+        ],
+        "totals": {"requests": summary.requests, "recipients": summary.recipients, "segments": summary.segments,
+                   "cost": summary.cost_by_currency()},
+        "gates": {"passed": not failures, "failures": list(failures)},
+    }
+
+
+def to_text(summary: PlanSummary, failures: Sequence[str]) -> str:
+    lines = []
+    for a in summary.accounts:
+        cost = f", {a.cost:g} {a.currency or ''}".rstrip() if a.cost is not None else ""
+        lines.append(f"{a.name} ({a.provider}): {a.requests} request{'s' if a.requests != 1 else ''}, "
+                     f"{a.recipients} recipient{'s' if a.recipients != 1 else ''}, {a.segments} segment{'s' if a.segments != 1 else ''}{cost}")
+        for reason, count in sorted(a.skipped.items()):
+            lines.append(f"  skip {count:>5}  {reason}")
+    for s in summary.spreads:
+        lines.append(f"note: message {s.message_id!r} ({s.account}) needs {s.best} to {s.worst} segments per recipient; "
+                     f"the worst case is {s.worst_recipient}, whose variables make the text longer")
+    costs = ", ".join(f"{v:g} {k}".strip() for k, v in summary.cost_by_currency().items())
+    lines.append(f"total: {summary.requests} requests, {summary.recipients} recipients, {summary.segments} segments"
+                 + (f", cost {costs}" if costs else ""))
+    lines += [f"gate failed: {f}" for f in failures]
+    return "\n".join(lines)
