@@ -29,15 +29,18 @@ def describe_provider(provider: Provider) -> str:
     lines = [f"{provider.id}: {provider.title}", "", provider.description, ""]
     req = provider.request
     lines.append("Request")
-    lines.append(f"  {req.method} {req.endpoint or '<the account endpoint>'}  ({req.body_format}{', ' + req.content_type if req.content_type else ''})")
+    carried = f" in the form variable `{req.form_field}`" if req.form_field else ""
+    lines.append(f"  {req.method} {req.endpoint or '<the account endpoint>'}  ({req.body_format}{carried}{', ' + req.content_type if req.content_type else ''})")
     auth = req.auth
     how = {"header": f"header {auth.get('header')}", "basic": "HTTP Basic auth", "body": "inside the request body", "query": "in the query string"}
     lines.append(f"  credentials: {', '.join(provider.credentials)} ({how.get(str(auth.get('type')), auth.get('type'))})")
     per = provider.batching.per_request
     batching = "one recipient per request" if per == 1 else (
         f"recipients with the same text share a request (at most {per})" if per else "recipients with the same text share a request")
-    lines.append(f"  {batching}; numbers sent as {provider.batching.phone_format} (e.g. {PHONE_FORMATS[provider.batching.phone_format]})")
-    lines.append(f"  retried on HTTP {', '.join(map(str, sorted(provider.retry_statuses)))} and refused connections")
+    lines.append(f"  {batching}; numbers sent as {provider.batching.phone_format} (e.g. {PHONE_FORMATS[provider.batching.phone_format]})"
+                 + (f", unless the account setting {provider.batching.phone_format_setting} chooses another" if provider.batching.phone_format_setting else ""))
+    codes = f", error codes {', '.join(sorted(provider.retry_error_codes))}" if provider.retry_error_codes else ""
+    lines.append(f"  retried on HTTP {', '.join(map(str, sorted(provider.retry_statuses)))}{codes} and refused connections")
     lines.append("")
     lines.append("Fields")
     for name in ("from", "sender_mask", "campaign", "click_tracking", "type", "tags"):
@@ -61,5 +64,6 @@ def describe_provider(provider: Provider) -> str:
     lines.append("Rules")
     lines += [f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}" for rule_id, info in provider.rules.items()] or ["  only the common rules"]
     lines.append("")
-    lines.append(f"Source: provider documentation {provider.docs}")
+    lines.append("Sources: the provider's documentation")
+    lines += [f"  {source}" for source in provider.docs]
     return "\n".join(lines)

@@ -36,6 +36,7 @@ class RequestShape:
     template: str
     endpoint: str | None  # fixed public URL, when the provider has one
     auth: Mapping[str, Any]
+    form_field: str | None = None  # the payload travels form-encoded in this POST variable, not as the raw body
 
     @property
     def body_format(self) -> str:
@@ -48,6 +49,7 @@ class Batching:
     per_request: int | None  # most recipients in one request; None when the provider sets no cap
     group_by_text: bool  # recipients whose rendered text is identical may share a request
     phone_format: str  # see smsspec.sms.phones.PHONE_FORMATS
+    phone_format_setting: str | None = None  # an account setting that may choose another phone format
     scheduling: str = "hold"  # "native": send_at goes in the payload; "hold": send only once send_at has come
 
 
@@ -56,7 +58,7 @@ class Provider:
     id: str
     title: str
     description: str
-    docs: str
+    docs: tuple[str, ...]  # where the rules come from: files under provider-docs or URLs
     schema: Mapping[str, Any]
     request: RequestShape
     credentials: tuple[str, ...]
@@ -64,6 +66,7 @@ class Provider:
     batching: Batching
     response: Mapping[str, Any]
     retry_statuses: frozenset[int]
+    retry_error_codes: frozenset[str]  # codes inside a normal answer that mean "not processed, try later"
     rules: Mapping[str, Mapping[str, str]]
     template_dir: Path
 
@@ -136,6 +139,10 @@ def _refuse(path: Path, found: list[_Problem]) -> ProviderError:
     return ProviderError("\n".join(line for *_, line in sorted(located)))
 
 
+def _docs(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _parse(path: Path, template_dir: Path) -> Provider:
     text = read_limited(path)
     try:
@@ -152,7 +159,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
         id=path.name.removesuffix(".schema.json"),
         title=schema["title"],
         description=schema["description"],
-        docs=meta.get("docs", ""),
+        docs=_docs(meta.get("docs", ())),
         schema=schema,
         request=RequestShape(
             method=request["method"],
@@ -160,6 +167,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             template=request["template"],
             endpoint=request.get("endpoint"),
             auth=request["auth"],
+            form_field=request.get("form_field"),
         ),
         credentials=tuple(meta["credentials"]),
         settings_schema=meta.get("settings", {"type": "object"}),
@@ -167,10 +175,12 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             per_request=recipients.get("per_request"),
             group_by_text=bool(recipients.get("group_by_text")),
             phone_format=recipients.get("phone_format", "e164"),
+            phone_format_setting=recipients.get("phone_format_setting"),
             scheduling=meta.get("scheduling", "hold"),
         ),
         response=meta.get("response", {}),
         retry_statuses=frozenset(meta.get("retry_statuses", ())),
+        retry_error_codes=frozenset(str(code).upper() for code in meta.get("retry_error_codes", ())),
         rules=meta.get("rules", {}),
         template_dir=template_dir,
     )

@@ -23,6 +23,8 @@ def _readable_body(request: RenderedRequest) -> str:
     if not request.body:
         query = urlsplit(request.url).query
         return "\n".join(f"  {name} = {value!r}" for name, value in parse_qsl(query, keep_blank_values=True))
+    if request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+        return "\n".join(f"{name} = {value}" for name, value in parse_qsl(request.body, keep_blank_values=True))
     if request.headers.get("Content-Type", "").startswith("application/json"):
         try:
             return json.dumps(json.loads(request.body), indent=2, ensure_ascii=False)

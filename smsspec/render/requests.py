@@ -18,6 +18,7 @@ import base64
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from jinja2.exceptions import SecurityError
@@ -117,6 +118,7 @@ class _MessageRenderer:
     message_id: str
     account: str
     query: bool  # the payload is the URL's query, not the body
+    phone_format: str  # the descriptor's, or the one the account's settings choose
     headers: dict[str, str] | None = None  # worked out with the first request, after its payload, as they always were
     programs: dict[int, Program] = field(default_factory=dict)  # by number of recipients
     unproven: set[int] = field(default_factory=set)  # numbers of recipients rendered in full
@@ -140,16 +142,20 @@ class _MessageRenderer:
         elif stand_ins is not None:
             url = _replace_all(url, stand_ins)
         templates = _provider_templates(provider)
-        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query)
+        setting = provider.batching.phone_format_setting
+        form = str(account.settings.get(setting) or provider.batching.phone_format) if setting else provider.batching.phone_format
+        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query, form)
 
     def request(self, numbers: tuple[str, ...], texts: tuple[str, ...]) -> RenderedRequest:
-        form = self.spec.batching.phone_format
+        form = self.phone_format
         if len(numbers) == 1:
             formatted = [phones.format_number(numbers[0], form)]
         else:
             formatted = [phones.format_number(n, form) for n in numbers]
         program = self.programs.get(len(formatted))
         rendered = program.body(texts[0], formatted) if program else self._payload(texts[0], formatted)
+        if self.spec.request.form_field is not None:
+            rendered = urlencode({self.spec.request.form_field: rendered})
         url, body = (self.url + rendered, "") if self.query else (self.url, rendered)
         headers = self.headers if self.headers is not None else self._headers()
         if self.stand_ins is not None:

@@ -1,10 +1,11 @@
-"""Credentials masked by where they sit in a recorded request (headers, query arguments, XML key),
-for the sandbox inbox; the sender's :mod:`smsspec.send.redact` scrubs known values instead."""
+"""Credentials masked by where they sit in a recorded request (headers, query arguments, XML key,
+raw or in a form variable), for the sandbox inbox; the sender's :mod:`smsspec.send.redact` scrubs
+known values instead."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 MASK = "***"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
@@ -36,8 +37,24 @@ def target(raw: str) -> str:
     return f"{path}?{'&'.join(parts)}"
 
 
-def body(text: str) -> str:
-    """The body with an XML ``<API_KEY>`` value replaced."""
-    if "<" not in text:
-        return text
+def _xml_key(text: str) -> str:
     return _XML_KEY.sub(rf"\g<1>{MASK}\g<2>", text)
+
+
+def body(text: str) -> str:
+    """The body with an XML ``<API_KEY>`` value replaced, also inside a form variable holding XML."""
+    if "<" in text:
+        return _xml_key(text)
+    if "=" not in text:
+        return text
+    parts = []
+    for part in text.split("&"):
+        name, eq, value = part.partition("=")
+        if eq and unquote_plus(name).lower() in SECRET_ARGUMENTS:
+            part = f"{name}={MASK}"
+        elif eq:
+            decoded = unquote_plus(value)
+            if "<" in decoded:
+                part = f"{name}={quote_plus(_xml_key(decoded))}"
+        parts.append(part)
+    return "&".join(parts)

@@ -28,6 +28,7 @@ from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
 from smsspec.load.config import MIN_CREDENTIAL_CHARS
+from smsspec.render.escapes import query_value
 
 MASK = "***"
 SNIPPET_CHARS = 200
@@ -46,6 +47,7 @@ def secret_forms(secret: str) -> set[str]:
         secret,
         quote(secret, safe=""),
         quote(secret),
+        query_value(secret),
         quote_plus(secret),
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
@@ -53,6 +55,7 @@ def secret_forms(secret: str) -> set[str]:
         escape(secret, _XML_ENTITIES),
         base64.b64encode(secret.encode("utf-8")).decode("ascii"),
     }
+    forms |= {quote_plus(form) for form in (escape(secret), json.dumps(secret)[1:-1])}  # a payload sent form-encoded
     forms |= {_lower_hex(form) for form in forms}
     return {form for form in forms if form}
 

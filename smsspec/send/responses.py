@@ -5,6 +5,7 @@ The ``response`` block of a provider's ``x-smsspec`` descriptor says how::
     {"format": "json" | "xml" | "text",
      "rules": [{<conditions>, "outcome": "accepted" | "rejected" | "unknown", "definitive": bool}],
      "provider_id": <field>, "error_code": <field>, "error_text": <field> | "after-prefix",
+     "error_texts": {<code>: <the provider's documented meaning>},
      "per_recipient": {"recipient_field": <field>, "rules": [...],
                        "provider_id": ..., "error_code": ..., "error_text": ...}}
 
@@ -18,6 +19,11 @@ every recipient; otherwise the body must be a JSON list with one object per
 recipient, matched to the request's recipients by ``recipient_field``
 (digits compared) or else by position, and each object is read with the
 ``per_recipient`` rules.
+
+A ``<field>`` may be a list of names: the first that holds a non-empty value
+gives it (Sendmachine's own client reads ``error_reason``, else ``status``).
+An answer with a code but no text of its own gets the code's meaning from
+``error_texts``, where the descriptor copies the provider's table.
 
 When no rule holds: 2xx is unknown ("unrecognised answer"), 4xx rejected
 (not definitive, error code ``http-<status>``), anything else unknown. A body
@@ -34,13 +40,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from smsspec.providers.registry import Provider
 from smsspec.send.ledger import DeliveryOutcome, DeliveryStatus
 
 _OUTCOMES = {
@@ -192,12 +199,14 @@ def _decided(
     outcome = _OUTCOMES.get(str(rule.get("outcome")), DeliveryStatus.UNKNOWN)
 
     def value(key: str) -> str | None:
-        name = fields.get(key)
-        if name is None:
-            return None
-        if name == "after-prefix":
-            return _after_prefix(doc, rule)
-        return _text_value(_field(item, str(name))[1])
+        names = fields.get(key)
+        for name in names if isinstance(names, list) else [names]:  # the first that holds a value
+            if name is None:
+                continue
+            found = _after_prefix(doc, rule) if name == "after-prefix" else _text_value(_field(item, str(name))[1])
+            if found not in (None, ""):
+                return found
+        return None
 
     provider_id = value("provider_id")
     if outcome is DeliveryStatus.ACCEPTED:
@@ -205,6 +214,8 @@ def _decided(
     code, text = value("error_code"), value("error_text")
     if code is None and not 200 <= status < 300:
         code = f"http-{status}"
+    if text is None and code is not None:
+        text = _error_texts(fields).get(code)
     if text is None:
         text = doc.problem or _snippet(doc)
     return DeliveryOutcome(
@@ -215,6 +226,11 @@ def _decided(
         error_code=code,
         error_text=text,
     )
+
+
+def _error_texts(fields: Mapping[str, Any]) -> Mapping[str, str]:
+    texts = fields.get("error_texts")
+    return texts if isinstance(texts, Mapping) else {}
 
 
 def _fallback(recipient: str, status: int, doc: _Document, why: str | None = None) -> DeliveryOutcome:
@@ -296,3 +312,39 @@ def read_answer(
         else:
             results.append(_decided(recipient, status, item_rule, per, doc, item))
     return tuple(results)
+
+
+# --------------------------------------------------------------------------- retries
+
+
+@dataclass(frozen=True)
+class RetryOn:
+    """When an answer means "not processed, try later": its HTTP status, or an error code inside a normal answer.
+
+    From the descriptor: ``retry_statuses`` and ``retry_error_codes`` (read through the ``response``
+    block's ``error_code`` field, e.g. Skycore's E120 request limit inside an HTTP 200 body).
+    """
+
+    statuses: frozenset[int]
+    error_codes: frozenset[str] = frozenset()
+    reading: Mapping[str, Any] = field(default_factory=dict)
+
+    def reason(self, answer: Answer) -> str | None:
+        """Why this answer is retried ("HTTP 429", "E120"), or None when it is final."""
+        if answer.status in self.statuses:
+            return f"HTTP {answer.status}"
+        if not self.error_codes:
+            return None
+        doc = _parse(answer, str(self.reading.get("format", "json")))
+        names = self.reading.get("error_code")
+        for name in names if isinstance(names, list) else [names]:
+            if name is None or name == "after-prefix":
+                continue
+            code = _text_value(_field(doc.data, str(name))[1])
+            if code is not None and code.strip().upper() in self.error_codes:
+                return code.strip()
+        return None
+
+
+def retry_on(provider: Provider) -> RetryOn:
+    return RetryOn(provider.retry_statuses, provider.retry_error_codes, provider.response)

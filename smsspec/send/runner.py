@@ -40,7 +40,7 @@ from smsspec.send.ledger import (
 from smsspec.send.ledger.store import now
 from smsspec.send.plan import Outgoing, narrowed
 from smsspec.send.redact import Redactor
-from smsspec.send.responses import read_answer
+from smsspec.send.responses import read_answer, retry_on
 from smsspec.send.transport import Exchange, FailureKind, Transport, describe
 
 PREVIEW_CHARS = 40
@@ -262,7 +262,7 @@ class Runner:
         sent_at = now()
         exchange: Exchange | None = None
         try:
-            exchange = self._transport.exchange(real, outgoing.checked.provider.retry_statuses)
+            exchange = self._transport.exchange(real, retry_on(outgoing.checked.provider))
             results = results_of(exchange, outgoing)
         except Exception as exc:  # a fault here must still leave an outcome in the ledger
             text = f"internal error after sending: {describe(exc)}"

@@ -5,7 +5,9 @@ A request is retried only when the provider certainly did not accept it:
 * the connection was never made (``ConnectError``, ``ConnectTimeout``) or no
   pooled connection became free (``PoolTimeout``): nothing left this machine;
 * the answer's status is one of the provider's ``retry_statuses`` (429, 503,
-  Sendmachine's 529): the provider says it refused the request for now.
+  Sendmachine's 529), or its error code one of the ``retry_error_codes``
+  (Skycore's E120 request limit and E106 call interval, inside an HTTP 200
+  answer): the provider says it did not process the request, for now.
 
 The wait before the next attempt is the answer's ``Retry-After`` (seconds or
 an HTTP date) when it gives one, else exponential backoff with full jitter
@@ -31,7 +33,7 @@ from __future__ import annotations
 import enum
 import logging
 import random
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -42,7 +44,7 @@ import httpx
 from smsspec.errors import DeadlinePassed, StoppedWaiting
 from smsspec.send.deadline import limited, with_deadlines
 from smsspec.send.ratelimit import RateLimiter
-from smsspec.send.responses import Answer
+from smsspec.send.responses import Answer, RetryOn
 
 if TYPE_CHECKING:
     from smsspec.model import RenderedRequest
@@ -183,7 +185,7 @@ class Transport:
 
     # ------------------------------------------------------------------ one request
 
-    def exchange(self, request: RenderedRequest, retry_statuses: Collection[int]) -> Exchange:
+    def exchange(self, request: RenderedRequest, retry: RetryOn) -> Exchange:
         """Send ``request`` (its first rate-limit slot already taken), retrying as the policy allows."""
         policy = self.policy
         last_answer: Answer | None = None
@@ -217,14 +219,15 @@ class Transport:
                 return Exchange(attempt, failure=Failure(FailureKind.UNKNOWN, text))
             else:
                 answer = Answer(reply.status, reply.body, reply.headers.get("content-type"))
-                if reply.status not in retry_statuses:
+                busy = retry.reason(answer)  # a body cut short holds no readable code
+                if busy is None:
                     if reply.too_large:
                         text = f"answer too large (over {self.max_body} bytes)"
                         return Exchange(attempt, answer, Failure(FailureKind.UNKNOWN, text))
                     return Exchange(attempt, answer)
                 last_answer = answer
                 wait = parse_retry_after(reply.headers.get("retry-after"))
-                reason = f"HTTP {reply.status} (provider busy)"
+                reason = f"{busy} (provider busy)"
                 if wait is not None and wait > policy.retry_after_cap:
                     text = (
                         f"{reason}: asked to retry after {wait:.0f} s, more than"

@@ -96,6 +96,7 @@ def test_the_page_shows_each_message_as_a_phone_would(chromium: str, sandbox: Sa
     assert shown(receipt)["segments"] == "2 segments"
     assert "sent as 12015550123" in receipt.text
     body = receipt.one("body", "pre").text
+    assert body.startswith("xml = <REQUEST>")  # the form variable `xml`, shown decoded
     assert "<API_KEY>***</API_KEY>" in body and "<API_KEY>sandbox" not in body
 
     # Request headers are listed with credentials masked.

@@ -15,7 +15,7 @@ from smsspec.model import RenderedRequest
 from smsspec.providers import registry as providers
 from smsspec.send.ledger import DeliveryStatus
 from smsspec.send.ratelimit import RateLimiter, parse_rate
-from smsspec.send.responses import Answer, read_answer
+from smsspec.send.responses import Answer, RetryOn, read_answer
 from smsspec.send.transport import FailureKind, RetryPolicy, Timeouts, Transport, parse_retry_after
 
 ONE = ("+447400123456",)
@@ -56,20 +56,27 @@ def test_an_xml_entity_bomb_is_refused_and_unknown() -> None:
         assert result.error_text == "answer is not valid XML"
 
 
-def test_sendmachine_reads_codes_from_error_answers() -> None:
+def test_sendmachine_reads_the_reason_from_error_reason_else_status() -> None:
+    """Sendmachine's API client (github.com/Sendmachine/SendmachineApiClient, SendmachineApiClient.php) takes
+    an error's reason from `error_reason`, else from `status`; 001_9b905a786e07397a.txt lists the 400 codes
+    ("invalid_recipient: Recipient phone number is invalid.") and the statuses (401 denied)."""
     [ok] = read("sendmachine", 202, '{"status":"accepted","count":1,"request_id":"r-1"}')
-    [bad] = read("sendmachine", 400, '{"status":"validation_error","code":"invalid_recipient","message":"bad number"}')
+    [bad] = read("sendmachine", 400, '{"status":"validation_error","error_reason":"invalid_recipient"}')
     [denied] = read("sendmachine", 401, '{"status":"denied"}')
+    [worded] = read("sendmachine", 400, '{"status":"validation_error","error_reason":"Sender is blocked"}')
 
     assert (ok.status, ok.provider_id) == (DeliveryStatus.ACCEPTED, "r-1")
-    assert (bad.status, bad.definitive, bad.error_code) == (DeliveryStatus.REJECTED, True, "invalid_recipient")
-    assert (denied.status, denied.definitive, denied.error_code) == (DeliveryStatus.REJECTED, False, "http-401")
+    assert (bad.status, bad.definitive, bad.error_code, bad.error_text) == (
+        DeliveryStatus.REJECTED, True, "invalid_recipient", "Recipient phone number is invalid.")
+    assert (denied.status, denied.definitive, denied.error_code, denied.error_text) == (
+        DeliveryStatus.REJECTED, False, "denied", "Authentication failed or access denied.")
+    assert (worded.error_code, worded.error_text) == ("Sender is blocked", '{"status":"validation_error","error_reason":"Sender is blocked"}')
 
 
 def test_inwise_reads_one_entry_per_recipient_by_number_not_only_by_position() -> None:
     body = (
-        '[{"mobile_number":"972-50-2345679","status":"invalid","reject_reason":"invalid-number","id":"b"},'
-        '{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"id":"a"}]'
+        '[{"mobile_number":"972-50-2345679","status":"invalid","reject_reason":"invalid-number","transaction_id":"b"},'
+        '{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"transaction_id":"a"}]'
     )
     first, second = read("inwise", 200, body, TWO)
 
@@ -78,11 +85,23 @@ def test_inwise_reads_one_entry_per_recipient_by_number_not_only_by_position() -
 
 
 def test_inwise_says_nothing_about_a_recipient_means_unknown_for_that_one() -> None:
-    body = '[{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"id":"a"}]'
+    body = '[{"mobile_number":"972-50-2345678","status":"sent","reject_reason":null,"transaction_id":"a"}]'
     first, second = read("inwise", 200, body, TWO)
 
     assert first.status is DeliveryStatus.ACCEPTED
     assert second.status is DeliveryStatus.UNKNOWN
+
+
+def test_inwise_exception_is_a_rejection_with_its_reason_and_the_id_is_transaction_id() -> None:
+    """002_a95422e87021d54b.txt: "There are more reject reasons as: exception, ..."; a real answer seen publicly
+    (issue 15) carries the id in `transaction_id` and `"status": "exception"` with
+    `"reject_reason": "no-available-gateways"`. Not definitive: the provider failed, not the number."""
+    body = ('[{"mobile_number":"972-50-2345678","status":"exception","reject_reason":"no-available-gateways",'
+            '"transaction_id":"t-9"}]')
+    [result] = read("inwise", 200, body, ("+972502345678",))
+
+    assert (result.status, result.definitive, result.error_code, result.error_text, result.provider_id) == (
+        DeliveryStatus.REJECTED, False, "no-available-gateways", "exception", "t-9")
 
 
 def test_inwise_401_in_plain_text_is_a_rejection() -> None:
@@ -203,7 +222,7 @@ def test_answers_over_one_mebibyte_are_cut_and_unknown(big_server: str, size: in
     _Handler.size = size
     request = RenderedRequest("f", "m", "a", "skycore", "POST", big_server + "/", {}, "{}", ONE, ("t",), 1)
     with Transport(concurrency=1, timeouts=Timeouts(1, 5), policy=RetryPolicy(), limiter=RateLimiter(None)) as transport:
-        exchange = transport.exchange(request, {429, 503})
+        exchange = transport.exchange(request, RetryOn(frozenset({429, 503})))
 
     if too_large:
         assert exchange.failure is not None

@@ -180,7 +180,7 @@ def test_a_wrong_key_is_rejected(project: Project, sandbox: Sandbox) -> None:
 
     assert out.code == 1
     [row] = out.json()["requests"]
-    assert (row["status"], row["http_status"], row["error_code"]) == ("rejected", 401, "E712")
+    assert (row["status"], row["http_status"], row["error_code"]) == ("rejected", 401, "E104")
     assert sandbox.messages() == []
 
 

@@ -26,7 +26,7 @@ from tests.e2e.send_helpers import (
 def test_a_definitive_rejection_is_resent_when_the_text_changes_and_only_then(
     project: Project, sandbox: Sandbox
 ) -> None:
-    sandbox.accounts.settings["enforce_campaign_check"] = True  # Skycore answers E628 without a campaign
+    sandbox.accounts.settings["enforce_campaign_check"] = True  # Skycore answers E714 without a campaign
     spec = project.provider_spec("skycore")
 
     assert run_cli(["send", str(spec)]).code == 1
@@ -35,7 +35,7 @@ def test_a_definitive_rejection_is_resent_when_the_text_changes_and_only_then(
     assert unchanged.code == 1
     assert received(sandbox, "skycore") == 1
     assert "skipped, rejected in an earlier run:" in unchanged.stdout
-    assert "E628" in unchanged.stdout
+    assert "E714" in unchanged.stdout
 
     retried = run_cli(["send", str(spec), "--retry-rejected"])
 

@@ -131,7 +131,7 @@ def test_sandbox_account_settings_come_from_the_command_line() -> None:
     finally:
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=20)
-    assert skycore.json()["error-code"] == "E628"
+    assert skycore.json()["error-code"] == "E714"
     assert whatcounts.text.startswith("SUCCESS")
     assert "account setting enforce_campaign_check = true (skycore, skycore-xml)" in out
     assert "account setting realm = 'acme' (whatcounts)" in out

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from smsspec.load.config import MIN_CREDENTIAL_CHARS, SANDBOX_CREDENTIAL
+from smsspec.render.escapes import query_value
 from smsspec.sandbox import Sandbox
 from smsspec.sandbox.accounts import SANDBOX_SECRET
 from smsspec.sandbox.faults import ECHO_PREFIX
@@ -39,6 +40,8 @@ def forms(secret: str) -> set[str]:
         quote(secret, safe=""),
         quote(secret),
         quote_plus(secret),
+        query_value(secret),
+        quote_plus(escape(secret)),
         json.dumps(secret)[1:-1],
         escape(secret),
         base64.b64encode(secret.encode()).decode(),
@@ -141,7 +144,7 @@ INBOX_CUT = 60  # `send --sandbox` lists each inbox text cut to 60 characters
 def fragments(secret: str, size: int = 4) -> set[str]:
     """Every run of ``size`` characters of the secret as written and as a URL carries it."""
     found: set[str] = set()
-    for form in (secret, quote(secret, safe=""), quote_plus(secret)):
+    for form in (secret, quote(secret, safe=""), quote_plus(secret), query_value(secret), quote_plus(escape(secret))):
         found |= {form[i : i + size] for i in range(len(form) - size + 1)}
     return found
 
@@ -260,7 +263,7 @@ class _QuotingWhatCounts(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         body = f"FAILURE: cannot handle {self.path}".encode()
-        middle = body.index(quote(PASSWORD, safe="").encode()) + 6
+        middle = body.index(query_value(PASSWORD).encode()) + 6
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Transfer-Encoding", "chunked")

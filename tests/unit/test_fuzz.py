@@ -61,7 +61,10 @@ def check_result(result: CheckResult) -> None:
         assert len(checked.numbers) == len(checked.texts) == len(checked.message.recipients)
         for credentials in (None, {n: CREDENTIALS[n] for n in checked.provider.credentials}):
             for request in render_requests(checked, credentials):
-                if request.body.startswith("<"):
+                if request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+                    [(_, document)] = parse_qsl(request.body, keep_blank_values=True, strict_parsing=True)
+                    SafeET.fromstring(document)  # Skycore's XML, in the form variable `xml`
+                elif request.body.startswith("<"):
                     SafeET.fromstring(request.body)
                 elif request.body:
                     json.loads(request.body)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlencode
 
 import phonenumbers
 import pytest
@@ -67,6 +68,8 @@ def reference(checked: CheckedMessage, credentials: Mapping[str, str] | None = N
                                        options=options, settings=account.settings, credentials=secrets)
         except Exception as exc:  # a template's failure is the provider's, named at its file and line
             raise render._template_error(provider, exc, secrets=credentials is not None) from None
+        if provider.request.form_field:
+            rendered = urlencode({provider.request.form_field: rendered})
         url, body = account.endpoint or "", rendered
         if provider.request.body_format == "query":
             url = url.partition("#")[0]

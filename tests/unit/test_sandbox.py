@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
 import httpx
@@ -83,8 +85,13 @@ def skycore_xml_body(**fields: str | None) -> str:
     return f"<REQUEST>{inner}</REQUEST>"
 
 
+def skycore_xml_post(client: httpx.Client, body: str) -> httpx.Response:
+    """As Skycore's HTTP API v1.3 asks: the XML form-encoded in the POST variable `xml`."""
+    return client.post(SKYCORE_XML, data={"xml": body})
+
+
 def skycore_xml(client: httpx.Client, body: str) -> ElementTree.Element:
-    response = client.post(SKYCORE_XML, content=body.encode())
+    response = skycore_xml_post(client, body)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/xml")
     return ElementTree.fromstring(response.content)
@@ -136,7 +143,7 @@ def accepted_request(client: httpx.Client, path: str) -> httpx.Response:
     if path == SKYCORE:
         return skycore(client)
     if path == SKYCORE_XML:
-        return client.post(SKYCORE_XML, content=skycore_xml_body().encode())
+        return skycore_xml_post(client, skycore_xml_body())
     if path == SENDMACHINE:
         return sendmachine(client, sm_body())
     if path == INWISE:
@@ -209,11 +216,11 @@ def test_skycore_mask_is_cut_to_eleven_characters(client: httpx.Client, sandbox:
         ({"from": "+1-555-0100"}, "E111"),
         ({"to": "not-a-number"}, "E110"),
         ({"to": "+12"}, "E110"),
-        ({"action": "sendmms"}, "E201"),
-        ({"message-text": None}, "E201"),
+        ({"action": "sendmms"}, "E101"),
+        ({"message-text": None}, "E712"),
         ({"to": None}, "E201"),
-        ({"from": None}, "E201"),
-        ({"click-tracking": "yes"}, "E201"),
+        ({"from": None}, "E111"),
+        ({"click-tracking": "yes"}, "E100"),
     ],
 )
 def test_skycore_failures_arrive_in_a_200_body(
@@ -228,7 +235,7 @@ def test_skycore_failures_arrive_in_a_200_body(
     assert sandbox.messages() == []
 
 
-def test_skycore_invalid_sender_uses_the_documented_wording(client: httpx.Client) -> None:
+def test_skycore_invalid_sender_uses_the_documented_code(client: httpx.Client) -> None:
     body = skycore(client, **{"from": "ACME"}).json()
     assert body == {
         "status": "Failure",
@@ -238,14 +245,15 @@ def test_skycore_invalid_sender_uses_the_documented_wording(client: httpx.Client
     }
 
 
-@pytest.mark.parametrize("key", [None, "wrong", "SANDBOX"])
+@pytest.mark.parametrize(("key", "code"), [(None, "E102"), ("wrong", "E104"), ("SANDBOX", "E104")])
 def test_skycore_bad_key_is_401_with_a_failure_body(
-    client: httpx.Client, sandbox: Sandbox, key: str | None
+    client: httpx.Client, sandbox: Sandbox, key: str | None, code: str
 ) -> None:
+    """Skycore's authentication codes are E100-E109 (messaging-api-v2-intro: "Authentication Error codes")."""
     response = skycore(client, key=key)
     assert response.status_code == 401
     assert response.json()["status"] == "Failure"
-    assert response.json()["error-code"] == "E712"
+    assert response.json()["error-code"] == code
     assert sandbox.messages() == []
 
 
@@ -254,7 +262,7 @@ def test_skycore_campaign_check_requires_campaign_ref(
 ) -> None:
     sandbox.accounts.settings["enforce_campaign_check"] = True
     missing = skycore(client).json()
-    assert (missing["status"], missing["error-code"]) == ("Failure", "E628")
+    assert (missing["status"], missing["error-code"]) == ("Failure", "E714")
     assert skycore(client, **{"campaign-ref": "77676"}).json()["status"] == "Success"
     assert len(sandbox.messages()) == 1
 
@@ -262,7 +270,7 @@ def test_skycore_campaign_check_requires_campaign_ref(
 def test_skycore_unreadable_body_is_a_failure(client: httpx.Client) -> None:
     response = client.post(SKYCORE, content=b"{not json", headers={"x-api-key": "sandbox"})
     assert response.status_code == 200
-    assert response.json()["error-code"] == "E201"
+    assert response.json()["error-code"] == "E100"
 
 
 # skycore XML ----------------------------------------------------------------
@@ -289,10 +297,11 @@ def test_skycore_xml_success(client: httpx.Client, sandbox: Sandbox) -> None:
     [
         ({"FROM": "ACME"}, "E111"),
         ({"TO": "12ab"}, "E110"),
-        ({"TEXT": None}, "E201"),
-        ({"ACTION": "getSMS"}, "E201"),
-        ({"API_KEY": "wrong"}, "E712"),
-        ({"API_KEY": None}, "E712"),
+        ({"TEXT": None}, "E712"),
+        ({"TO": None}, "E201"),
+        ({"ACTION": "getSMS"}, "E101"),
+        ({"API_KEY": "wrong"}, "E104"),
+        ({"API_KEY": None}, "E102"),
     ],
 )
 def test_skycore_xml_failures(
@@ -307,7 +316,7 @@ def test_skycore_xml_failures(
 
 def test_skycore_xml_campaign_check(client: httpx.Client, sandbox: Sandbox) -> None:
     sandbox.accounts.settings["enforce_campaign_check"] = True
-    assert skycore_xml(client, skycore_xml_body()).findtext("ERRORCODE") == "E628"
+    assert skycore_xml(client, skycore_xml_body()).findtext("ERRORCODE") == "E714"
 
 
 def test_skycore_xml_refuses_entities(client: httpx.Client, sandbox: Sandbox) -> None:
@@ -317,7 +326,30 @@ def test_skycore_xml_refuses_entities(client: httpx.Client, sandbox: Sandbox) ->
         "<FROM>60856</FROM><TEXT>hi</TEXT></REQUEST>"
     )
     root = skycore_xml(client, body)
-    assert (root.findtext("STATUS"), root.findtext("ERRORCODE")) == ("Failure", "E201")
+    assert (root.findtext("STATUS"), root.findtext("ERRORCODE")) == ("Failure", "E108")
+    assert sandbox.messages() == []
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda c: c.post(SKYCORE_XML, content=skycore_xml_body().encode(), headers={"content-type": "application/xml"}),
+        lambda c: c.post(SKYCORE_XML, data={"XML": skycore_xml_body()}),
+        lambda c: c.post(SKYCORE_XML, data={"xml": ""}),
+        lambda c: c.post(SKYCORE_XML, content=b"xml=%FF", headers={"content-type": "application/x-www-form-urlencoded"}),
+    ],
+    ids=["raw-xml-body", "other-variable", "empty-variable", "not-utf8"],
+)
+def test_skycore_xml_takes_the_xml_only_in_the_form_variable_xml(
+    client: httpx.Client, sandbox: Sandbox, send: Any
+) -> None:
+    """Skycore HTTP API v1.3 (https://www.skycore.com/help/skycore-http-v1-3/): "POST Request - with XML
+    data passed inside an 'xml' variable"; APPENDIX_B.md: "E100 Invalid request. ... send valid XML inside
+    'xml' field via POST"."""
+    response = send(client)
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)
+    assert (root.findtext("STATUS"), root.findtext("ERRORCODE")) == ("Failure", "E100")
     assert sandbox.messages() == []
 
 
@@ -388,26 +420,26 @@ def test_sendmachine_validation_errors(
     response = sendmachine(client, body)
     assert response.status_code == 400
     result = response.json()
-    assert set(result) == {"status", "code", "message"}
-    assert (result["status"], result["code"]) == ("validation_error", code)
+    assert set(result) == {"status", "error_reason"}
+    assert (result["status"], result["error_reason"]) == ("validation_error", code)
     assert sandbox.messages() == []
 
 
 def test_sendmachine_unparsable_json(client: httpx.Client) -> None:
     response = client.post(SENDMACHINE, content=b"{", auth=("sandbox", "sandbox"))
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_json"
+    assert response.json()["error_reason"] == "invalid_json"
 
 
 def test_sendmachine_limits(client: httpx.Client) -> None:
     numbers = [f"+4071234{i:04d}" for i in range(100)]
     assert sendmachine(client, sm_body(*numbers[:99])).status_code == 202
     too_many = sendmachine(client, sm_body(*numbers)).json()
-    assert too_many["code"] == "field_value_overflow"
+    assert too_many["error_reason"] == "field_value_overflow"
     entries = [{"to": [n]} for n in numbers]
     assert sendmachine(client, {"personalization": entries[:99], "message": "m"}).status_code == 202
     too_many_entries = sendmachine(client, {"personalization": entries, "message": "m"}).json()
-    assert too_many_entries["code"] == "pers_limit_reached"
+    assert too_many_entries["error_reason"] == "pers_limit_reached"
 
 
 @pytest.mark.parametrize("auth", [("sandbox", "wrong"), ("other", "sandbox")])
@@ -457,12 +489,12 @@ def test_inwise_sync_send(client: httpx.Client, sandbox: Sandbox) -> None:
     response = inwise(client, inwise_body("972-54-1111111", "972-54-2222222"))
     assert response.status_code == 200
     results = response.json()
-    assert [set(r) for r in results] == [{"mobile_number", "status", "reject_reason", "id"}] * 2
+    assert [set(r) for r in results] == [{"mobile_number", "status", "reject_reason", "transaction_id"}] * 2
     assert [(r["mobile_number"], r["status"], r["reject_reason"]) for r in results] == [
         ("972-54-1111111", "sent", None),
         ("972-54-2222222", "sent", None),
     ]
-    assert [m["provider_id"] for m in sandbox.messages()] == [r["id"] for r in results]
+    assert [m["provider_id"] for m in sandbox.messages()] == [r["transaction_id"] for r in results]
 
 
 def test_inwise_async_is_queued(client: httpx.Client, sandbox: Sandbox) -> None:
@@ -632,7 +664,7 @@ def test_store_file_gets_every_accepted_message_with_secrets_redacted(tmp_path: 
     ]
     requests = [m["request"] for m in stored]
     assert requests[0]["headers"]["x-api-key"] == "***"
-    assert "<API_KEY>***</API_KEY>" in requests[1]["body"]
+    assert "<API_KEY>***</API_KEY>" in parse_qs(requests[1]["body"])["xml"][0]
     assert requests[2]["headers"]["authorization"] == "***"
     assert requests[3]["headers"]["x-api-key"] == "***"
     assert "p=***" in requests[4]["path"] and "r=acme" in requests[4]["path"]
@@ -834,7 +866,7 @@ def test_body_of_exactly_the_limit_is_read(sandbox: Sandbox) -> None:
     with httpx.Client(base_url=sandbox.url) as http:
         response = http.post(SENDMACHINE, content=b" " * (1024 * 1024), auth=("sandbox", "sandbox"))
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_json"
+    assert response.json()["error_reason"] == "invalid_json"
 
 
 def test_expect_continue_is_answered_before_the_body(sandbox: Sandbox) -> None:

@@ -13,8 +13,11 @@ of ``message.to``, in order::
 a number that is not digits in dash-separated groups (an optional leading +,
 9 to 15 digits) is ``invalid`` with reject reason ``invalid-number`` and does
 not stop the others. Numbers listed in ``SandboxAccounts.rejections``
-answer the reason given there. Only ``sent`` and ``queued`` recipients
-without a reject reason are stored.
+answer the reason given there, as ``status:reason`` to choose the status too
+(``exception:no-available-gateways``). Each entry carries its id in
+``transaction_id``, as a real inwise answer seen publicly does (the page
+shows none). Only ``sent`` and ``queued`` recipients without a reject reason
+are stored.
 
 The page does not describe how a malformed request is answered; the sandbox
 answers HTTP 400 with ``{"status":"error","message":"<text>"}``.
@@ -39,6 +42,8 @@ from smsspec.sandbox.providers.base import (
     text_reply,
 )
 
+STATUSES = frozenset({"queued", "sent", "invalid", "rejected", "exception"})
+"""The statuses the page names (``exception`` among its reject reasons)."""
 PATH = "/transactional/SMS/send"
 UNAUTHORIZED = "you are not authorized to use rest API"
 NUMBER = re.compile(r"\+?[0-9]+(?:-[0-9]+)*")
@@ -147,15 +152,18 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
         result_id = uuid.uuid4().hex
         digits = _digits(number)
         reason = None if _valid_number(number) else "invalid-number"
-        reason = reason or ctx.accounts.rejections.get(digits)
-        if reason == "invalid-number":
+        given, reason_given = _rejection(ctx.accounts.rejections.get(digits))
+        reason = reason or reason_given
+        if given:
+            status = given
+        elif reason == "invalid-number":
             status = "invalid"
         elif reason is None or reason == "insufficient-funds":
             status = "queued" if queued or reason else "sent"
         else:
             status = "rejected"
         results.append(
-            {"mobile_number": number, "status": status, "reject_reason": reason, "id": result_id}
+            {"mobile_number": number, "status": status, "reject_reason": reason, "transaction_id": result_id}
         )
         if reason is None:
             accepted.append(
@@ -168,6 +176,16 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
                 )
             )
     return Outcome(json_reply(200, results), tuple(accepted))
+
+
+def _rejection(entry: str | None) -> tuple[str | None, str | None]:
+    """(status, reason) from a ``rejections`` entry: ``reason``, or ``status:reason`` for a documented status."""
+    if entry is None:
+        return None, None
+    status, colon, reason = entry.partition(":")
+    if colon and status in STATUSES:
+        return status, reason
+    return None, entry
 
 
 def _error(message: str) -> Reply:

@@ -3,7 +3,7 @@
 Authentication is HTTP Basic with the API user name and the API key. Answers::
 
     202 {"status":"accepted","count":N,"segments":S,"request_id":"<uuid4>"}
-    400 {"status":"validation_error","code":"<code>","message":"<text>"}
+    400 {"status":"validation_error","error_reason":"<code>"}
     401 {"status":"denied"}
 
 ``count`` is the number of recipients after dropping repeats inside each
@@ -25,6 +25,8 @@ Validation, in this order, and the code each failure carries:
 * ``macros`` not an object, or setting a reserved macro (date, year,
   unsub_link): ``invalid_macros``; ``metadata`` not an object: ``invalid_metadata``
 * a recipient that is not digits with an optional leading +: ``invalid_recipient``
+* a number listed in ``SandboxAccounts.rejections``: the whole request is
+  refused with the reason given there (e.g. ``invalid_recipient``)
 * 100 or more recipients in total: ``field_value_overflow`` (the docs offer
   no code dedicated to this limit; ``send_limit_reached`` reads as the
   account's quota, so the sandbox does not use it here)
@@ -143,6 +145,10 @@ def _check(data: object) -> tuple[dict[str, object], list[tuple[str, dict[str, o
     return data, recipients
 
 
+def _digits(number: str) -> str:
+    return "".join(c for c in number if c.isdigit())
+
+
 def _quiet_hours(ctx: ProviderContext) -> bool:
     now = ctx.clock().time()
     return now >= QUIET_FROM or now < QUIET_UNTIL
@@ -154,9 +160,13 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     try:
         data, recipients = _check(load_json(request.body))
     except ValueError:
-        return Outcome(_error("invalid_json", "the body is not valid JSON"))
+        return Outcome(_error("invalid_json"))
     except _Invalid as problem:
-        return Outcome(_error(problem.code, problem.message))
+        return Outcome(_error(problem.code))
+    refused = [ctx.accounts.rejections.get(_digits(number)) for number, _ in recipients]
+    reason = next((r for r in refused if r), None)
+    if reason is not None:
+        return Outcome(_error(reason))
     message = str(data["message"])
     kind = data.get("message_type")
     state = "paused" if kind == "campaign" and _quiet_hours(ctx) else "accepted"
@@ -184,5 +194,7 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     return Outcome(json_reply(202, payload), accepted)
 
 
-def _error(code: str, message: str) -> Reply:
-    return json_reply(400, {"status": "validation_error", "code": code, "message": message})
+def _error(code: str) -> Reply:
+    """Sendmachine's error shape: its own API client (SendmachineApiClient.php) reads the reason from
+    ``error_reason``, falling back to ``status``; the reason is one of the doc's 400 error codes."""
+    return json_reply(400, {"status": "validation_error", "error_reason": code})

@@ -1,13 +1,23 @@
-"""Skycore "sendSMS" (API v1): ``POST /skycore/v1/sendsms`` with an XML body.
+"""Skycore "sendSMS" (API v1.3): ``POST /skycore/v1/sendsms`` with the XML in the form variable ``xml``.
 
-The key travels inside the body (``<API_KEY>``), so every answer, a wrong
+Skycore's HTTP API v1.3 takes a POST "with XML data passed inside an 'xml'
+variable" (https://www.skycore.com/help/skycore-http-v1-3/): the body is
+``application/x-www-form-urlencoded`` and ``xml`` holds the ``<REQUEST>``
+document. Anything else (a raw XML body, no ``xml`` variable) is E100, as
+Skycore's E100 text says ("send valid XML inside 'xml' field via POST").
+
+The key travels inside the XML (``<API_KEY>``), so every answer, a wrong
 key included, is HTTP 200 with ``<STATUS>`` telling success from failure.
-A wrong or missing key is ``E712``: the docs list that code without its
-meaning, the sandbox uses it for the key (see :mod:`.skycore_codes`).
+Codes keep Skycore's meanings (:mod:`.skycore_codes`): E102 no key, E104
+a wrong key, E101 a wrong action, E108 unparsable XML, E201 no receiver,
+E712 no text, E110 a bad receiver, E111 a bad sender.
+
+A number listed in ``SandboxAccounts.rejections`` is answered with the code
+given there.
 
 Element names are matched without regard to case, values are stripped of
-surrounding blanks except ``<TEXT>``, which is kept exactly. The body is
-parsed with defusedxml: a DTD or an entity declaration is refused (``E201``).
+surrounding blanks except ``<TEXT>``, which is kept exactly. The XML is
+parsed with defusedxml: a DTD or an entity declaration is refused (``E108``).
 
 Answers, on one line, without an XML declaration::
 
@@ -18,6 +28,7 @@ Answers, on one line, without an XML declaration::
 from __future__ import annotations
 
 import itertools
+from urllib.parse import parse_qs
 from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape
 
@@ -29,6 +40,9 @@ from smsspec.sandbox.providers import skycore_codes as codes
 from smsspec.sandbox.providers.base import Accepted, Outcome, ProviderContext, xml_reply
 
 PATH = "/skycore/v1/sendsms"
+FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_FIELD = "xml"
+NOT_A_REQUEST = "Invalid request. Send valid XML inside the 'xml' field via POST."
 _TRACKING = itertools.count(1)
 
 
@@ -49,36 +63,58 @@ def success(tracking_id: str, to: str) -> Reply:
     )
 
 
-def _fields(body: bytes) -> dict[str, str] | str:
+def _document(request: Request) -> bytes | None:
+    """The XML in the form variable ``xml``, or None when the request does not carry one."""
+    media = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if media != FORM_TYPE:
+        return None
+    try:
+        form = parse_qs(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    values = form.get(FORM_FIELD, [])
+    if len(values) != 1 or not values[0].strip():
+        return None
+    return values[0].encode("utf-8")
+
+
+def _fields(document: bytes) -> dict[str, str] | str:
     """The children of ``<REQUEST>`` by upper-cased name, or why there are none."""
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = fromstring(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (ParseError, DefusedXmlException, ValueError):
-        return "The request body is not acceptable XML."
+        return "XML Parse error: the document is not acceptable XML."
     if root.tag.upper() != "REQUEST":
-        return "The root element must be REQUEST."
+        return "XML Parse error: the root element must be REQUEST."
     fields: dict[str, str] = {}
     for child in root:
         name = str(child.tag).upper()
         if name in fields:
-            return f"Element {name} is repeated."
+            return f"XML Parse error: element {name} is repeated."
         fields[name] = "".join(child.itertext())
     return fields
 
 
 def handle(request: Request, ctx: ProviderContext) -> Outcome:
-    fields = _fields(request.body)
+    document = _document(request)
+    if document is None:
+        return Outcome(failure(codes.NOT_A_REQUEST, NOT_A_REQUEST, ""))
+    fields = _fields(document)
     if isinstance(fields, str):
-        return Outcome(failure(codes.BAD_REQUEST, fields, ""))
+        return Outcome(failure(codes.XML_PARSE, fields, ""))
     to = fields.get("TO", "").strip()
-    if fields.get("API_KEY", "").strip() != ctx.accounts.api_key:
+    key = fields.get("API_KEY", "").strip()
+    if not key:
+        return Outcome(failure(*codes.NO_KEY, to))
+    if key != ctx.accounts.api_key:
         return Outcome(failure(*codes.BAD_KEY, to))
     if fields.get("ACTION", "").strip().lower() != "sendsms":
-        return Outcome(failure(codes.BAD_REQUEST, "Unknown action.", to))
-    for name in ("TO", "FROM", "TEXT"):
-        if not fields.get(name, "").strip():
-            return Outcome(failure(codes.BAD_REQUEST, f"Missing mandatory parameter {name}.", to))
-    sender = fields["FROM"].strip()
+        return Outcome(failure(codes.BAD_ACTION, "'action' required/Invalid Action", to))
+    if not to:
+        return Outcome(failure(*codes.NO_RECIPIENT, to))
+    if not fields.get("TEXT", "").strip():
+        return Outcome(failure(*codes.NO_TEXT, to))
+    sender = fields.get("FROM", "").strip()
     if codes.RECIPIENT.fullmatch(to) is None:
         return Outcome(failure(*codes.BAD_RECIPIENT, to))
     if codes.SENDER.fullmatch(sender) is None:
@@ -86,6 +122,9 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
     campaign = fields.get("CAMPAIGNREF", "").strip()
     if ctx.setting(codes.CAMPAIGN_CHECK) and not campaign:
         return Outcome(failure(*codes.NO_CAMPAIGN, to))
+    refused = codes.refusal(ctx.accounts.rejections, to)
+    if refused is not None:
+        return Outcome(failure(*refused, to))
     tracking_id = f"SMS_{next(_TRACKING)}"
     spid = fields.get("SPID", "").strip()
     accepted = Accepted(
