@@ -256,3 +256,37 @@ def test_the_list_of_known_backward_imports_holds_only_what_is_still_there() -> 
 def test_loading_imports_no_later_stage() -> None:
     """load/ returns data and a source map; the shape and account checks live in validate/."""
     assert {edge for edge in _backward_imports() if edge.startswith("smsspec.load.")} == set()
+
+
+def _provider_literals(path: Path, ids: set[str], root: Path = PACKAGE) -> list[str]:
+    """String constants that are exactly a provider id, or a provider file name, in one module."""
+    names = ids | {f"{i}.schema.json" for i in ids}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(root)}:{node.lineno}: {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lower() in names
+    ]
+
+
+def test_no_python_outside_the_sandbox_providers_names_a_provider() -> None:
+    """A provider is data: its id is a key in schemas/ and templates/, never a branch in the code
+    (prose and examples in help texts may still mention one)."""
+    from smsspec.providers import registry
+
+    ids = {provider_id.lower() for provider_id in registry.ids()}
+    assert len(ids) >= 5
+    inside = PACKAGE / "sandbox" / "providers"
+    found = [
+        hit
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if inside not in path.parents
+        for hit in _provider_literals(path, ids)
+    ]
+    assert found == []
+
+
+def test_the_provider_literal_finder_finds_one(tmp_path: Path) -> None:
+    module = tmp_path / "probe.py"
+    module.write_text('if account.provider == "WhatCounts":\n    doc = "whatcounts is a provider"\n', encoding="utf-8")
+    assert _provider_literals(module, {"whatcounts"}, tmp_path) == ["probe.py:1: 'WhatCounts'"]
