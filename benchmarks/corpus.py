@@ -47,6 +47,7 @@ accounts:
   skycore-demo:
     provider: skycore
     endpoint: {base}/skycore/v2/sendsms
+    allow_insecure_http: true
     credentials:
       api_key: ${{SKYCORE_API_KEY}}
     settings:
@@ -56,11 +57,13 @@ accounts:
   skycore-xml-demo:
     provider: skycore-xml
     endpoint: {base}/skycore/v1/sendsms
+    allow_insecure_http: true
     credentials:
       api_key: ${{SKYCORE_XML_API_KEY}}
   sendmachine-demo:
     provider: sendmachine
     endpoint: {base}/sms/send
+    allow_insecure_http: true
     credentials:
       username: ${{SENDMACHINE_USERNAME}}
       api_key: ${{SENDMACHINE_API_KEY}}
@@ -68,11 +71,13 @@ accounts:
   inwise-demo:
     provider: inwise
     endpoint: {base}/transactional/SMS/send
+    allow_insecure_http: true
     credentials:
       api_key: ${{INWISE_API_KEY}}
   whatcounts-demo:
     provider: whatcounts
     endpoint: {base}/api_web
+    allow_insecure_http: true
     credentials:
       password: ${{WHATCOUNTS_PASSWORD}}
     settings:
