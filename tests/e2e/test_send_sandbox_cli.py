@@ -50,17 +50,22 @@ def test_send_examples_to_a_sandbox_started_for_the_run(tmp_path: Path) -> None:
     assert "greetings-from-marc" in shown.stdout
 
 
-def test_sandbox_serves_in_the_foreground_until_interrupted(tmp_path: Path) -> None:
-    port = closed_port()
-    store = tmp_path / "inbox.jsonl"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smsspec", "sandbox", "--port", str(port), "--store", str(store)],
+def _foreground_sandbox(port: int, *options: str) -> subprocess.Popen[str]:
+    """`smsspec sandbox` in the foreground, stopped by the test with Ctrl-C (SIGINT)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "smsspec", "sandbox", "--port", str(port), *options],
         env=subprocess_env(),
         preexec_fn=ctrl_c_as_in_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_sandbox_serves_in_the_foreground_until_interrupted(tmp_path: Path) -> None:
+    port = closed_port()
+    store = tmp_path / "inbox.jsonl"
+    server = _foreground_sandbox(port, "--store", str(store))
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _answers(url), "the sandbox to listen")
@@ -106,15 +111,7 @@ def _answers(url: str) -> bool:
 
 def test_sandbox_account_settings_come_from_the_command_line() -> None:
     port = closed_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smsspec", "sandbox", "--port", str(port),
-         "--setting", "enforce_campaign_check=true", "--setting", "realm=acme"],
-        env=subprocess_env(),
-        preexec_fn=ctrl_c_as_in_a_terminal,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = _foreground_sandbox(port, "--setting", "enforce_campaign_check=true", "--setting", "realm=acme")
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _answers(url), "the sandbox to listen")
