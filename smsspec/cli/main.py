@@ -24,6 +24,7 @@ from smsspec.terminal import printable
 # Command name -> the module in smsspec.cli.commands that defines it (under the same name).
 COMMANDS = {
     "fix": "fix",
+    "init": "init",
     "ledger": "ledger",
     "plan": "plan",
     "providers": "providers",
