@@ -99,6 +99,7 @@ COMMANDS: dict[str, tuple[list[str], set[int]]] = {
     "render-json": (["render", *VALID, "--format", "json"], {0}),
     "render-curl": (["render", *VALID, "--format", "curl"], {0}),
     "render-one-message": (["render", *VALID, "--message", "short", "--format", "curl"], {0}),
+    "render-curl-env-refs": (["render", *VALID, "--format", "curl", "--env-refs"], {0}),
     "render-no-such-message": (["render", *VALID, "--message", "no-such-message"], {2}),
     "render-errors": (["render", *INVALID], {1}),
     "render-debug": (["render", *VALID, "--format", "curl"], {0}),
