@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import click
 
 from smsspec.cli.options import CONTEXT, echo, fail, format_option, shown_path
 from smsspec.errors import InboxUnavailable
+from smsspec.sandbox import running
 from smsspec.sandbox.accounts import SANDBOX_SECRET, SandboxAccounts
 from smsspec.sandbox.inbox import format_inbox
 from smsspec.sandbox.providers import endpoint_paths, setting_defaults, settings_readers
 from smsspec.sandbox.remote import fetch_messages
-from smsspec.sandbox.server import serve_forever
+from smsspec.sandbox.server import DEFAULT_HOST, DEFAULT_PORT, serve_forever
 from smsspec.terminal import printable_lines
 
 
@@ -40,6 +42,9 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, setting
     accounts = SandboxAccounts(settings=_sandbox_settings(settings, setting_defaults()))
     chosen = {**setting_defaults(), **accounts.settings}
 
+    state = running.state_file_for(Path.cwd())
+    recorded: list[Path] = []
+
     def ready(url: str) -> None:
         echo(f"smsspec sandbox listening on {url}")
         for provider, path in endpoint_paths().items():
@@ -49,12 +54,18 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, setting
             echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
         if store:
             echo(f"accepted messages are appended to {shown_path(store)}")
+        if running.is_local_url(url) and running.record(state, url):
+            recorded.append(state)
+            echo(f"recorded in {shown_path(state)}: `smsspec send --sandbox` in this project sends here")
         echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
 
     try:
         serve_forever(host, port, store, accounts, on_ready=ready)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+    finally:
+        for path in recorded:
+            running.forget(path)
     echo("sandbox stopped")
 
 
@@ -82,16 +93,27 @@ def _shown_setting(value: object) -> str:
 
 
 @sandbox.command("inbox", context_settings=CONTEXT)
-@click.option("--url", default="http://127.0.0.1:8765", show_default=True, help="Where the sandbox runs.")
+@click.option("--host", default=None, help="Where the sandbox listens  [default: 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Its port, as given to `smsspec sandbox`  [default: 8765]")
+@click.option("--url", default=None, help="Its URL, instead of --host and --port.")
 @format_option
-def sandbox_inbox(url: str, fmt: str) -> None:
+def sandbox_inbox(host: str | None, port: int | None, url: str | None, fmt: str) -> None:
     """List the messages a running sandbox accepted.
+
+    Without --url, --host or --port: the sandbox running for this project (as
+    `smsspec sandbox` records it in .smsspec/sandbox.json), else 127.0.0.1:8765.
 
     \b
     Examples:
       smsspec sandbox inbox
-      smsspec sandbox inbox --url http://127.0.0.1:9000 --format json
+      smsspec sandbox inbox --port 9000 --format json
+      smsspec sandbox inbox --url http://127.0.0.1:9000
     """
+    if url is not None and (host is not None or port is not None):
+        fail("give either --url or --host/--port, not both")
+    if url is None:
+        found = None if host or port else running.live_sandbox([running.project_folder(Path.cwd())])
+        url = found.url if found else _url(host or DEFAULT_HOST, port or DEFAULT_PORT)
     try:
         messages = fetch_messages(url)
     except InboxUnavailable as problem:
@@ -100,3 +122,7 @@ def sandbox_inbox(url: str, fmt: str) -> None:
         echo(json.dumps(messages, ensure_ascii=False, indent=2))
     else:
         echo(printable_lines(format_inbox(messages)))
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
