@@ -32,7 +32,7 @@ def executable() -> str:
 
 def test_the_quick_start_runs_from_init_to_send_in_an_empty_folder(tmp_path: Path) -> None:
     commands = quick_start_commands()
-    assert [c[:2] for c in commands if c[0] == "smsspec"][0] == ["smsspec", "init"]
+    assert next(c[:2] for c in commands if c[0] == "smsspec") == ["smsspec", "init"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMSSPEC_")}
     env["NO_COLOR"] = "1"
     cwd = tmp_path
