@@ -76,6 +76,16 @@ def test_send_sandbox_finds_the_running_sandbox_and_its_inbox_sees_the_messages(
     assert len(json.loads(inbox.stdout)) == len(running_sandbox.messages())
 
 
+def test_a_dry_run_names_the_running_sandbox_and_sends_nothing(tmp_path: Path, running_sandbox: Running) -> None:
+    specs = copy_examples(tmp_path)
+
+    out = run_cli(["send", *specs, "--sandbox", "--dry-run"])
+
+    assert out.code == 0, out.stderr
+    assert f"a real run would send to the sandbox already running at {running_sandbox.url}" in out.stderr
+    assert running_sandbox.messages() == []
+
+
 def test_send_sandbox_url_sends_to_that_sandbox(tmp_path: Path, running_sandbox: Running) -> None:
     specs = copy_examples(tmp_path / "elsewhere")  # another project: no discovery, the URL decides
 

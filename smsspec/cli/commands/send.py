@@ -150,7 +150,7 @@ def send(
     except UsageError as exc:
         fail(str(exc))
     redactor = with_ledger_secrets(redactor, ledger_file)
-    target = _sandbox_target(sandbox_url, selected) if use_sandbox else None
+    target = _sandbox_target(sandbox_url, selected, dry_run) if use_sandbox else None
     policy = Policy(retry_rejected, retry_unknown, resend_changed)
     again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
     again += ["--sandbox-url", sandbox_url] if sandbox_url else ["--sandbox"] if use_sandbox else []
@@ -176,7 +176,7 @@ def send(
         fail(f"internal error: {text} (set SMSSPEC_DEBUG=1 for details and please report it)")
 
 
-def _sandbox_target(sandbox_url: str | None, selected: list[CheckedMessage]) -> str | None:
+def _sandbox_target(sandbox_url: str | None, selected: list[CheckedMessage], dry_run: bool) -> str | None:
     """The URL of a sandbox already running to send to: the one given, or the project's; None
     to start one for the run."""
     if sandbox_url is not None:
@@ -187,7 +187,7 @@ def _sandbox_target(sandbox_url: str | None, selected: list[CheckedMessage]) -> 
     if found is None:
         return None
     echo(
-        f"smsspec: sending to the sandbox already running at {found.url} (pid {found.pid}, recorded in"
+        f"smsspec: {'a real run would send' if dry_run else 'sending'} to the sandbox already running at {found.url} (pid {found.pid}, recorded in"
         f" {shown_path(found.path)}); its inbox page is {found.url}/",
         err=True,
     )
