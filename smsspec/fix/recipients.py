@@ -115,7 +115,7 @@ def _plan_csv(
         outcome = _lookalikes(source, flagged, header, number_at, rows)
         if isinstance(outcome, SkippedFix):
             skipped.append(outcome)
-        else:
+        elif outcome is not None:
             changed, summary, where = outcome
             for f in changed:
                 fields[f.start], new_values[f.start] = f, encoding.with_lookalikes(f.value)
@@ -146,7 +146,9 @@ def _first_edit(changed: list[Field], new_values: dict[int, str]) -> Edit:
 
 def _lookalikes(
     source: RecipientFile, messages: list[Message], header: list[str], number_at: int, rows: list[Record]
-) -> tuple[list[Field], str, Location] | SkippedFix:
+) -> tuple[list[Field], str, Location] | SkippedFix | None:
+    """The values to change, the summary and where; why not; or None when no value the
+    text uses has a look-alike."""
     where = Location(source.display)
     templates: list[tuple[Message, TextTemplate]] = []
     for message in messages:
@@ -181,6 +183,8 @@ def _lookalikes(
                 best = (was - now, was, now, number)
         changed += [row.fields[i] for i in columns if swapped[i] != row.fields[i].value]
         names.update((header[i], None) for i in columns if swapped[i] != row.fields[i].value)
+    if not changed:
+        return None  # no value the text uses has a look-alike: nothing to do in this file
     if best is None or saved <= 0:
         return SkippedFix(LOOKALIKE, where, "left as is: no recipient would need fewer segments")
     chars = dict.fromkeys(c for f in changed for c in f.value if encoding.gsm_lookalike(c) is not None)

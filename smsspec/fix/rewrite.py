@@ -53,11 +53,12 @@ from smsspec.fix.e164 import e164_of
 from smsspec.fix.edits import Edit, FileFixes, Fix, FixResult, SkippedFix, apply_edits
 from smsspec.fix.recipients import plan_recipient_fixes
 from smsspec.load.config import find_config
+from smsspec.load.recipients import RowProblem, read_recipients
 from smsspec.load.spec import display_path
 from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Config, Message, Spec
 from smsspec.sms import encoding
-from smsspec.templating.text import compile_text
+from smsspec.templating.text import TextTemplate, compile_text
 from smsspec.validate import semantic
 from smsspec.validate.check import check_paths, find_spec_files, load_spec
 from smsspec.validate.file_recipients import confined
@@ -108,19 +109,18 @@ def plan_fixes(
     for spec_path in spec_files:
         display = display_path(spec_path)
         found = by_file.get(display)
-        planned = _plan_file(spec_path, display, found) if found else None
+        config_file = Path(config_path) if config_path else find_config(spec_path.parent)
+        config = checked.configs.get(os.path.abspath(config_file)) if checked and config_file else None
+        planned = _plan_file(spec_path, display, found, config) if found else None
         if isinstance(planned, SkippedFix):
             result.unreadable.append(planned)
         elif planned is not None:
             result.files.append(planned)
-        if any(d.rule == LOOKALIKE for d in found or ()) or in_other_files:
-            config_file = Path(config_path) if config_path else find_config(spec_path.parent)
-            config = checked.configs.get(os.path.abspath(config_file)) if checked and config_file else None
-            if config is not None:
-                _plan_recipients_files(
-                    spec_path, display, config, checked.diagnostics if checked else [], wanted, result,
-                    planned if isinstance(planned, FileFixes) else None,
-                )
+        if config is not None and (any(d.rule == LOOKALIKE for d in found or ()) or in_other_files):
+            _plan_recipients_files(
+                spec_path, display, config, checked.diagnostics if checked else [], wanted, result,
+                planned if isinstance(planned, FileFixes) else None,
+            )
     return result
 
 
@@ -135,13 +135,9 @@ def _plan_recipients_files(
 ) -> None:
     """Fixes in the CSV files the spec's messages read (confined to the project as when they
     are validated); a look-alike fixed there is no longer reported as skipped at the text."""
-    loaded, _ = load_spec(str(spec_path), display)
-    if loaded is None:
+    spec = _load_confined(spec_path, display, config)
+    if spec is None:
         return
-    spec = replace(loaded, messages=tuple(
-        replace(m, recipient_file=confined(m.recipient_file, config)) if m.recipient_file is not None else m
-        for m in loaded.messages
-    ))
     files, skipped, covered = plan_recipient_fixes(spec, [d for d in diagnostics if d.rule in wanted], wanted)
     known = {f.path.resolve() for f in result.files}
     result.files += [f for f in files if f.path.resolve() not in known]  # a file two specs read is fixed once
@@ -175,7 +171,18 @@ def write_fixes(fixes: FileFixes) -> None:
 # one file ---------------------------------------------------------------------
 
 
-def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileFixes | SkippedFix:
+def _load_confined(path: Path, display: str, config: Config | None) -> Spec | None:
+    """The spec, its recipients files allowed where validation allows them (the project's)."""
+    spec, _ = load_spec(str(path), display)
+    if spec is None or config is None:
+        return spec
+    return replace(spec, messages=tuple(
+        replace(m, recipient_file=confined(m.recipient_file, config)) if m.recipient_file is not None else m
+        for m in spec.messages
+    ))
+
+
+def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic], config: Config | None = None) -> FileFixes | SkippedFix:
     first = diagnostics[0]
     try:
         text = path.read_bytes().decode("utf-8")
@@ -192,13 +199,12 @@ def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileF
     quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN)]
     candidates += [_quote(document, d) for d in quoting]
     phones = {d.location for d in diagnostics if d.rule == PHONE}
-    if phones:
-        spec, _ = load_spec(str(path), display)
-        candidates += _e164(document, spec, phones) if spec is not None else []
-    if any(d.rule == LOOKALIKE for d in diagnostics):
-        spec, _ = load_spec(str(path), display)
-        if spec is not None:
-            candidates += _lookalikes(document, spec, [d for d in diagnostics if d.rule == LOOKALIKE])
+    lookalikes = [d for d in diagnostics if d.rule == LOOKALIKE]
+    spec = _load_confined(path, display, config) if phones or lookalikes else None
+    if spec is not None and phones:
+        candidates += _e164(document, spec, phones)
+    if spec is not None and lookalikes:
+        candidates += _lookalikes(document, spec, lookalikes)
     kept: dict[int, Fix] = {}
     for candidate in candidates:
         if isinstance(candidate, SkippedFix):
@@ -401,21 +407,40 @@ def _saving(messages: list[Message], new_text: str, spec: Spec) -> _Saving | Non
             template = compile_text(message.text)
         except TextError:
             return None
-        _, before = semantic.render_texts(message, template, spec.source.locate)
-        _, after = semantic.render_texts(replace(message, text=new_text), new_template, spec.source.locate)
-        for recipient, old, new in zip(message.recipients, before, after, strict=True):
+        for number, old, new in _texts(message, template, new_template, spec):
             if old is None or new is None:
                 return None
             was, now = encoding.analyze(old).segments, encoding.analyze(new).segments
             if now > was:
-                return _Saving(was, now, recipient.number, 0, 0, recipient.number)
+                return _Saving(was, now, number, 0, 0, number)
             total += was - now
             count += 1
             if best is None or was - now > best[0]:
-                best = (was - now, was, now, recipient.number)
+                best = (was - now, was, now, number)
     if best is None:
         return _Saving(0, 0, "", 0, 0, None)
     return _Saving(best[1], best[2], best[3], total, count, None)
+
+
+def _texts(
+    message: Message, template: TextTemplate, new_template: TextTemplate, spec: Spec
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """(number, text now, text with the new template) for every recipient, those of a
+    recipients file read row by row; None for a text that does not render."""
+    _, before = semantic.render_texts(message, template, spec.source.locate)
+    _, after = semantic.render_texts(replace(message, text=new_template.source), new_template, spec.source.locate)
+    for recipient, old, new in zip(message.recipients, before, after, strict=True):
+        yield recipient.number, old, new
+    if message.recipient_file is None:
+        return
+    for row in read_recipients(message.recipient_file):
+        if isinstance(row, RowProblem):
+            continue
+        variables = {**message.vars, **row.vars}
+        try:
+            yield row.number, template.render(variables), new_template.render(variables)
+        except TextError:
+            yield row.number, None, None
 
 
 def _swap_in_source(span: str, style: str | None) -> str:

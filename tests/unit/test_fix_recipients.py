@@ -163,3 +163,16 @@ def test_fix_rule_selects_recipient_fixes_too(tmp_path: Path) -> None:
 
     assert code == 0
     assert csv.read_bytes().decode() == CSV.replace('"+40 712 034 567"', '"+40712034567"')
+
+
+def test_a_look_alike_in_the_text_is_fixed_for_recipients_from_a_file(tmp_path: Path) -> None:
+    text = "Hi {{ first_name }}, it’s {{ note }}. This message is long enough to need two segments in UCS-2."
+    spec, _ = project(tmp_path, spec=SPEC.replace(TEXT, text), csv="phone,first_name,note\n+447400123456,Ann,plain\n")
+
+    code, out, _ = run(str(spec))
+
+    assert code == 0, out
+    assert "it's {{ note }}" in spec.read_text(encoding="utf-8")
+    assert "2 -> 1 segments for +447400123456; 1 segment saved over 1 recipient" in out
+    assert "customers.csv" not in out  # nothing to do in the file, so nothing said about it
+    assert rules_in(spec) == []
