@@ -15,7 +15,6 @@ from its inbox.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -31,6 +30,7 @@ from smsspec.model import Account
 from smsspec.sandbox.accounts import SandboxAccounts
 from smsspec.sandbox.remote import fetch_messages
 from smsspec.sandbox.session import sandbox_credentials, sandbox_endpoint
+from smsspec.send.ledger.choice import is_loopback
 
 STATE_DIR = ".smsspec"
 STATE_NAME = "sandbox.json"
@@ -57,20 +57,13 @@ def state_file_for(start: Path) -> Path:
 
 
 def is_local_url(url: str) -> bool:
+    """An ``http://`` URL on this machine (a loopback address or localhost), with a usable port."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         return False
-    if parts.scheme != "http":
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return parts.scheme == "http" and is_loopback(url)
 
 
 def record(path: Path, url: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from smsspec.sandbox import running
 from tests.e2e.send_helpers import (
     Project,
     closed_port,
@@ -164,3 +165,26 @@ def test_sandbox_inbox_takes_either_a_url_or_host_and_port() -> None:
     assert "either --url or --host/--port" in out.stderr
     refused = run_cli(["sandbox", "inbox", "--port", str(closed_port())])
     assert refused.code == 2 and "no sandbox answers at" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "not json",
+        "[1, 2]",
+        '{"url": "http://127.0.0.1:8765"}',
+        '{"url": "http://127.0.0.1:8765", "pid": 0}',
+        '{"url": "http://127.0.0.1:8765", "pid": true}',
+        '{"url": "https://127.0.0.1:8765", "pid": 1}',
+        '{"url": "http://127.0.0.1:port", "pid": 1}',
+        '{"url": "http://10.0.0.1:8765", "pid": 1}',
+        '{"url": "http://127.0.0.1:8765", "pid": 1, "pad": "' + "x" * 5000 + '"}',
+    ],
+)
+def test_a_record_that_is_not_a_local_sandbox_record_is_not_read(tmp_path: Path, content: str) -> None:
+    (tmp_path / ".smsspec").mkdir()
+    (tmp_path / STATE).write_text(content)
+
+    assert running.read_record(tmp_path / STATE) is None
+    assert running.live_sandbox([tmp_path]) is None
