@@ -188,3 +188,16 @@ def test_a_record_that_is_not_a_local_sandbox_record_is_not_read(tmp_path: Path,
 
     assert running.read_record(tmp_path / STATE) is None
     assert running.live_sandbox([tmp_path]) is None
+
+
+def test_sandbox_inbox_finds_the_projects_running_sandbox(
+    tmp_path: Path, running_sandbox: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = copy_examples(tmp_path)
+    assert run_cli(["send", *specs, "--sandbox"]).code == 0
+    monkeypatch.chdir(tmp_path / "recipients")  # below the project's smsspec.yaml
+
+    inbox = run_cli(["sandbox", "inbox", "--format", "json"])
+
+    assert inbox.code == 0, inbox.stderr
+    assert len(json.loads(inbox.stdout)) == len(running_sandbox.messages()) > 0
