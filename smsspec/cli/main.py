@@ -79,6 +79,7 @@ def main() -> None:
 
     \b
     Examples:
+      smsspec init my-sms --account main=sendmachine
       smsspec validate messages/
       smsspec render messages/welcome.sms.yaml --format curl
       smsspec segments "Hi Ann, your order has shipped"
