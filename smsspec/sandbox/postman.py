@@ -25,7 +25,7 @@ CONCURRENCY = 4
 ATTEMPTS = 3
 RETRY_PAUSE = 0.5
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)
-"""Skycore's pages give a receiver 10 seconds to answer."""
+"""A provider's pages give a receiver 10 seconds to answer."""
 LIMIT = 10_000
 USER_AGENT = "smsspec-sandbox"
 

@@ -18,10 +18,12 @@ every run, whatever order concurrent requests arrive in.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from smsspec.sandbox.providers import receipt_providers
 from smsspec.sandbox.providers.base import Accepted, Fate, Notification, Receipts
 
 SHARES = ("failed", "lost", "duplicated", "reordered")
@@ -70,6 +72,36 @@ def parse_receipt_options(text: str) -> dict[str, float | int]:
             raise ValueError(f"{item!r}: {value.strip()!r} is not a number") from None
     ReceiptSettings(**found)  # type: ignore[arg-type]  # checks the ranges
     return found
+
+
+def receipt_urls(given: Iterable[str]) -> dict[str, str]:
+    """``--receipts-url`` values as :attr:`ReceiptSettings.urls`: ``URL`` for every provider that
+    documents receipts, ``PROVIDER=URL`` for one; ValueError with a message for the user."""
+    known = receipt_providers()
+    urls: dict[str, str] = {}
+    for item in given:
+        name, sep, rest = item.partition("=")
+        provider, url = (name, rest) if sep and name in known else ("*", item)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"{item!r} is not an http(s) URL (or PROVIDER=URL with PROVIDER one of {', '.join(known)})"
+            )
+        urls[provider] = url
+    return urls
+
+
+def masked_url(url: str) -> str:
+    """``url`` fit to print: its last path segment (a receiver's token) and any query as ``***``."""
+    parts = urlsplit(url)
+    head, _, last = parts.path.rstrip("/").rpartition("/")
+    path = f"{head}/***" if last else parts.path
+    netloc = parts.hostname or ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return f"{parts.scheme}://{netloc}{path}" + ("?***" if parts.query else "")
 
 
 def _draws(seed: int, provider: str, accepted: Accepted) -> list[float]:
