@@ -52,7 +52,7 @@ class Dispatcher:
         if request.path.startswith(admin.PREFIX):
             return Action(Mode.RESPOND, admin.handle(self.state, request))
         self.state.requests.count(request.path)
-        query = QUERY_BY_PATH.get(request.path)
+        query = QUERY_BY_PATH.get(request.path.lower())
         if query is not None:
             return Action(Mode.RESPOND, self._query(query, request))
         endpoint = BY_PATH.get(request.path)

@@ -275,6 +275,9 @@ def test_inwise_status_call_answers_from_the_sandboxs_decisions() -> None:
         ]
         assert {a[0]["status"] for a in answers} == {"sent", "rejected"}
 
+        # Found where a client joins "info" to the send endpoint's path, too.
+        same = client.get("/transactional/SMS/info", params={"transaction_id": ids[0]})
+        assert same.json() == answers[0]
         assert info("no-such-id").status_code == 404
         assert client.get("/transactional/sms/info").status_code == 400
         assert client.get("/transactional/sms/info", params={"transaction_id": ids[0]}, headers={"x-api-key": "wrong"}).status_code == 401

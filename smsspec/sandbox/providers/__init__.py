@@ -24,7 +24,8 @@ BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
 
 QUERIES: tuple[Query, ...] = (Query("inwise", "GET", inwise.INFO_PATH, inwise.info),)
 """The providers' status calls the sandbox answers."""
-QUERY_BY_PATH = {query.path: query for query in QUERIES}
+QUERY_BY_PATH = {query.path.lower(): query for query in QUERIES}
+"""By lower-cased path: inwise writes its paths with ``SMS`` and ``sms`` alike."""
 
 
 def receipt_providers() -> list[str]:
