@@ -3,9 +3,7 @@ background poster, and inwise's status call, over real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +28,7 @@ from smsspec.sandbox.receipts import (
 )
 from tests.conftest import ROOT
 from tests.e2e.send_helpers import closed_port
+from tests.recording_receiver import Receiver
 
 GOLDEN = ROOT / "tests" / "golden" / "sandbox-receipts"
 KEY = {"x-api-key": "sandbox"}
@@ -72,39 +71,11 @@ def test_skycore_v2_postback_is_the_pages_n201_example_byte_for_byte() -> None:
 # a receiver that records what it gets ----------------------------------------------
 
 
-class Receiver:
-    def __init__(self) -> None:
-        self.got: list[tuple[str, str, bytes]] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                size = int(self.headers.get("content-length", "0"))
-                with receiver.lock:
-                    receiver.got.append((self.path, self.headers.get("content-type", ""), self.rfile.read(size)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def bodies(self, path: str) -> list[bytes]:
-        with self.lock:
-            return [body for where, _, body in self.got if where == path]
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     running = Receiver()
     yield running
-    running.server.shutdown()
-    running.server.server_close()
+    running.stop()
 
 
 def urls(receiver: Receiver) -> dict[str, str]:
