@@ -309,3 +309,15 @@ def test_the_receiver_keeps_working_while_a_send_runs_against_the_same_postgres_
     finally:
         stop.set()
         running.stop()
+
+
+def test_ledger_show_gains_the_delivery_state(receiver: Receiver) -> None:
+    from tests.e2e.send_helpers import run_cli
+
+    receiver.post("skyxml", XML_DELIVERED)
+    shown = run_cli(["ledger", "show", "--ledger", receiver.location, "--format", "json"])
+    rows = {r["message"]: r for r in json.loads(shown.stdout)["deliveries"]}
+    assert (rows["welcome"]["delivery"], rows["welcome"]["delivery_code"]) == ("delivered", "4:0")
+    assert rows["code"]["delivery"] is None
+    text = run_cli(["ledger", "show", "--ledger", receiver.location]).stdout
+    assert "delivery delivered (4:0 Successfully executed)" in text
