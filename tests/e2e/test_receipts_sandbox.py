@@ -91,7 +91,8 @@ def open_deliveries(ledger: Path) -> int:
 
 
 def test_receipts_from_the_sandbox_make_status_show_what_it_decided(posting: World) -> None:
-    out = run_cli(["send", *spec(posting.project), "--yes"])
+    paths = spec(posting.project)
+    out = run_cli(["send", *paths, "--yes"])
     assert out.code == 0, out.stderr
     assert posting.sandbox.wait_for_receipts(60)
     wait_for(lambda: open_deliveries(posting.project.ledger) == 0, "every receipt to be recorded", 60)
@@ -109,6 +110,8 @@ def test_receipts_from_the_sandbox_make_status_show_what_it_decided(posting: Wor
     assert code == 1  # a failed delivery fails `status`, as a rejected send fails `send`
     with Ledger.read(posting.project.ledger) as view:
         assert all(r["state"] is not None for r in view.receipts())  # every posted shape was read
+    one = run_cli(["status", paths[0], "--format", "json"])  # PATHS: only those specs' messages
+    assert {d["message"] for d in json.loads(one.stdout)["deliveries"]} == {"skycore-hello"}
 
 
 def test_status_refresh_asks_inwise_for_what_its_receipts_never_said(silent: World) -> None:
