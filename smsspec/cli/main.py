@@ -27,12 +27,14 @@ COMMANDS = {
     "ledger": "ledger",
     "plan": "plan",
     "providers": "providers",
+    "receipts": "receipts",
     "render": "render",
     "rules": "rules",
     "sandbox": "sandbox",
     "schema": "schema",
     "segments": "segments",
     "send": "send",
+    "status": "status",
     "validate": "validate",
 }
 
