@@ -249,7 +249,8 @@ def _send(
     sandbox_run = None
     try:
         if use_sandbox:
-            sandbox_run = SandboxRun.start(accounts, options.receipts)
+            location = ledger_file.location
+            sandbox_run = SandboxRun.start(accounts, options.receipts, (location, ledger_file.project))
         plan = make_plan(
             selected, ledger, policy, now(), sandbox_run.endpoint_for if sandbox_run else None
         )
