@@ -34,7 +34,8 @@ PLACEHOLDER_URL = "http://127.0.0.1:<sandbox port>"
 RECEIPT_DELAY = 0.2
 """Seconds from a message to its receipt in a ``send --sandbox`` run, unless ``--sandbox-receipts`` says."""
 WAIT_SECONDS = 30.0
-"""Longest ``send --sandbox`` waits, after its last answer, for the sandbox's receipts to be posted."""
+"""Longest ``send --sandbox`` waits, after its last answer, for the next of its sandbox's receipts
+to be posted and recorded; it stops waiting when none is for this long."""
 
 
 def _token() -> str:
@@ -122,9 +123,16 @@ class SandboxRun:
         poster = self.sandbox.state.poster
         return 0 if poster is None else poster.outstanding
 
-    def wait_for_receipts(self, timeout: float = WAIT_SECONDS) -> bool:
-        """Wait until the sandbox posted every receipt due (or gave up on it); False if ``timeout`` passed."""
-        return self.sandbox.wait_for_receipts(timeout)
+    def wait_for_receipts(self, stall: float = WAIT_SECONDS) -> bool:
+        """Wait until the sandbox posted every receipt due (or gave up on it); False when ``stall``
+        seconds pass with no message's receipts done."""
+        left = self.receipts_outstanding()
+        while not self.sandbox.wait_for_receipts(stall):
+            now_left = self.receipts_outstanding()
+            if now_left >= left:
+                return False
+            left = now_left
+        return True
 
     def stop(self) -> None:
         try:

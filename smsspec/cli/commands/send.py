@@ -291,8 +291,8 @@ def _wait_for_receipts(sandbox_run: SandboxRun) -> None:
     if not waiting:
         return
     echo(
-        f"smsspec: waiting up to {WAIT_SECONDS:g} s for the sandbox's delivery receipts"
-        f" ({waiting} message{'s' if waiting != 1 else ''})",
+        f"smsspec: waiting for the sandbox's delivery receipts ({waiting} message{'s' if waiting != 1 else ''};"
+        f" giving up after {WAIT_SECONDS:g} s without one)",
         err=True,
     )
     if not sandbox_run.wait_for_receipts(WAIT_SECONDS):
