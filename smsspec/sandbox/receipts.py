@@ -139,17 +139,3 @@ def to_post(receipts: Receipts, accepted: Accepted, fate: Fate) -> list[Notifica
         notes.reverse()
     return notes
 
-
-def delivery_state(delivery: object, now: datetime) -> dict[str, object]:
-    """What the inbox shows for a stored message's ``delivery``: ``pending`` until it is due,
-    then ``delivered`` or ``failed`` (with code and reason); ``none`` for a provider without receipts."""
-    if not isinstance(delivery, Mapping):
-        return {"state": "none"}
-    try:
-        due = datetime.fromisoformat(str(delivery.get("due")))
-        known = now >= due
-    except (TypeError, ValueError):
-        known = True
-    if not known:
-        return {"state": "pending"}
-    return {"state": delivery.get("outcome"), "code": delivery.get("code"), "reason": delivery.get("reason")}

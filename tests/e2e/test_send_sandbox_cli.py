@@ -175,3 +175,18 @@ def test_bad_receipt_options_are_usage_errors() -> None:
         out = run_cli(["sandbox", *options])
         assert out.code == 2, options
         assert out.stderr.startswith("smsspec: --receipts-url/--receipts: ")
+
+
+def test_send_sandbox_receipts_options_reach_the_sandbox(tmp_path: Path) -> None:
+    specs = copy_examples(tmp_path)
+
+    wrong = run_cli(["send", *specs, "--sandbox-receipts", "failed=1"])
+    assert (wrong.code, wrong.stderr.strip()) == (2, "smsspec: --sandbox-receipts goes with --sandbox")
+    bad = run_cli(["send", *specs, "--sandbox", "--sandbox-receipts", "failed=3"])
+    assert bad.code == 2 and "--sandbox-receipts: the failed share must be between 0 and 1" in bad.stderr
+
+    sent = run_cli(["send", *specs, "--sandbox", "--sandbox-receipts", "failed=1,delay=0", "--format", "json"])
+    assert sent.code == 0, sent.stderr
+    inbox = sent.json()["sandbox_inbox"]
+    decided = {m["provider"]: m["delivery"] and m["delivery"]["outcome"] for m in inbox}
+    assert decided["skycore"] == "failed" and decided["whatcounts"] is None

@@ -37,7 +37,8 @@ from smsspec.errors import CredentialError, ProviderError, UsageError
 from smsspec.model import Account, CheckedMessage
 from smsspec.report.send import SendReport
 from smsspec.sandbox.inbox import format_inbox
-from smsspec.sandbox.session import PLACEHOLDER_URL, SandboxRun, sandbox_endpoint
+from smsspec.sandbox.receipts import parse_receipt_options
+from smsspec.sandbox.session import PLACEHOLDER_URL, WAIT_SECONDS, SandboxRun, sandbox_endpoint
 from smsspec.send.deadline import STOP_GRACE_SECONDS
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice
@@ -83,6 +84,10 @@ from smsspec.terminal import printable_lines
 @click.option("--request-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="S", help="Longest one request may take in all, however slowly its answer comes; then it is unknown.  [default: connect timeout + 2 x read timeout]")
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=5, show_default=True, help="Attempts per request when it certainly was not accepted.")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Send to a built-in sandbox started for this run, with its own ledger.")
+@click.option(
+    "--sandbox-receipts", "receipt_options", default="", metavar="NAME=VALUE,...",
+    help="With --sandbox: its delivery receipts, as `smsspec sandbox --receipts` (delay=0.2, failed=, lost=, duplicated=, reordered=, seed=).",
+)
 def send(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -103,6 +108,7 @@ def send(
     request_deadline: float | None,
     max_attempts: int,
     use_sandbox: bool,
+    receipt_options: str,
 ) -> None:
     """Send the messages of spec files, at most once per recipient.
 
@@ -117,6 +123,12 @@ def send(
       smsspec send messages/ --message welcome --yes --format json
       smsspec send messages/ --rate 10/s --concurrency 16
     """
+    try:
+        receipts = parse_receipt_options(receipt_options)
+    except ValueError as exc:
+        fail(f"--sandbox-receipts: {exc}")
+    if receipt_options and not use_sandbox:
+        fail("--sandbox-receipts goes with --sandbox")
     per_second = None
     if rate is not None:
         try:
@@ -141,7 +153,7 @@ def send(
     again += ["--ledger", ledger_file.location.shown()] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
     timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
-    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
+    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command, receipts)
     try:
         if dry_run:
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
@@ -170,7 +182,9 @@ class _SendOptions:
         yes: bool,
         fmt: str,
         command: str,
+        receipts: dict[str, float | int],
     ) -> None:
+        self.receipts = receipts
         self.concurrency = concurrency
         self.per_second = per_second
         self.timeouts = timeouts
@@ -235,7 +249,8 @@ def _send(
     sandbox_run = None
     try:
         if use_sandbox:
-            sandbox_run = SandboxRun.start(accounts)
+            location = ledger_file.location
+            sandbox_run = SandboxRun.start(accounts, options.receipts, (location, ledger_file.project))
         plan = make_plan(
             selected, ledger, policy, now(), sandbox_run.endpoint_for if sandbox_run else None
         )
@@ -249,6 +264,8 @@ def _send(
         redactor = Redactor(redactor.forms | Redactor.for_credentials(credentials.values()).forms)
         _confirm(plan, options)
         run = _run(plan, ledger, credentials, redactor, options)
+        if sandbox_run is not None and not run.interrupted:
+            _wait_for_receipts(sandbox_run)
         notes = _notes(ledger.interrupted_on_open, ledger_file.location.shown(), options.fmt)
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
@@ -266,6 +283,21 @@ def _send(
         echo("smsspec: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(report.exit_code())
+
+
+def _wait_for_receipts(sandbox_run: SandboxRun) -> None:
+    """Before the run's sandbox stops: its receipts, posted and recorded (bounded; said on stderr)."""
+    waiting = sandbox_run.receipts_outstanding()
+    if not waiting:
+        return
+    echo(
+        f"smsspec: waiting for the sandbox's delivery receipts ({waiting} message{'s' if waiting != 1 else ''};"
+        f" giving up after {WAIT_SECONDS:g} s without one)",
+        err=True,
+    )
+    if not sandbox_run.wait_for_receipts(WAIT_SECONDS):
+        left = sandbox_run.receipts_outstanding()
+        echo(f"smsspec: stopped waiting; {left} message{'s' if left != 1 else ''} got no receipt", err=True)
 
 
 def _confirm(plan: Plan, options: _SendOptions) -> None:
