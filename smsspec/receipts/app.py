@@ -196,7 +196,7 @@ def _server(app: ReceiptsApp, host: str, port: int) -> Any:
     return uvicorn.Server(config)
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
     """A listening socket (OSError when the address is taken or not ours)."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
@@ -208,9 +208,10 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: ReceiptsApp, host: str, port: int) -> None:
-    """Serve ``app`` under uvicorn until interrupted (Ctrl-C, SIGTERM)."""
-    sock = _bind(host, port)
+def serve(app: ReceiptsApp, sock: socket.socket) -> None:
+    """Serve ``app`` under uvicorn on a socket from :func:`listen` until interrupted (Ctrl-C,
+    SIGTERM); uvicorn then passes the signal on."""
+    host, port = sock.getsockname()[:2]
     _server(app, host, port).run(sockets=[sock])
 
 
@@ -229,7 +230,7 @@ class RunningReceiver:
 
 def start_in_thread(app: ReceiptsApp, host: str = "127.0.0.1", port: int = 0) -> RunningReceiver:
     """Serve ``app`` in a daemon thread; returns once it listens (port 0: a free one)."""
-    sock = _bind(host, port)
+    sock = listen(host, port)
     server = _server(app, host, port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -335,3 +335,44 @@ def test_status_escapes_what_a_receipt_says(receiver: Receiver) -> None:
     assert "bad\\x1b]0;pwned\\x07" in text.stdout
     as_json = run_cli(["status", "--config", str(receiver.config), "--ledger", receiver.location, "--format", "json"])
     assert [d["reason"] for d in json.loads(as_json.stdout)["deliveries"] if d["message"] == "code"] == [hostile]
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_receipts_serve_runs_the_receiver_under_uvicorn_until_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str
+) -> None:
+    import signal
+
+    from tests.e2e.send_helpers import closed_port, ctrl_c_as_in_a_terminal, wait_for
+
+    config = write_config(tmp_path)
+    ledger = str(tmp_path / "ledger.db")
+    for name, value in {**TOKENS, **ENV}.items():
+        monkeypatch.setenv(name, value)
+    seed(ledger)
+    port = closed_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smsspec", "receipts", "serve", "--config", str(config), "--ledger", ledger,
+         "--port", str(port)],
+        env=subprocess_env(dict(TOKENS)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=ctrl_c_as_in_a_terminal,
+    )
+    url = f"http://127.0.0.1:{port}/receipts/sky/{TOKENS['SKY_TOKEN']}"
+
+    def answers() -> bool:
+        try:
+            return httpx.post(url, content=v2("N202", "Delivered")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(answers, "the receiver to listen", 60)
+    finally:
+        server.send_signal(getattr(signal, stop))
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert out.endswith("receiver stopped\n")
+    assert f"receiving for sky at http://127.0.0.1:{port}/receipts/sky/<token>" in out
+    assert all(token not in out + err for token in TOKENS.values())
+    with Ledger.read(ledger) as view:
+        assert view.states_for("code", ["+10000000000"])["+10000000000"].delivery == "delivered"

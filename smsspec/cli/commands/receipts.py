@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+
 import click
 
 from smsspec.cli.options import CONTEXT, config_option, echo, fail, ledger_option
 from smsspec.errors import ConfigError, UsageError
-from smsspec.receipts.app import serve
+from smsspec.receipts.app import listen, serve
 from smsspec.receipts.setup import receiver_for
 from smsspec.terminal import printable
 
@@ -30,7 +33,7 @@ def receipts() -> None:
 def receipts_serve(host: str, port: int, ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> None:
     """Serve POST /receipts/<account>/<token> for each account with a receipts_token, under
     uvicorn, recording each notification in the ledger `send` uses (give it the same ledger:
-    a shared PostgreSQL one when sends run elsewhere). Stops on Ctrl-C.
+    a shared PostgreSQL one when sends run elsewhere). Stops on Ctrl-C or SIGTERM (exit 0).
 
     \b
     Examples:
@@ -41,11 +44,20 @@ def receipts_serve(host: str, port: int, ledger_path: str | None, config_path: s
         app, choice = receiver_for(config_path, ledger_path, sandbox=use_sandbox)
     except (ConfigError, UsageError) as exc:
         fail(str(exc))
-    shown = f"[{host}]" if ":" in host else host
-    for name in sorted(app.accounts):
-        echo(f"receiving for {printable(name)} at http://{printable(shown)}:{port}/receipts/{printable(name)}/<token>")
-    echo(f"ledger: {printable(choice.location.shown())}")
     try:
-        serve(app, host, port)
+        sock = listen(host, port)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    shown = f"[{host}]" if ":" in host else host
+    bound = sock.getsockname()[1]
+    for name in sorted(app.accounts):
+        echo(f"receiving for {printable(name)} at http://{printable(shown)}:{bound}/receipts/{printable(name)}/<token>")
+    echo(f"ledger: {printable(choice.location.shown())}")
+    signal.signal(signal.SIGTERM, _stopped)  # uvicorn stops gracefully, then passes the signal on
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(app, sock)
+    echo("receiver stopped")
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
