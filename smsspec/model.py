@@ -23,6 +23,7 @@ class Account:
     settings: Mapping[str, Any]
     max_segments: int | None = None
     path: PathKey = ()  # where it is declared in the config file
+    receipts_token: str | None = None  # "${VAR}" reference to the receiver's secret, never a value
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,14 @@ COMMANDS = {
     "ledger": "ledger",
     "plan": "plan",
     "providers": "providers",
+    "receipts": "receipts",
     "render": "render",
     "rules": "rules",
     "sandbox": "sandbox",
     "schema": "schema",
     "segments": "segments",
     "send": "send",
+    "status": "status",
     "validate": "validate",
 }
 

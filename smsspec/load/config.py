@@ -90,6 +90,7 @@ def _account(name: str, raw: Mapping[str, Any]) -> Account | None:
         settings=dict(settings),
         max_segments=max_segments,
         path=("accounts", name),
+        receipts_token=raw["receipts_token"] if isinstance(raw.get("receipts_token"), str) else None,
     )
 
 

@@ -13,10 +13,16 @@ from smsspec.errors import InboxUnavailable
 from smsspec.sandbox import running
 from smsspec.sandbox.accounts import SANDBOX_SECRET, SandboxAccounts
 from smsspec.sandbox.inbox import format_inbox
-from smsspec.sandbox.providers import endpoint_paths, setting_defaults, settings_readers
+from smsspec.sandbox.providers import QUERIES, endpoint_paths, setting_defaults, settings_readers
+from smsspec.sandbox.receipts import (
+    ReceiptSettings,
+    masked_url,
+    parse_receipt_options,
+    receipt_urls,
+)
 from smsspec.sandbox.remote import fetch_messages
 from smsspec.sandbox.server import DEFAULT_HOST, DEFAULT_PORT, serve_forever
-from smsspec.terminal import printable_lines
+from smsspec.terminal import printable, printable_lines
 
 
 @click.group(context_settings=CONTEXT, invoke_without_command=True)
@@ -27,20 +33,42 @@ from smsspec.terminal import printable_lines
     "--setting", "settings", multiple=True, metavar="NAME=VALUE",
     help="An account setting the simulations read, as in smsspec.yaml (true/false, or text); repeatable.",
 )
+@click.option(
+    "--receipts-url", "receipts_urls", multiple=True, metavar="[PROVIDER=]URL",
+    help="Post delivery receipts here (a receiver's /receipts/<account>/<token>); PROVIDER= for one provider only; repeatable.",
+)
+@click.option(
+    "--receipts", "receipt_options", default="", metavar="NAME=VALUE,...",
+    help="delay=SECONDS (1), failed= lost= duplicated= reordered= SHARE from 0 to 1 (0), seed=N (0).",
+)
 @click.pass_context
-def sandbox(ctx: click.Context, host: str, port: int, store: str | None, settings: tuple[str, ...]) -> None:
+def sandbox(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    store: str | None,
+    settings: tuple[str, ...],
+    receipts_urls: tuple[str, ...],
+    receipt_options: str,
+) -> None:
     """Run the built-in simulator of the five providers' APIs (Ctrl-C stops it).
 
     \b
     Examples:
       smsspec sandbox                        # http://127.0.0.1:8765
       smsspec sandbox --port 9000 --store inbox.jsonl
+      smsspec sandbox --receipts-url http://127.0.0.1:8080/receipts/sky/TOKEN \\
+                      --receipts failed=0.2,duplicated=0.1,seed=7
       smsspec sandbox inbox                  # from another terminal
     """
     if ctx.invoked_subcommand is not None:
         return
     accounts = SandboxAccounts(settings=_sandbox_settings(settings, setting_defaults()))
     chosen = {**setting_defaults(), **accounts.settings}
+    try:
+        receipts = ReceiptSettings(receipt_urls(receipts_urls), **parse_receipt_options(receipt_options))  # type: ignore[arg-type]
+    except ValueError as problem:
+        fail(f"--receipts-url/--receipts: {problem}")
 
     state = running.state_file_for(Path.cwd())
     recorded: list[Path] = []
@@ -49,18 +77,22 @@ def sandbox(ctx: click.Context, host: str, port: int, store: str | None, setting
         echo(f"smsspec sandbox listening on {url}")
         for provider, path in endpoint_paths().items():
             echo(f"  {provider:<12} {url}{path}")
+        for query in QUERIES:
+            echo(f"  {query.provider:<12} {url}{query.path} (status call)")
         echo(f"credentials it accepts: every API key, user name and password is {SANDBOX_SECRET!r}")
         for name, readers in settings_readers().items():
             echo(f"account setting {name} = {_shown_setting(chosen[name])} ({', '.join(readers)})")
         if store:
             echo(f"accepted messages are appended to {shown_path(store)}")
+        for line in _receipt_lines(receipts):
+            echo(line)
         if running.is_local_url(url) and running.record(state, url):
             recorded.append(state)
             echo(f"recorded in {shown_path(state)}: `smsspec send --sandbox` in this project sends here")
         echo("list what it received with `smsspec sandbox inbox`; Ctrl-C stops it")
 
     try:
-        serve_forever(host, port, store, accounts, on_ready=ready)
+        serve_forever(host, port, store, accounts, on_ready=ready, receipts=receipts)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
     finally:
@@ -86,6 +118,18 @@ def _sandbox_settings(given: Iterable[str], known: Mapping[str, object]) -> dict
         else:
             settings[name] = text
     return settings
+
+
+def _receipt_lines(receipts: ReceiptSettings) -> list[str]:
+    shares = ", ".join(f"{name} {getattr(receipts, name):.0%}" for name in ("failed", "lost", "duplicated", "reordered"))
+    how = f"{receipts.delay:g} s after a message is accepted; {shares}; seed {receipts.seed}"
+    if not receipts.urls:
+        return [f"delivery receipts: none posted (no --receipts-url); outcomes decided {how}"]
+    lines = [f"delivery receipts: posted {how}"]
+    for provider, target in receipts.urls.items():
+        shown = "every provider that documents receipts" if provider == "*" else provider
+        lines.append(f"  {shown}: {printable(masked_url(target))}")
+    return lines
 
 
 def _shown_setting(value: object) -> str:

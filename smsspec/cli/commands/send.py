@@ -38,8 +38,9 @@ from smsspec.model import Account, CheckedMessage
 from smsspec.report.send import SendReport
 from smsspec.sandbox import running
 from smsspec.sandbox.inbox import format_inbox
+from smsspec.sandbox.receipts import parse_receipt_options
 from smsspec.sandbox.running import RemoteSandbox
-from smsspec.sandbox.session import PLACEHOLDER_URL, SandboxRun, sandbox_endpoint
+from smsspec.sandbox.session import PLACEHOLDER_URL, WAIT_SECONDS, SandboxRun, sandbox_endpoint
 from smsspec.send.deadline import STOP_GRACE_SECONDS
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice
@@ -92,6 +93,10 @@ from smsspec.terminal import printable, printable_lines
     "--sandbox-url", metavar="URL",
     help="Send to the sandbox running at URL (http:// on this machine), with the sandbox ledger; implies --sandbox.",
 )
+@click.option(
+    "--sandbox-receipts", "receipt_options", default="", metavar="NAME=VALUE,...",
+    help="With a sandbox started for this run: its delivery receipts, as `smsspec sandbox --receipts` (delay=0.2, failed=, lost=, duplicated=, reordered=, seed=).",
+)
 def send(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -113,6 +118,7 @@ def send(
     max_attempts: int,
     use_sandbox: bool,
     sandbox_url: str | None,
+    receipt_options: str,
 ) -> None:
     """Send the messages of spec files, at most once per recipient.
 
@@ -128,6 +134,10 @@ def send(
       smsspec send messages/ --message welcome --yes --format json
       smsspec send messages/ --rate 10/s --concurrency 16
     """
+    try:
+        receipts = parse_receipt_options(receipt_options)
+    except ValueError as exc:
+        fail(f"--sandbox-receipts: {exc}")
     per_second = None
     if rate is not None:
         try:
@@ -138,6 +148,8 @@ def send(
         if not running.is_local_url(sandbox_url):
             fail(f"--sandbox-url {sandbox_url}: expected an http:// URL on this machine (127.0.0.1, ::1, localhost)")
         use_sandbox = True
+    if receipt_options and not use_sandbox:
+        fail("--sandbox-receipts goes with --sandbox")
     result = checked_or_exit(paths, config_path, strict)
     selected = select_messages(result, message_ids, account_names)
     accounts = {c.account.name: c.account for c in selected}
@@ -151,13 +163,18 @@ def send(
         fail(str(exc))
     redactor = with_ledger_secrets(redactor, ledger_file)
     target = _sandbox_target(sandbox_url, selected, dry_run) if use_sandbox else None
+    if target and receipt_options:
+        fail(
+            f"--sandbox-receipts shapes a sandbox started for this run; the running sandbox at {printable(target)}"
+            " sends the receipts it was started with (`smsspec sandbox --receipts-url ... --receipts ...`)"
+        )
     policy = Policy(retry_rejected, retry_unknown, resend_changed)
     again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
     again += ["--sandbox-url", sandbox_url] if sandbox_url else ["--sandbox"] if use_sandbox else []
     again += ["--ledger", ledger_file.location.shown()] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
     timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
-    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
+    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command, receipts)
     try:
         if dry_run:
             _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options, target)
@@ -204,7 +221,9 @@ class _SendOptions:
         yes: bool,
         fmt: str,
         command: str,
+        receipts: dict[str, float | int],
     ) -> None:
+        self.receipts = receipts
         self.concurrency = concurrency
         self.per_second = per_second
         self.timeouts = timeouts
@@ -271,7 +290,11 @@ def _send(
     sandbox_run: SandboxRun | RemoteSandbox | None = None
     try:
         if use_sandbox:
-            sandbox_run = RemoteSandbox.attach(target, accounts) if target else SandboxRun.start(accounts)
+            if target:
+                sandbox_run = RemoteSandbox.attach(target, accounts)
+            else:
+                location = ledger_file.location
+                sandbox_run = SandboxRun.start(accounts, options.receipts, (location, ledger_file.project))
         plan = make_plan(
             selected, ledger, policy, now(), sandbox_run.endpoint_for if sandbox_run else None
         )
@@ -285,6 +308,8 @@ def _send(
         redactor = Redactor(redactor.forms | Redactor.for_credentials(credentials.values()).forms)
         _confirm(plan, options, _sandbox_words(sandbox_run))
         run = _run(plan, ledger, credentials, redactor, options)
+        if isinstance(sandbox_run, SandboxRun) and not run.interrupted:
+            _wait_for_receipts(sandbox_run)
         notes = _notes(ledger.interrupted_on_open, ledger_file.location.shown(), options.fmt)
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
@@ -316,6 +341,21 @@ def _inbox(sandbox_run: SandboxRun | RemoteSandbox | None) -> list[dict[str, obj
     if isinstance(sandbox_run, RemoteSandbox):
         return sandbox_run.messages()
     return sandbox_run.sandbox.messages() if sandbox_run is not None else None
+
+
+def _wait_for_receipts(sandbox_run: SandboxRun) -> None:
+    """Before the run's sandbox stops: its receipts, posted and recorded (bounded; said on stderr)."""
+    waiting = sandbox_run.receipts_outstanding()
+    if not waiting:
+        return
+    echo(
+        f"smsspec: waiting for the sandbox's delivery receipts ({waiting} message{'s' if waiting != 1 else ''};"
+        f" giving up after {WAIT_SECONDS:g} s without one)",
+        err=True,
+    )
+    if not sandbox_run.wait_for_receipts(WAIT_SECONDS):
+        left = sandbox_run.receipts_outstanding()
+        echo(f"smsspec: stopped waiting; {left} message{'s' if left != 1 else ''} got no receipt", err=True)
 
 
 def _confirm(plan: Plan, options: _SendOptions, target: str = "") -> None:
