@@ -128,6 +128,7 @@ def _scrubbed(result: DeliveryOutcome, redactor: Redactor) -> DeliveryOutcome:
         redactor.clip_opt(result.provider_id),
         redactor.clip_opt(result.error_code),
         redactor.clip_opt(result.error_text),
+        result.delivery,
     )
 
 

@@ -309,3 +309,29 @@ def test_the_receiver_keeps_working_while_a_send_runs_against_the_same_postgres_
     finally:
         stop.set()
         running.stop()
+
+
+def test_ledger_show_gains_the_delivery_state(receiver: Receiver) -> None:
+    from tests.e2e.send_helpers import run_cli
+
+    receiver.post("skyxml", XML_DELIVERED)
+    shown = run_cli(["ledger", "show", "--ledger", receiver.location, "--format", "json"])
+    rows = {r["message"]: r for r in json.loads(shown.stdout)["deliveries"]}
+    assert (rows["welcome"]["delivery"], rows["welcome"]["delivery_code"]) == ("delivered", "4:0")
+    assert rows["code"]["delivery"] is None
+    text = run_cli(["ledger", "show", "--ledger", receiver.location]).stdout
+    assert "delivery delivered (4:0 Successfully executed)" in text
+
+
+def test_status_escapes_what_a_receipt_says(receiver: Receiver) -> None:
+    from tests.e2e.send_helpers import run_cli
+
+    hostile = "bad\x1b]0;pwned\x07\n::error::injected"
+    receiver.post("sky", v2("E202", hostile))
+    text = run_cli(["status", "--config", str(receiver.config), "--ledger", receiver.location])
+    assert text.code == 1
+    assert "\x1b" not in text.stdout and "\x07" not in text.stdout
+    assert not [line for line in text.stdout.splitlines() if line.lstrip().startswith("::")]
+    assert "bad\\x1b]0;pwned\\x07" in text.stdout
+    as_json = run_cli(["status", "--config", str(receiver.config), "--ledger", receiver.location, "--format", "json"])
+    assert [d["reason"] for d in json.loads(as_json.stdout)["deliveries"] if d["message"] == "code"] == [hostile]
