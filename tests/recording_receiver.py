@@ -8,9 +8,11 @@ import threading
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        """With ``gate``: every answer waits until the gate is set (a receiver that hangs)."""
         self.got: list[tuple[str, str, bytes]] = []
         self.lock = threading.Lock()
+        self.arrived = threading.Event()
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -18,6 +20,9 @@ class Receiver:
                 size = int(self.headers.get("content-length", "0"))
                 with receiver.lock:
                     receiver.got.append((self.path, self.headers.get("content-type", ""), self.rfile.read(size)))
+                receiver.arrived.set()
+                if gate is not None:
+                    gate.wait(60)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -4,6 +4,7 @@ background poster, and inwise's status call, over real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -199,6 +200,25 @@ def test_a_receiver_that_is_down_does_not_break_the_sandbox() -> None:
         assert again.json()["status"] == "Success"
         stats = sandbox.stats()["receipts"]
     assert (stats["posted"], stats["failed"], stats["scheduled"]) == (0, 5, 7)
+
+
+def test_the_sandbox_answers_while_the_receiver_holds_its_receipts() -> None:
+    gate = threading.Event()
+    receiver = Receiver(gate)
+    settings = ReceiptSettings({"*": receiver.url + "/hang"}, delay=0)
+    try:
+        with Sandbox(receipts=settings) as sandbox, httpx.Client(base_url=sandbox.url, timeout=30) as client:
+            send_one_each(client, "+15551234888")
+            assert receiver.arrived.wait(30)  # a receipt is in the receiver, which does not answer
+            later = send_one_each(client, "+15551234999")  # answered all the same
+            assert set(later) == {"skycore", "skycore-xml", "inwise"}
+            assert sandbox.stats()["receipts"]["outstanding"] > 0
+            gate.set()
+            assert sandbox.wait_for_receipts(30)
+            assert sandbox.stats()["receipts"]["posted"] == 10
+    finally:
+        gate.set()
+        receiver.stop()
 
 
 def test_the_poster_keeps_a_bounded_number_of_messages_waiting() -> None:
