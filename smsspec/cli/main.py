@@ -23,6 +23,7 @@ from smsspec.terminal import printable
 
 # Command name -> the module in smsspec.cli.commands that defines it (under the same name).
 COMMANDS = {
+    "diff": "diff",
     "fix": "fix",
     "ledger": "ledger",
     "plan": "plan",
