@@ -27,6 +27,7 @@ COMMANDS = {
     "fix": "fix",
     "ledger": "ledger",
     "plan": "plan",
+    "preview": "preview",
     "providers": "providers",
     "render": "render",
     "rules": "rules",

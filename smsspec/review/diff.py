@@ -78,7 +78,7 @@ class DiffResult:
         return [m for m in self.messages if m.status == status]
 
 
-def _side(item: CheckedMessage) -> Side:
+def side_of(item: CheckedMessage) -> Side:
     texts: dict[str, str] = {}
     by_text: dict[str, int] = {}
     segments: dict[str, int] = {}
@@ -98,7 +98,7 @@ def _project(item: CheckedMessage, top: Path) -> str:
 
 def _sides(result: CheckResult, top: Path) -> tuple[dict[tuple[str, str], Side], set[str]]:
     """Checked messages by (project, id), and the ids of messages with errors (not comparable)."""
-    sides = {(_project(item, top), item.message.id): _side(item) for item in result.checked}
+    sides = {(_project(item, top), item.message.id): side_of(item) for item in result.checked}
     failing = {d.message_id for d in result.diagnostics if d.is_error and d.message_id}
     return sides, failing - {message_id for _, message_id in sides}
 
