@@ -37,8 +37,12 @@ def code(value: str, *, cell: bool = False) -> str:
     shown = printable(value)
     if cell:
         shown = shown.replace("|", "\\|")  # GFM takes a row's pipes out before inline parsing
+    if not shown:
+        return ""
     fence = "`" * _fence_length(shown)
-    pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
+    # CommonMark takes one space off each end when both ends have one (and not only spaces).
+    ends_in_space = shown[0] == " " and shown[-1] == " " and bool(shown.strip())
+    pad = " " if shown[0] == "`" or shown[-1] == "`" or ends_in_space else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
 
 
