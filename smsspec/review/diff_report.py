@@ -91,7 +91,7 @@ def _samples(change: MessageChange) -> list[tuple[str, list[str]]]:
             old = was.texts[was.sample]
         new = now.texts.get(number) if now is not None else None
         heading = f"{role} {number} ({_segments_figure(was, now, number)})"
-        old_worst = was.worst if was is not None and now is not None else None
+        old_worst = was.worst if role == "worst case" and was is not None and now is not None else None
         if old_worst is not None and was is not None and was.segments[old_worst] != was.segments.get(number):
             heading += f"; the worst case before was {old_worst} ({_plural(was.segments[old_worst], 'segment')})"
         found.append((heading, text_diff(old, new)))
