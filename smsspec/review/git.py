@@ -58,7 +58,9 @@ def repository(start: Path) -> Path:
     """The top folder of the work tree holding ``start``."""
     done = _git(start, "rev-parse", "--show-toplevel", check=False)
     if done.returncode != 0:
-        raise UsageError(f"{start} is not inside a git work tree (smsspec diff compares with a git revision)")
+        said = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+        why = f" ({said})" if said and "not a git repository" not in said else ""
+        raise UsageError(f"{start} is not inside a git work tree{why} (smsspec diff compares with a git revision)")
     return Path(done.stdout.strip()).resolve()
 
 
