@@ -9,8 +9,8 @@ and the segments; each message shows its account, provider, recipients,
 segments and cost as ``plan`` counts them.
 
 The page is built with Jinja's autoescape: every value from a spec is text,
-never markup. A carriage return is written as ``&#13;`` (an HTML parser would
-turn a raw one into a line feed). The page has no script, loads nothing, and
+never markup. Control characters are written as references (``&#13;``: an
+HTML parser would turn a raw carriage return into a line feed). The page has no script, loads nothing, and
 says so in its Content-Security-Policy.
 """
 
@@ -99,9 +99,14 @@ def card(item: CheckedMessage) -> Card:
     return Card(side, tuple(phones))
 
 
+# C0 controls (but tab and line feed) and DEL as character references: an HTML parser turns a
+# raw CR into a line feed, and no raw ESC reaches a terminal the page is printed to.
+_REFERENCES = {code: f"&#{code};" for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)}
+
+
 def _text(value: str) -> Markup:
-    """Escaped text that an HTML parser gives back exactly (a raw CR would come back as LF)."""
-    return Markup(str(escape(value)).replace("\r", "&#13;"))
+    """Escaped text that an HTML parser gives back exactly (but NUL, which HTML cannot hold)."""
+    return Markup(str(escape(value)).translate(_REFERENCES))
 
 
 def _plural(count: int, word: str) -> str:

@@ -32,7 +32,7 @@ accounts:
 # A recipient's name that would end a script, add an element or run code if it were HTML;
 # carriage returns (an HTML parser turns raw ones into line feeds), runs of spaces, an emoji
 # (a surrogate pair in UCS-2) and characters with GSM-7 look-alikes.
-HOSTILE = "</script><img src=x onerror=document.title='pwned'><!-- &amp; \r\n  two  spaces\r{{ 7*7 }}"
+HOSTILE = "</script><img src=x onerror=document.title='pwned'><!-- &amp; \r\n  two  spaces\r{{ 7*7 }}\x1b[2J\x07"
 SPEC = f"""\
 version: 1
 messages:
@@ -93,6 +93,7 @@ def test_the_page_is_one_file_with_no_script_and_a_strict_policy(tmp_path: Path)
     assert document.all(tag="script") == [] and document.all(tag="img") == [] and document.all(tag="link") == []
     assert "http://" not in html and "https://" not in html and "<b>Dunder" not in html
     assert "&lt;/script&gt;&lt;img src=x" in html and "&#13;" in html
+    assert "\x1b" not in html and "\x07" not in html and "\r" not in html  # written as references
 
 
 def test_each_phone_shows_exactly_the_rendered_text_and_the_page_loads_nothing(chromium: str, tmp_path: Path, artifacts: Path) -> None:

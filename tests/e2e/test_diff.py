@@ -266,3 +266,18 @@ def test_validate_and_plan_write_markdown_and_the_job_summary(repo: Path) -> Non
     piped = smsspec(repo, "plan", "messages", "--ledger", str(repo.parent / "l.db"),
                     env={"GITHUB_STEP_SUMMARY": str(repo.parent / "fifo")})
     assert piped.returncode == 0 and "could not write the job summary" in piped.stderr
+
+
+def test_control_characters_from_specs_are_escaped_in_every_format(repo: Path) -> None:
+    spec = (repo / "messages" / "orders.sms.yaml").read_text(encoding="utf-8")
+    (repo / "messages" / "orders.sms.yaml").write_text(
+        spec.replace('"We will miss you."', '"We will miss you.\\e[2J\\n::error file=x::fake\\r"'), encoding="utf-8")
+    for fmt in ("text", "markdown"):
+        done = smsspec(repo, "diff", "--format", fmt)
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\r" not in done.stdout
+        assert not any(line.lstrip().startswith("::") for line in done.stdout.splitlines())
+        assert "\\x1b[2J" in done.stdout
+    report = json.loads(smsspec(repo, "diff", "--format", "json").stdout)
+    goodbye = next(m for m in report["messages"] if m["id"] == "goodbye")
+    assert goodbye["after"]["sample"]["text"] == "We will miss you.\x1b[2J\n::error file=x::fake\r"  # JSON keeps the value

@@ -43,6 +43,8 @@ def preview(paths: tuple[str, ...], config_path: str | None, output: str) -> Non
     failing = sorted({d.message_id for d in result.diagnostics if d.is_error and d.message_id} - shown)
     page = render_preview(result.checked, failing)
     if output == "-":
+        if sys.stdout.isatty():
+            fail("-o -: the page is HTML for a browser; redirect it to a file or write it with -o FILE")
         echo(page, nl=False)
     else:
         try:
