@@ -117,9 +117,10 @@ def _changes(before: Side, after: Side) -> tuple[str, ...]:
     return tuple(found)
 
 
-def compare(base: Base, before: CheckResult, after: CheckResult, top_before: Path, top_after: Path) -> DiffResult:
-    old, old_failing = _sides(before, top_before)
-    new, new_failing = _sides(after, top_after)
+def compare(base: Base, before: CheckResult, after: CheckResult, top: Path) -> DiffResult:
+    """Both sides' checked messages matched by (project folder relative to ``top``, id)."""
+    old, old_failing = _sides(before, top)
+    new, new_failing = _sides(after, top)
     found: list[MessageChange] = []
     for key in dict.fromkeys([*new, *old]):
         was, now = old.get(key), new.get(key)
@@ -196,7 +197,7 @@ def diff(paths: Sequence[str], config_path: str | None, revision: str | None) ->
             old_config = None
         before = check_paths(old_paths, old_config) if old_paths else CheckResult()
         before = _renamed(before, root, top)
-        return compare(base, before, after, top, top)
+        return compare(base, before, after, top)
 
 
 def _renamed(result: CheckResult, root: Path, top: Path) -> CheckResult:
