@@ -23,10 +23,12 @@ from smsspec.terminal import printable
 
 # Command name -> the module in smsspec.cli.commands that defines it (under the same name).
 COMMANDS = {
+    "diff": "diff",
     "fix": "fix",
     "init": "init",
     "ledger": "ledger",
     "plan": "plan",
+    "preview": "preview",
     "providers": "providers",
     "receipts": "receipts",
     "render": "render",
