@@ -69,6 +69,7 @@ class Provider:
     retry_error_codes: frozenset[str]  # codes inside a normal answer that mean "not processed, try later"
     rules: Mapping[str, Mapping[str, str]]
     template_dir: Path
+    quiet_hours: Mapping[str, Any] | None = None  # the provider's own pause: from, to, types, rule, time_zone
 
     @property
     def template_path(self) -> Path:
@@ -183,6 +184,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
         retry_error_codes=frozenset(str(code).upper() for code in meta.get("retry_error_codes", ())),
         rules=meta.get("rules", {}),
         template_dir=template_dir,
+        quiet_hours=meta.get("quiet_hours"),
     )
 
 
