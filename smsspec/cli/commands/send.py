@@ -117,6 +117,10 @@ def send(
       smsspec send messages/ --message welcome --yes --format json
       smsspec send messages/ --rate 10/s --concurrency 16
     """
+    try:
+        now()  # SMSSPEC_TEST_NOW, when set, must be readable
+    except UsageError as exc:
+        fail(str(exc))
     per_second = None
     if rate is not None:
         try:
