@@ -23,4 +23,6 @@ def normalise(text: str) -> tuple[str | None, str | None]:
     checked = check_number(compact)
     if checked.e164 is None:
         return None, f"is not a phone number: {checked.problem}"
+    if not checked.possible:
+        return None, "cannot be a phone number (wrong length for its country)"
     return checked.e164, None
