@@ -102,3 +102,14 @@ def test_an_opt_out_file_outside_the_project_is_not_read(tmp_path: Path) -> None
     project.mkdir()
     found = read_opt_out_file(outside, "elsewhere.txt", (project.resolve(),))
     assert found.numbers == frozenset() and "lies outside" in found.problems[0].message
+
+
+@pytest.mark.parametrize("number", ["+447400123456", "+442079460000", "+12065551212", "+40722123456",
+                                    "+61412345678", "+79161234567", "+4915112345678", "+18005550199"])
+def test_zones_are_libphonenumbers_answer_for_the_number(number: str) -> None:
+    """The shortcut (no type check where prefix and country agree) changes no answer."""
+    import phonenumbers
+    from phonenumbers import timezone
+
+    expected = {z for z in timezone.time_zones_for_number(phonenumbers.parse(number)) if z != "Etc/Unknown"}
+    assert set(zones_for_number(number)) == expected
