@@ -80,7 +80,13 @@ def _where(choice: LedgerChoice) -> str:
 @config_option
 @ledger_sandbox_option
 def opt_out_add(numbers: tuple[str, ...], source: str, ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> None:
-    """Put numbers on the opt-out list (E.164; spaces and dashes are fine)."""
+    """Put numbers on the opt-out list (E.164; spaces and dashes are fine).
+
+    \b
+    Examples:
+      smsspec opt-out add +447400123456
+      smsspec opt-out add "0040 722 123 456" --source "STOP reply 2026-12-01"
+    """
     wanted = _numbers(numbers)
     choice = shown_ledger(ledger_path, config_path, use_sandbox)
     added = _change(choice, lambda ledger: ledger.add_opt_outs(wanted, source[:MAX_SOURCE_CHARS]))
@@ -93,7 +99,12 @@ def opt_out_add(numbers: tuple[str, ...], source: str, ledger_path: str | None, 
 @config_option
 @ledger_sandbox_option
 def opt_out_remove(numbers: tuple[str, ...], ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> None:
-    """Take numbers off the ledger's opt-out list (opt-out files are changed by editing them)."""
+    """Take numbers off the ledger's opt-out list (opt-out files are changed by editing them).
+
+    \b
+    Examples:
+      smsspec opt-out remove +447400123456
+    """
     wanted = _numbers(numbers)
     choice = shown_ledger(ledger_path, config_path, use_sandbox)
     removed = _change(choice, lambda ledger: ledger.remove_opt_outs(wanted))
@@ -111,6 +122,11 @@ def opt_out_import(file: str, source: str | None, ledger_path: str | None, confi
 
     A file with a line that is no number is refused as a whole (exit 1), each
     such line shown as file:line:col.
+
+    \b
+    Examples:
+      smsspec opt-out import stops-2026-12.csv
+      smsspec opt-out import stops.txt --source "provider STOP export"
     """
     path = Path(file)
     shown = display_path(path)
@@ -134,7 +150,13 @@ def opt_out_import(file: str, source: str | None, ledger_path: str | None, confi
 @config_option
 @ledger_sandbox_option
 def opt_out_list(fmt: str, ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> None:
-    """The ledger's opt-out list: number, when it was added, and where from."""
+    """The ledger's opt-out list: number, when it was added, and where from.
+
+    \b
+    Examples:
+      smsspec opt-out list
+      smsspec opt-out list --format json --sandbox
+    """
     choice = shown_ledger(ledger_path, config_path, use_sandbox)
     ledger = _open(choice, writable=False)
     try:
