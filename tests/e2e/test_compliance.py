@@ -245,3 +245,11 @@ def test_a_bad_test_clock_is_a_usage_error(project: Project) -> None:
     spec = campaign(project, [LONDON])
     sent = run_cli(["send", str(spec)], env={"SMSSPEC_TEST_NOW": "tonight"})
     assert sent.code == 2 and "SMSSPEC_TEST_NOW" in sent.stderr
+
+
+def test_providers_show_names_sendmachines_pause_its_doc_sentence_and_default_zone() -> None:
+    shown = run_cli(["providers", "show", "sendmachine"])
+    assert shown.code == 0
+    assert "campaign messages, 22:00 to 07:00 in the account's `time_zone` (default Europe/Bucharest)" in shown.stdout
+    assert '"Messages with type campaign are paused when sent in time range 22:00 - 07:00"' in shown.stdout
+    assert "why that default:" in shown.stdout
