@@ -126,7 +126,13 @@ def _country_zones(code: int) -> tuple[str, ...]:
 
 def inside(window: QuietHours, moment: datetime, zones: Sequence[str]) -> Quiet | None:
     """Whether ``moment`` (aware) is quiet in any of ``zones``: the first such zone, the local
-    time there, and when the window opens in every zone."""
+    time there, and when the window opens in every zone. Recipients of one message share the
+    window and the moment, and mostly their zones: the answer is computed once for them."""
+    return _inside(window, moment, tuple(zones))
+
+
+@lru_cache(maxsize=4096)
+def _inside(window: QuietHours, moment: datetime, zones: tuple[str, ...]) -> Quiet | None:
     for name in zones:
         info = zone(name)
         if info is None:
