@@ -113,3 +113,15 @@ def test_zones_are_libphonenumbers_answer_for_the_number(number: str) -> None:
 
     expected = {z for z in timezone.time_zones_for_number(phonenumbers.parse(number)) if z != "Etc/Unknown"}
     assert set(zones_for_number(number)) == expected
+
+
+def test_every_zone_libphonenumber_names_is_one_zoneinfo_knows() -> None:
+    """A zone zoneinfo did not know would be left out of a number's zones, so quiet hours
+    there would silently not apply (tzdata is a dependency for systems without zone data)."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    from smsspec.compliance.quiet import UNKNOWN_ZONE, known_zone
+
+    names = {zone for zones in TIMEZONE_DATA.values() for zone in zones} - {UNKNOWN_ZONE}
+    assert len(names) > 200
+    assert sorted(name for name in names if not known_zone(name)) == []
