@@ -80,6 +80,14 @@ def describe_provider(provider: Provider) -> str:
     lines.append("")
     lines.append("Rules")
     lines += [f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}" for rule_id, info in provider.rules.items()] or ["  only the common rules"]
+    pause = provider.quiet_hours
+    if pause:
+        kinds = " and ".join(pause.get("types", ())) or "all"
+        lines.append("")
+        lines.append("Quiet hours (held by `send`, reported by " + str(pause.get("rule")) + ")")
+        lines.append(f"  {kinds} messages, {pause.get('from')} to {pause.get('to')} in the account's `time_zone`"
+                     f" (default {pause.get('time_zone')})")
+        lines += [f"  {label}: {pause[key]}" for key, label in (("source", "from"), ("time_zone_why", "why that default")) if pause.get(key)]
     lines.append("")
     lines += receipts_lines(provider)
     lines.append("")

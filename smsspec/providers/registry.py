@@ -70,6 +70,7 @@ class Provider:
     rules: Mapping[str, Mapping[str, str]]
     template_dir: Path
     receipts: Mapping[str, Any] | None = None  # x-smsspec.receipts: what it reports after accepting
+    quiet_hours: Mapping[str, Any] | None = None  # the provider's own pause: from, to, types, rule, time_zone
 
     @property
     def template_path(self) -> Path:
@@ -185,6 +186,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
         rules=meta.get("rules", {}),
         template_dir=template_dir,
         receipts=meta.get("receipts"),
+        quiet_hours=meta.get("quiet_hours"),
     )
 
 

@@ -14,8 +14,10 @@ from typing import Any
 from smsspec.model import CheckedMessage
 from smsspec.render.requests import render_requests
 from smsspec.report.markdown import code, table, text
-from smsspec.send.plan import Plan
+from smsspec.send.plan import QUIET_HOURS, Plan
 from smsspec.sms.encoding import analyze
+
+NEVER = "never"
 
 
 @dataclass
@@ -26,6 +28,7 @@ class AccountPlan:
     recipients: int = 0
     segments: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)  # quiet hours: when they go (UTC) -> recipients
     price_per_segment: float | None = None
     currency: str | None = None
 
@@ -108,7 +111,10 @@ def summarise(checked: Sequence[CheckedMessage], plan: Plan) -> PlanSummary:
         account.recipients += len(outgoing.shown.recipients)
         account.segments += outgoing.shown.segments
     for skipped in plan.skipped:
-        accounts[skipped.key.account].skipped[skipped.reason] += 1
+        if skipped.reason == QUIET_HOURS:
+            accounts[skipped.key.account].held[skipped.due or NEVER] += 1
+        else:
+            accounts[skipped.key.account].skipped[skipped.reason] += 1
     return PlanSummary(tuple(accounts.values()), tuple(spreads(checked)))
 
 
@@ -145,7 +151,8 @@ def to_json(summary: PlanSummary, failures: Sequence[str]) -> dict[str, Any]:
         "accounts": [
             {
                 "account": a.name, "provider": a.provider, "requests": a.requests, "recipients": a.recipients,
-                "segments": a.segments, "skipped": dict(a.skipped), "price_per_segment": a.price_per_segment,
+                "segments": a.segments, "skipped": dict(a.skipped), "held_for_quiet_hours": dict(sorted(a.held.items())),
+                "price_per_segment": a.price_per_segment,
                 "currency": a.currency, "cost": a.cost,
             }
             for a in summary.accounts
@@ -169,6 +176,8 @@ def to_text(summary: PlanSummary, failures: Sequence[str]) -> str:
                      f"{a.recipients} recipient{'s' if a.recipients != 1 else ''}, {a.segments} segment{'s' if a.segments != 1 else ''}{cost}")
         for reason, count in sorted(a.skipped.items()):
             lines.append(f"  skip {count:>5}  {reason}")
+        for due, count in sorted(a.held.items()):
+            lines.append(f"  hold {count:>5}  quiet hours, " + (f"go at {due}" if due != NEVER else "no time allowed in all their zones"))
     for s in summary.spreads:
         lines.append(f"note: message {s.message_id!r} ({s.account}) needs {s.best} to {s.worst} segments per recipient; "
                      f"the worst case is {s.worst_recipient}, whose variables make the text longer")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 
 import click
 
@@ -24,7 +23,7 @@ from smsspec.errors import UsageError
 from smsspec.report.plan import gate_failures, summarise, to_json, to_markdown, to_text
 from smsspec.send.ledger import LedgerError
 from smsspec.send.plan import Policy, make_plan
-from smsspec.send.service import ledger_location, open_ledger
+from smsspec.send.service import ledger_location, now, open_ledger
 from smsspec.terminal import printable, printable_lines
 
 
@@ -78,7 +77,12 @@ def plan(
     except UsageError as exc:
         fail(str(exc))
     try:
-        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
+        moment = now()
+    except UsageError as exc:
+        ledger.close()
+        fail(str(exc))
+    try:
+        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), moment)
     except LedgerError as exc:
         echo(f"smsspec: cannot read the ledger: {printable(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)

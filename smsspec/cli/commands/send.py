@@ -138,6 +138,10 @@ def send(
         receipts = parse_receipt_options(receipt_options)
     except ValueError as exc:
         fail(f"--sandbox-receipts: {exc}")
+    try:
+        now()  # SMSSPEC_TEST_NOW, when set, must be readable
+    except UsageError as exc:
+        fail(str(exc))
     per_second = None
     if rate is not None:
         try:

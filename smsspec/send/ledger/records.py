@@ -167,6 +167,7 @@ class Claim:
     request_id: str
     claimed: tuple[str, ...]
     refused: tuple[DeliveryState, ...] = ()
+    opted_out: tuple[str, ...] = ()  # on the ledger's opt-out list when claimed: not sent
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ Tables (prefixed ``smsspec_`` so a shared database can hold other things):
   whatever order they came in. A receipt whose provider id is not known yet
   while the account has a request in flight is kept (``matched = 0``) and
   applied when that request's outcome is recorded.
+* ``smsspec_opt_outs`` (schema 3): numbers of the project that must get nothing
+  (``smsspec opt-out``); :meth:`Ledger.claim` never claims one.
 
 A run claims deliveries before it sends them (:meth:`Ledger.claim`): one
 transaction writes the request and turns each delivery to PENDING under this
@@ -58,7 +60,6 @@ from smsspec.send.ledger.records import (
     check_outcome,
 )
 
-SCHEMA_VERSION = 2
 DEFAULT_PROJECT = "default"
 STALE_HEARTBEAT_SECONDS = 600.0  # a run on another machine silent this long counts as dead
 
@@ -99,7 +100,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE smsspec_deliveries ADD COLUMN delivery_reason TEXT",
         "ALTER TABLE smsspec_deliveries ADD COLUMN delivery_at TEXT",
     ),
+    3: (
+        """CREATE TABLE smsspec_opt_outs (
+            project TEXT NOT NULL, number TEXT NOT NULL, added_at TEXT NOT NULL,
+            source TEXT NOT NULL, PRIMARY KEY (project, number))""",
+    ),
 }
+SCHEMA_VERSION = max(MIGRATIONS)
 
 _STATE_COLUMNS = (
     "message_id, recipient, account, content_hash, status, definitive, provider_id,"
@@ -289,7 +296,7 @@ class Ledger(AbstractContextManager["Ledger"]):
             version = int(self._query("SELECT version FROM smsspec_schema")[0][0])
             if version > SCHEMA_VERSION:
                 raise LedgerError(self._newer(version))
-            for step in range(version + 1, SCHEMA_VERSION + 1):
+            for step in sorted(s for s in MIGRATIONS if s > version):
                 for statement in MIGRATIONS[step]:
                     db.execute(statement)
                 db.execute(self._sql("UPDATE smsspec_schema SET version = ?"), (step,))
@@ -521,6 +528,9 @@ class Ledger(AbstractContextManager["Ledger"]):
                 for message_id, recipient, n, content_hash in wanted
             ]
             with self._writing(), self._transaction() as db:
+                opted_out = self._opted_out_in(sorted({r for _, r, *_ in rows}))
+                if opted_out:
+                    rows = [row for row in rows if row[1] not in opted_out]
                 got = self._claim_rows(db, rows, at)
                 taken = [[r for r, _ in i.deliveries if (i.message_id, r) in got] for i in intents]
                 self._execute_many(
@@ -531,7 +541,10 @@ class Ledger(AbstractContextManager["Ledger"]):
                       _dumps(i.meta), at) for i, claimed in zip(intents, taken, strict=True) if claimed],
                 )
                 self._heartbeat(db, at)
-            claims = [Claim(i.request_id, tuple(claimed)) for i, claimed in zip(intents, taken, strict=True)]
+            claims = [
+                Claim(i.request_id, tuple(claimed), opted_out=tuple(r for r, _ in i.deliveries if r in opted_out))
+                for i, claimed in zip(intents, taken, strict=True)
+            ]
             for intent, claim in zip(intents, claims, strict=True):
                 self._requests[intent.request_id] = (intent.message_id, frozenset(claim.claimed))
                 self._request_accounts[intent.request_id] = intent.account
@@ -584,11 +597,83 @@ class Ledger(AbstractContextManager["Ledger"]):
             db.execute(self._sql(sql), row)
 
     def _with_refusals(self, intent: Intent, got: Claim) -> Claim:
-        missing = [r for r, _ in intent.deliveries if r not in set(got.claimed)]
+        missing = [r for r, _ in intent.deliveries if r not in set(got.claimed) and r not in set(got.opted_out)]
         if not missing:
             return got
         found = self.states_for(intent.message_id, missing)
-        return Claim(got.request_id, got.claimed, tuple(found[r] for r in missing if r in found))
+        return Claim(got.request_id, got.claimed, tuple(found[r] for r in missing if r in found), got.opted_out)
+
+    # ------------------------------------------------------------------ opt-outs
+
+    def _has_opt_outs(self) -> bool:
+        """False for a ledger from before migration 3 (read-only views do not migrate)."""
+        if not self._exists:
+            return False
+        if not hasattr(self, "_opt_out_table"):
+            self._opt_out_table = self._table_exists("smsspec_opt_outs")
+        return self._opt_out_table
+
+    def _opted_out_in(self, numbers: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        if not numbers or not self._has_opt_outs():
+            return found
+        for start in range(0, len(numbers), 500):
+            chunk = list(numbers[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            found.update(row[0] for row in self._query(
+                f"SELECT number FROM smsspec_opt_outs WHERE project = ? AND number IN ({marks})",
+                (self.project, *chunk),
+            ))
+        return found
+
+    def opted_out(self, numbers: Iterable[str]) -> set[str]:
+        """Which of ``numbers`` (E.164) are on the project's opt-out list."""
+        with self._mutex, self._guard():
+            return self._opted_out_in(sorted(set(numbers)))
+
+    def opt_outs(self) -> list[tuple[str, str, str]]:
+        """The project's opt-out list: (number, added at, source), by number."""
+        with self._mutex, self._guard():
+            if not self._has_opt_outs():
+                return []
+            rows = self._query(
+                "SELECT number, added_at, source FROM smsspec_opt_outs WHERE project = ? ORDER BY number",
+                (self.project,),
+            )
+        return [(str(n), str(a), str(s)) for n, a, s in rows]
+
+    def add_opt_outs(self, numbers: Iterable[str], source: str) -> int:
+        """Put ``numbers`` (E.164) on the opt-out list; how many were not on it. Durable on return:
+        no delivery to them is claimed from then on, by this run or any other."""
+        wanted = sorted(set(numbers))
+        with self._mutex:
+            self._check_usable()
+            source = check_opt_text(source, "source") or ""
+            at = now()
+            with self._writing(), self._transaction() as db:
+                known = self._opted_out_in(wanted)
+                fresh = [n for n in wanted if n not in known]
+                self._execute_many(
+                    db,
+                    "INSERT INTO smsspec_opt_outs (project, number, added_at, source) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (project, number) DO NOTHING",
+                    [(self.project, n, at, source) for n in fresh],
+                )
+            return len(fresh)
+
+    def remove_opt_outs(self, numbers: Iterable[str]) -> int:
+        """Take ``numbers`` off the opt-out list; how many were on it."""
+        wanted = sorted(set(numbers))
+        with self._mutex:
+            self._check_usable()
+            with self._writing(), self._transaction() as db:
+                known = sorted(self._opted_out_in(wanted))
+                self._execute_many(
+                    db,
+                    "DELETE FROM smsspec_opt_outs WHERE project = ? AND number = ?",
+                    [(self.project, n) for n in known],
+                )
+            return len(known)
 
     def record_outcomes(self, outcomes: Sequence[RequestOutcome]) -> None:
         """Record what became of claimed deliveries, in one transaction; durable on return.
