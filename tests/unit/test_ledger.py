@@ -276,9 +276,9 @@ def db(tmp_path: Path) -> Path:
 def test_an_older_ledger_reads_as_no_opt_outs_and_gets_the_table_when_a_run_opens_it(db: Path) -> None:
     with Ledger.open(db):
         pass
-    with sqlite3.connect(db) as raw:  # as a ledger of schema version 1 left it
+    with sqlite3.connect(db) as raw:  # as a ledger of schema version 2 (before opt-outs) left it
         raw.execute("DROP TABLE smsspec_opt_outs")
-        raw.execute("UPDATE smsspec_schema SET version = 1")
+        raw.execute("UPDATE smsspec_schema SET version = 2")
     with Ledger.read(db) as view:
         assert view.opted_out(["+15550001"]) == set() and view.opt_outs() == []
     with Ledger.open(db) as ledger:
