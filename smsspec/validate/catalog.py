@@ -40,8 +40,8 @@ CORE_RULES: tuple[Rule, ...] = (
     _r("YAML-ALIAS-LIMIT", "error", "Too many YAML aliases; documents that expand aliases into huge data are refused.", "Write the values out instead of using many aliases.", "vars:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  # ... and so on, more than 100 aliases"),
     _r("YAML-NESTING", "error", "The YAML is nested deeper than smsspec accepts.", "Flatten the structure; specs are a few levels deep.", "vars:\n  deep: [[[[[[[[[[[[ ... ]]]]]]]]]]]]  # more than 64 levels"),
     _r("YAML-KEY-TYPE", "error", "A mapping key that is not a string.", "Quote the key.", "1: value"),
-    _r("YAML-NUMBER-AS-STRING", "error", "An unquoted number where text is expected; YAML turns it into a number and may lose leading zeros, a leading + or digits read as octal.", "Quote the value: `from: \"00000\"`.", "from: 00000"),
-    _r("YAML-BOOLEAN", "error", "An unquoted yes/no/on/off/true/false where text is expected; YAML reads it as a boolean.", "Quote the value: `sender_mask: \"NO\"`.", "sender_mask: NO"),
+    _r("YAML-NUMBER-AS-STRING", "error", "An unquoted number where text is expected, or a variable (`vars`) that YAML reads as a number that shows differently in the text: leading zeros, a leading +, trailing zeros after the point, octal (`012345` is 5349), hexadecimal and base 60 (`12:30` is 750).", "Quote the value: `from: \"00000\"`, `code: \"012345\"` (`smsspec fix` does it).", "from: 00000"),
+    _r("YAML-BOOLEAN", "error", "An unquoted yes/no/on/off/true/false where text is expected, or a yes/no/on/off variable (`vars`), which the text would show as True or False; YAML reads it as a boolean.", "Quote the value: `sender_mask: \"NO\"` (`smsspec fix` does it).", "sender_mask: NO"),
     _r("YAML-NULL", "error", "An empty or null value where a value is expected.", "Write the value, or remove the key.", "from:"),
     # Spec and config shape
     _r("SPEC-UNKNOWN-FIELD", "error", "A field smsspec does not know; it would be ignored.", "Fix the spelling (see the suggestion) or remove the field.", "sender_msak: Acme"),

@@ -7,7 +7,8 @@ the file tells what the user meant, and the diagnostic says to quote it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
@@ -73,6 +74,83 @@ def trap_diagnostic(problem: SchemaProblem, data: Any, source: SourceMap, displa
             f"{where} is written {raw} without quotes, which YAML reads as a number{lost}; write \"{raw}\"",
             location, fix=f'"{raw}"', extra={"intended": raw},
         )
+    return None
+
+
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _how(raw: str, value: float) -> str:
+    """Why YAML read ``raw`` as ``value``, when the reason is not plain to see."""
+    text = raw.lstrip("+-").lower()
+    if ":" in text:
+        return " (YAML 1.1 reads `a:b` as a base 60 number)"
+    if _OCTAL.fullmatch(raw):
+        return " (a leading 0 makes it octal)"
+    if text.startswith(("0x", "0b", "0o")):
+        return " (" + {"x": "hexadecimal", "b": "binary", "o": "octal"}[text[1]] + ")"
+    return ""
+
+
+def changed_text_values(data: Any, source: SourceMap) -> list[Diagnostic]:
+    """Variables (``vars``) whose plain scalar YAML turned into something that reads
+    differently in a text: ``012345`` is 5349 and ``yes`` shows as True. A number or
+    boolean that reads back as written (``3``, ``true``) is what the user meant."""
+    found: list[Diagnostic] = []
+    for path, value in _variables(data):
+        if isinstance(value, bool):
+            raw = source.raw_scalar(path)
+            if raw is None or raw.lower() == str(value).lower():
+                continue
+            rule, reading = "YAML-BOOLEAN", str(value).lower()
+        elif isinstance(value, (int, float)):
+            raw = source.raw_scalar(path)
+            if raw is None or raw == str(value):
+                continue
+            rule, reading = "YAML-NUMBER-AS-STRING", f"the number {value}{_how(raw, value)}"
+        else:
+            continue
+        found.append(error(
+            rule,
+            f"{describe_path(data, path)} is written {raw} without quotes, which YAML reads as {reading}; "
+            f'the text would show {value}; write "{raw}"',
+            source.locate(path), fix=f'"{raw}"', message_id=_message_id(data, path),
+            extra={"intended": raw, "path": path},
+        ))
+    return found
+
+
+def _variables(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every scalar under a ``vars`` mapping of the spec: defaults, messages, recipients."""
+    if not isinstance(data, Mapping):
+        return
+    owners: list[tuple[tuple[str | int, ...], Any]] = [(("defaults",), data.get("defaults"))]
+    messages = data.get("messages")
+    for index, message in enumerate(messages if isinstance(messages, list) else ()):
+        owners.append((("messages", index), message))
+        to = message.get("to") if isinstance(message, Mapping) else None
+        for number, recipient in enumerate(to if isinstance(to, list) else ()):
+            owners.append((("messages", index, "to", number), recipient))
+    for path, owner in owners:
+        if isinstance(owner, Mapping) and isinstance(owner.get("vars"), Mapping):
+            yield from _scalars(owner["vars"], (*path, "vars"))
+
+
+def _scalars(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _scalars(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _scalars(item, (*path, index))
+    else:
+        yield path, value
+
+
+def _message_id(data: Any, path: Sequence[str | int]) -> str | None:
+    if len(path) >= 2 and path[0] == "messages" and isinstance(path[1], int):
+        message_id = value_at(data, ["messages", path[1], "id"])
+        return message_id if isinstance(message_id, str) else None
     return None
 
 

@@ -1,0 +1,91 @@
+"""What a new user trips over in the first hour (issue 16): a spec in, the output and exit code out.
+
+Each test reproduces what a user saw and asserts what they should see instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from smsspec.cli import main
+from tests.conftest import ROOT
+
+CONFIG = (ROOT / "examples" / "smsspec.yaml").read_text(encoding="utf-8")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def project(folder: Path, specs: dict[str, str]) -> Path:
+    """A folder with the examples' smsspec.yaml and the given files."""
+    (folder / "smsspec.yaml").write_text(CONFIG, encoding="utf-8")
+    for name, text in specs.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def spec(message: str, account: str = "sendmachine-demo") -> str:
+    return f"version: 1\naccount: {account}\nmessages:\n{message}"
+
+
+# Values that change without a word -------------------------------------------
+
+CHANGED_VARS = spec(
+    "  - id: login-code\n"
+    '    text: "Your login code is {{ code }}."\n'
+    "    vars: {code: 012345}\n"
+    '    to: ["+447400123456"]\n'
+    "  - id: misc\n"
+    '    text: "Code {{ c }} {{ price }} {{ ok }} {{ t }} {{ n }} {{ flag }}"\n'
+    "    vars: {c: 0042, price: 1.50, ok: yes, t: 12:30, n: 3, flag: true}\n"
+    "    to:\n"
+    '      - number: "+447911123456"\n'
+    "        vars: {c: 0x1F}\n"
+)
+
+
+def test_vars_that_yaml_changes_are_named_with_what_was_written_and_what_yaml_made_of_it(in_tmp: Path) -> None:
+    project(in_tmp, {"a.sms.yaml": CHANGED_VARS})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 1
+    lines = out.splitlines()
+    assert (
+        "a.sms.yaml:6:18: error[YAML-NUMBER-AS-STRING] message 'login-code' `vars.code` is written 012345 without quotes, "
+        "which YAML reads as the number 5349 (a leading 0 makes it octal); the text would show 5349; write \"012345\""
+    ) in lines
+    assert any("`vars.c` is written 0042" in line and "the number 34" in line for line in lines)
+    assert any("`vars.price` is written 1.50" in line and "the number 1.5" in line for line in lines)
+    assert any("[YAML-BOOLEAN]" in line and "`vars.ok` is written yes" in line and "the text would show True" in line for line in lines)
+    assert any("`vars.t` is written 12:30" in line and "the number 750" in line and "base 60" in line for line in lines)
+    assert any("`to[0].vars.c` is written 0x1F" in line and "the number 31" in line for line in lines)
+    # A number or boolean that reads back as written is what the user meant.
+    assert not any("`vars.n`" in line or "`vars.flag`" in line for line in lines)
+    assert lines[-1].startswith("problems found: checked 1 file, 2 messages: 6 errors")
+
+
+def test_render_of_changed_vars_is_refused(in_tmp: Path) -> None:
+    project(in_tmp, {"a.sms.yaml": CHANGED_VARS})
+    code, out, _ = run("render", "a.sms.yaml", "--message", "login-code", "--format", "json")
+    assert code == 1
+    assert "5349" not in out.split("error[", 1)[0]
+
+
+def test_fix_quotes_changed_vars_and_then_the_text_is_what_was_written(in_tmp: Path) -> None:
+    project(in_tmp, {"a.sms.yaml": CHANGED_VARS})
+    code, out, _ = run("fix", "a.sms.yaml")
+    assert code == 0, out + _
+    text = (in_tmp / "a.sms.yaml").read_text(encoding="utf-8")
+    assert 'vars: {code: "012345"}' in text
+    assert 'vars: {c: "0042", price: "1.50", ok: "yes", t: "12:30", n: 3, flag: true}' in text
+    assert 'vars: {c: "0x1F"}' in text
+    code, out, _ = run("render", "a.sms.yaml", "--format", "json")
+    assert code == 0, out + _
+    bodies = " ".join(request["body"] for request in json.loads(out))
+    assert "Your login code is 012345." in bodies
+    assert "Code 0x1F 1.50 yes 12:30 3 True" in bodies
