@@ -8,6 +8,7 @@ recipient's E.164 number and rendered text, so render and send never redo work.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
 from smsspec.errors import TextError, UsageError
 from smsspec.load.config import CONFIG_NAME, find_config
-from smsspec.load.spec import display_path, is_spec_file, spec_from
+from smsspec.load.spec import SPEC_SUFFIXES, display_path, is_spec_file, spec_from
 from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.model import CheckedMessage, Config, Message, Spec
@@ -77,6 +78,8 @@ def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
         if path.is_dir() and not is_spec_file(path.name):
             # A folder named like a spec is listed too: the loader says it is not a file.
             found = sorted(p for p in path.rglob("*") if is_spec_file(p.name) and not _hidden(p, path))
+            if not found:
+                raise UsageError(f"{raw}: no spec files ({', '.join('*' + s for s in SPEC_SUFFIXES)}) in this folder or below it{_misnamed_hint(path)}")
         elif path.exists() or path.is_symlink():
             found = [path]
         else:
@@ -86,6 +89,35 @@ def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
             if key not in seen:
                 seen.add(key)
                 yield item
+
+
+_SPEC_LIKE = re.compile(rb"^messages[ \t]*:", re.MULTILINE)
+_PEEK_BYTES = 64 * 1024
+
+
+def _misnamed_hint(folder: Path) -> str:
+    """What to do about YAML files below ``folder`` that hold a spec's `messages:` under another name."""
+    misnamed = []
+    for candidate in sorted(folder.rglob("*")):
+        if candidate.suffix not in (".yaml", ".yml") or candidate.name == CONFIG_NAME or _hidden(candidate, folder):
+            continue
+        try:
+            if not candidate.is_file():  # a FIFO is never opened: that could wait forever
+                continue
+            with candidate.open("rb") as handle:
+                head = handle.read(_PEEK_BYTES)
+        except OSError:
+            continue
+        if _SPEC_LIKE.search(head):
+            misnamed.append(candidate)
+    hints = [
+        f"; {display_path(p)} has `messages:` but is not named *.sms.yaml: rename it to "
+        f"{p.name[: -len(p.suffix)]}.sms{p.suffix}, or name it on the command line"
+        for p in misnamed[:3]
+    ]
+    if len(misnamed) > 3:
+        hints.append(f" (and {len(misnamed) - 3} more)")
+    return "".join(hints)
 
 
 def _hidden(path: Path, root: Path) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
@@ -159,10 +160,11 @@ def shape_diagnostics(validator: SchemaChecker | Validator, data: Any, source: S
     for problem in problems(validator, data):
         path = (*base, *problem.path)
         where = describe_path(data, problem.path)
+        message_id = _message_id(data, problem.path)
         if problem.keyword == "type":
             trap = trap_diagnostic(problem, data, source, display, where)
             if trap is not None:
-                found.append(_with_path(trap, path))
+                found.append(_with_path(replace(trap, message_id=message_id), path))
                 continue
         rule = problem.rule or _GENERIC_RULES.get(problem.keyword, "SPEC-VALUE")
         location: Location
@@ -173,7 +175,7 @@ def shape_diagnostics(validator: SchemaChecker | Validator, data: Any, source: S
         else:
             location = source.locate(path)
             text = problem.text if problem.worded or where == "the file" else f"{where}: {problem.text}"
-        found.append(error(rule, text, location, fix=problem.suggestion, extra={"path": path}))
+        found.append(error(rule, text, location, fix=problem.suggestion, message_id=message_id, extra={"path": path}))
     return found
 
 

@@ -89,3 +89,49 @@ def test_fix_quotes_changed_vars_and_then_the_text_is_what_was_written(in_tmp: P
     bodies = " ".join(request["body"] for request in json.loads(out))
     assert "Your login code is 012345." in bodies
     assert "Code 0x1F 1.50 yes 12:30 3 True" in bodies
+
+
+# Things that pass CI but should not ------------------------------------------
+
+SHOP = spec('  - id: sale\n    text: "Sale today"\n    to: ["+447400123456"]\n')
+
+
+def test_a_folder_without_spec_files_is_exit_2_with_a_hint_for_a_yaml_that_has_messages(in_tmp: Path) -> None:
+    project(in_tmp, {"shop.yaml": SHOP, "docker-compose.yml": "services: {}\n"})
+    for command in (["validate", "."], ["validate"], ["send", ".", "--dry-run"]):
+        code, out, err = run(*command)
+        assert code == 2, (command, out, err)
+        assert "smsspec: .: no spec files (*.sms.yaml, *.sms.yml) in this folder or below it; " in err
+        assert "shop.yaml has `messages:` but is not named *.sms.yaml: rename it to shop.sms.yaml, or name it on the command line" in err
+        assert "docker-compose" not in err
+        assert "ok: checked 0 files" not in out
+
+
+def test_a_folder_without_anything_like_a_spec_is_exit_2_without_a_hint(in_tmp: Path) -> None:
+    (in_tmp / "empty").mkdir()
+    code, _, err = run("validate", "empty")
+    assert code == 2
+    assert err.strip() == "smsspec: empty: no spec files (*.sms.yaml, *.sms.yml) in this folder or below it"
+
+
+def test_a_spec_named_on_the_command_line_is_checked_whatever_its_name(in_tmp: Path) -> None:
+    project(in_tmp, {"shop.yaml": SHOP})
+    code, out, _ = run("validate", "shop.yaml")
+    assert code == 0, out
+    assert out.startswith("ok: checked 1 file, 1 message")
+
+
+def test_json_names_the_message_of_every_shape_problem(in_tmp: Path) -> None:
+    body = spec(
+        "  - id: welcome\n"
+        "    type: marketing\n"
+        '    text: "Hi"\n'
+        "    campaign: 0123\n"
+        "    sender_msak: Acme\n"
+        '    to: ["+447400123456"]\n'
+    )
+    project(in_tmp, {"a.sms.yaml": body})
+    code, out, _ = run("validate", "a.sms.yaml", "--format", "json")
+    assert code == 1
+    found = {d["rule"]: d["message_id"] for d in json.loads(out)["diagnostics"]}
+    assert found == {"SPEC-VALUE": "welcome", "YAML-NUMBER-AS-STRING": "welcome", "SPEC-UNKNOWN-FIELD": "welcome"}
