@@ -9,6 +9,8 @@ Fixed rules:
 
 * ``YAML-NUMBER-AS-STRING`` and ``YAML-BOOLEAN``: the plain scalar is wrapped
   in double quotes (``from: 00000`` -> ``from: "00000"``).
+* ``YAML-CURLY-QUOTES``: the typographic quotes around a plain scalar become
+  straight double quotes (``text: “Hi”`` -> ``text: "Hi"``).
 * ``TEXT-GSM-LOOKALIKE``: characters that force UCS-2 and have a GSM-7
   look-alike are replaced inside the text scalar as written (plain, quoted or
   block), escapes included, but only when that lowers the segment count for
@@ -69,7 +71,8 @@ __all__ = [
 LOOKALIKE = "TEXT-GSM-LOOKALIKE"
 NUMBER = "YAML-NUMBER-AS-STRING"
 BOOLEAN = "YAML-BOOLEAN"
-FIXABLE_RULES: tuple[str, ...] = (LOOKALIKE, NUMBER, BOOLEAN)
+CURLY = "YAML-CURLY-QUOTES"
+FIXABLE_RULES: tuple[str, ...] = (LOOKALIKE, NUMBER, BOOLEAN, CURLY)
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _HEX_WIDTH = dict(Scanner.ESCAPE_CODES)
@@ -230,7 +233,7 @@ def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileF
         return SkippedFix(first.rule, Location(display), "the file is not a single well-formed YAML document")
     fixes = FileFixes(path, display, text)
     candidates: list[Fix | SkippedFix] = []
-    quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN)]
+    quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN, CURLY)]
     candidates += [_quote(document, d) for d in quoting]
     if any(d.rule == LOOKALIKE for d in diagnostics):
         spec, _ = load_spec(str(path), display)
@@ -336,9 +339,10 @@ def _quote(document: _ParsedFile, diagnostic: Diagnostic) -> Fix | SkippedFix:
     raw = document.text[start:end]
     if raw != node.value:
         return SkippedFix(diagnostic.rule, diagnostic.location, "the value is written over several lines; quote it by hand")
-    quoted = '"' + _escape_double(raw) + '"'
+    value = raw[1:-1] if diagnostic.rule == CURLY else raw  # curly quotes become straight ones
+    quoted = '"' + _escape_double(value) + '"'
     summary = f"{raw} -> {quoted}"
-    return Fix(diagnostic.rule, diagnostic.location, summary, Edit(start, end, quoted, raw, '"'))
+    return Fix(diagnostic.rule, diagnostic.location, summary, Edit(start, end, quoted, value, '"'))
 
 
 def _escape_double(text: str) -> str:

@@ -33,7 +33,7 @@ from smsspec.validate.file_recipients import (
 )
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean, schema_validator
-from smsspec.validate.shape import changed_text_values, shape_diagnostics
+from smsspec.validate.shape import changed_text_values, curly_quoted_values, shape_diagnostics
 from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
@@ -66,7 +66,7 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
     if document is None or document.data is None:
         return None, diagnostics
     shape = shape_diagnostics(schema_validator("spec.schema.json"), document.data, document.source, display)
-    shape += changed_text_values(document.data, document.source)
+    shape += changed_text_values(document.data, document.source) + curly_quoted_values(document.data, document.source)
     return spec_from(document, path, display, shape), diagnostics + shape
 
 
@@ -228,6 +228,7 @@ def _check_message(
     except TextError as exc:
         found.append(error(exc.rule, f"message {message.id!r}: {exc}", locate(message.origins.get("text", message.path)), message_id=message.id))
         return found
+    found += semantic.check_placeholders(message, locate)
     variables = sorted(template.variables)
     source = confined(message.recipient_file, config) if message.recipient_file is not None else None
     place = row_locator(locate, source) if source is not None else locate
@@ -236,6 +237,7 @@ def _check_message(
         """Every rule that looks at recipients, their numbers and their rendered texts."""
         phone_problems, numbers = semantic.check_phones(part, place)
         render_problems, texts = semantic.render_texts(part, template, place)
+        render_problems += semantic.check_empty_vars(part, template, place)
         problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place)
         problems += check_provider(part, account, provider, variables, numbers, texts, place)
         problems += _check_fallbacks(part, config, variables, numbers, texts, place)

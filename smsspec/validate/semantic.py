@@ -6,6 +6,7 @@ Each takes a message (and what earlier steps computed) and returns diagnostics.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -152,3 +153,60 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_SINGLE_BRACES = re.compile(r"(?<!\{)\{ *([A-Za-z_][A-Za-z0-9_]*) *\}(?!\})")
+_HASHES = re.compile(r"#([A-Za-z_][A-Za-z0-9_]*)#")
+
+
+def check_placeholders(message: Message, locate: Locate) -> list[Diagnostic]:
+    """`{name}` and `#name#` in a text look like variables but are sent as written."""
+    plain = _JINJA.sub(" ", message.text)
+    where = locate(message.origins.get("text", message.path))
+    found = [
+        warning("TEXT-PLACEHOLDER", f"message {message.id!r}: `{m.group()}` is sent as written; a variable takes two braces: `{{{{ {m.group(1)} }}}}`",
+                where, message_id=message.id, fix=f"{{{{ {m.group(1)} }}}}")
+        for m in _SINGLE_BRACES.finditer(plain)
+    ]
+    found += [
+        warning("TEXT-PLACEHOLDER", f"message {message.id!r}: `{m.group()}` is another system's placeholder and is sent as written; write `{{{{ {m.group(1)} }}}}`",
+                where, message_id=message.id, fix=f"{{{{ {m.group(1)} }}}}")
+        for m in _HASHES.finditer(plain)
+    ]
+    return found
+
+
+def check_empty_vars(message: Message, template: TextTemplate, locate: Locate) -> list[Diagnostic]:
+    """A variable the text shows as it is, empty for some recipient: `Hi , you have ...`.
+    Only texts that are plain substitution: a Jinja text may test the value itself."""
+    fields = template.fields
+    if fields is None:
+        return []
+    names = set(fields[1::2])
+    empty: dict[str, list[Recipient]] = defaultdict(list)
+    for recipient in message.recipients:
+        for name in names:
+            value = recipient.vars[name] if name in recipient.vars else message.vars.get(name)
+            if isinstance(value, str) and not value.strip():
+                empty[name].append(recipient)
+    found = []
+    for name, recipients in empty.items():
+        first, others = recipients[0], len(recipients) - 1
+        who = f"recipient {first.number}" + (f" and {others} other{'s' if others > 1 else ''}" if others else "")
+        found.append(warning(
+            "TEXT-EMPTY-VAR",
+            f"message {message.id!r}: `{name}` is empty for {who}, so the text reads '{_around(fields, name)}'; "
+            f"fill it in, or write `{{{{ {name} | default('there', true) }}}}`",
+            locate(first.path), message_id=message.id,
+        ))
+    return found
+
+
+def _around(fields: tuple[str, ...], name: str) -> str:
+    """The text as written around the first `{{ name }}`, with the field left out."""
+    index = fields.index(name, 1)
+    before, after = fields[index - 1], fields[index + 1]
+    left = before if index == 1 and len(before) <= 20 else "…" + before[-20:]
+    right = after if index + 2 == len(fields) - 1 and len(after) <= 20 else after[:20] + "…"
+    return left + right

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
 from smsspec.load.yaml.source_map import PathKey, SourceMap
+from smsspec.load.yaml.wording import shorten
 from smsspec.validate.schema import SchemaChecker, SchemaProblem, problems
 
 if TYPE_CHECKING:
@@ -119,6 +120,46 @@ def changed_text_values(data: Any, source: SourceMap) -> list[Diagnostic]:
             extra={"intended": raw, "path": path},
         ))
     return found
+
+
+_OPENING = "“”„‘’‚«»"
+_CLOSING = "“”‘’»«"
+
+
+def curly_quoted_values(data: Any, source: SourceMap) -> list[Diagnostic]:
+    """Plain values written between typographic quotes (`text: “Hi”`): YAML quotes only
+    with ' and ", so the curly ones are part of the value and would be sent."""
+    found: list[Diagnostic] = []
+    for path, value in _fields(data):
+        if not (isinstance(value, str) and len(value) >= 2 and value[0] in _OPENING and value[-1] in _CLOSING):
+            continue
+        if source.raw_scalar(path) is None:
+            continue  # quoted with ' or ": the curly quotes are the user's choice
+        inner = value[1:-1]
+        straight = '"' + inner.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        found.append(error(
+            "YAML-CURLY-QUOTES",
+            f"{describe_path(data, path)} starts with {value[0]} and ends with {value[-1]}, which YAML does not read "
+            f"as quotes: both would be sent as part of the text; write straight quotes: {shorten(straight)}",
+            source.locate(path), fix=straight, message_id=_message_id(data, path),
+            extra={"intended": inner, "path": path},
+        ))
+    return found
+
+
+def _fields(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """The scalar fields of defaults and messages, and every variable."""
+    if not isinstance(data, Mapping):
+        return
+    owners: list[tuple[tuple[str | int, ...], Any]] = [(("defaults",), data.get("defaults"))]
+    messages = data.get("messages")
+    owners += [(("messages", i), m) for i, m in enumerate(messages if isinstance(messages, list) else ())]
+    for path, owner in owners:
+        if isinstance(owner, Mapping):
+            for name, value in owner.items():
+                if not isinstance(value, (Mapping, list)):
+                    yield (*path, name), value
+    yield from _variables(data)
 
 
 def _variables(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:

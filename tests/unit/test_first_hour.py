@@ -135,3 +135,64 @@ def test_json_names_the_message_of_every_shape_problem(in_tmp: Path) -> None:
     assert code == 1
     found = {d["rule"]: d["message_id"] for d in json.loads(out)["diagnostics"]}
     assert found == {"SPEC-VALUE": "welcome", "YAML-NUMBER-AS-STRING": "welcome", "SPEC-UNKNOWN-FIELD": "welcome"}
+
+
+def test_curly_quotes_used_as_yaml_quotes_are_an_error_and_fix_makes_them_straight(in_tmp: Path) -> None:
+    body = spec('  - id: login\n    text: “Your login code is ready.”\n    to: ["+447400123456"]\n')
+    project(in_tmp, {"a.sms.yaml": body})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "a.sms.yaml:5:11: error[YAML-CURLY-QUOTES] message 'login' `text` starts with “ and ends with ”, "
+        "which YAML does not read as quotes: both would be sent as part of the text; "
+        'write straight quotes: "Your login code is ready."'
+    )
+    code, out, _ = run("fix", "a.sms.yaml")
+    assert code == 0, out
+    assert '    text: "Your login code is ready."\n' in (in_tmp / "a.sms.yaml").read_text(encoding="utf-8")
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 0, out
+
+
+def test_curly_quotes_inside_a_quoted_text_are_the_users_choice(in_tmp: Path) -> None:
+    body = spec('  - id: login\n    text: "“Best deal” today"\n    to: ["+447400123456"]\n')
+    project(in_tmp, {"a.sms.yaml": body})
+    _, out, _ = run("validate", "a.sms.yaml")
+    assert "YAML-CURLY-QUOTES" not in out
+
+
+def test_an_empty_csv_value_in_the_text_is_a_warning_naming_the_row(in_tmp: Path) -> None:
+    body = spec(
+        "  - id: points\n"
+        '    text: "Hi {{ first_name }}, you have {{ points }} points."\n'
+        "    to: {file: customers.csv, number: phone}\n"
+    )
+    csv = "phone,first_name,points\n+447400123456,Ann,120\n+447911123456,,35\n+447911123457, ,36\n"
+    project(in_tmp, {"a.sms.yaml": body, "customers.csv": csv})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 0, out
+    assert (
+        "customers.csv:3:1: warning[TEXT-EMPTY-VAR] message 'points': `first_name` is empty for recipient +447911123456 "
+        "and 1 other, so the text reads 'Hi , you have …'; fill it in, or write `{{ first_name | default('there', true) }}`"
+    ) in out.splitlines()
+
+
+def test_single_braces_and_foreign_placeholders_are_a_warning(in_tmp: Path) -> None:
+    body = spec(
+        "  - id: promo\n"
+        '    text: "Hi {name}, your code is #field1#. {{ code }} {% if x %}{x}{% endif %}"\n'
+        "    vars: {code: A1, x: ''}\n"
+        '    to: ["+447400123456"]\n'
+    )
+    project(in_tmp, {"a.sms.yaml": body})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if "TEXT-PLACEHOLDER" in line]
+    assert lines == [
+        "a.sms.yaml:5:11: warning[TEXT-PLACEHOLDER] message 'promo': `{name}` is sent as written; "
+        "a variable takes two braces: `{{ name }}`",
+        "a.sms.yaml:5:11: warning[TEXT-PLACEHOLDER] message 'promo': `{x}` is sent as written; "
+        "a variable takes two braces: `{{ x }}`",
+        "a.sms.yaml:5:11: warning[TEXT-PLACEHOLDER] message 'promo': `#field1#` is another system's placeholder "
+        "and is sent as written; write `{{ field1 }}`",
+    ]
