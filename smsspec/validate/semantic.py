@@ -24,8 +24,15 @@ Locate = Callable[[tuple[str | int, ...]], Location]
 
 def check_send_at(message: Message, locate: Locate) -> list[Diagnostic]:
     value = message.get("send_at")
-    if not isinstance(value, str) or parse_send_at(value) is not None:
+    if not isinstance(value, str):
         return []
+    moment = parse_send_at(value)
+    if moment is not None:
+        if moment >= dt.datetime.now(dt.timezone.utc):
+            return []
+        return [warning("SPEC-SEND-AT-PAST", f"message {message.id!r}: send_at {value} is in the past, so `send` would send it at once; "
+                        "change the time, or remove `send_at` to send it now",
+                        locate(message.origins.get("send_at", message.path)), message_id=message.id)]
     try:
         naive = dt.datetime.fromisoformat(value.strip()).tzinfo is None
     except ValueError:

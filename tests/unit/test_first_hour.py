@@ -196,3 +196,26 @@ def test_single_braces_and_foreign_placeholders_are_a_warning(in_tmp: Path) -> N
         "a.sms.yaml:5:11: warning[TEXT-PLACEHOLDER] message 'promo': `#field1#` is another system's placeholder "
         "and is sent as written; write `{{ field1 }}`",
     ]
+
+
+def test_a_send_at_in_the_past_is_a_warning_saying_send_would_send_it_at_once(in_tmp: Path) -> None:
+    body = spec(
+        "  - id: old\n"
+        '    text: "Sale today"\n'
+        '    send_at: "2001-05-01T10:00:00+02:00"\n'
+        '    to: ["+447400123456"]\n'
+        "  - id: ahead\n"
+        '    text: "Sale soon"\n'
+        '    send_at: "2099-05-01T10:00:00+02:00"\n'
+        '    to: ["+447400123456"]\n'
+    )
+    project(in_tmp, {"a.sms.yaml": body})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 0
+    assert out.splitlines() == [
+        "a.sms.yaml:6:14: warning[SPEC-SEND-AT-PAST] message 'old': send_at 2001-05-01T10:00:00+02:00 is in the past, "
+        "so `send` would send it at once; change the time, or remove `send_at` to send it now",
+        "ok: checked 1 file, 2 messages: 0 errors, 1 warning",
+    ]
+    code, _, _ = run("validate", "a.sms.yaml", "--strict")
+    assert code == 1
