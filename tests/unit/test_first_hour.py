@@ -219,3 +219,60 @@ def test_a_send_at_in_the_past_is_a_warning_saying_send_would_send_it_at_once(in
     ]
     code, _, _ = run("validate", "a.sms.yaml", "--strict")
     assert code == 1
+
+
+# Messages that mislead -------------------------------------------------------
+
+HEAD = "version: 1\naccount: sendmachine-demo\nmessages:\n"
+
+
+def first_line(folder: Path, body: str) -> str:
+    project(folder, {"a.sms.yaml": HEAD + body})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 1
+    return out.splitlines()[0]
+
+
+def test_a_key_at_the_list_items_indentation_says_how_to_put_it_under_the_item(in_tmp: Path) -> None:
+    body = '  - id: a\n    text: "Hi"\n    to:\n      - number: "+447400123456"\n      vars: {x: 1}\n'
+    assert first_line(in_tmp, body) == (
+        "a.sms.yaml:8:7: error[YAML-SYNTAX] this line is indented 6 spaces, like the `- ` items of the list on line 7, "
+        "but is not an item; to belong to the item above, indent it 8 spaces, like `number` on line 7"
+    )
+
+
+def test_a_list_item_indented_one_space_too_far_names_both_indentations(in_tmp: Path) -> None:
+    body = '  - id: a\n    text: "Hi"\n    to: ["+447400123456"]\n   - id: b\n    text: "Hi"\n    to: ["+447400123456"]\n'
+    assert first_line(in_tmp, body) == (
+        "a.sms.yaml:7:4: error[YAML-SYNTAX] this line is indented 3 spaces, but the `- ` items of its list are "
+        "indented 2 (line 4); align it with line 4"
+    )
+
+
+def test_a_key_indented_between_two_levels_names_both(in_tmp: Path) -> None:
+    body = '  - id: a\n    text: "Hi"\n    to:\n      - number: "+447400123456"\n     vars: {x: 1}\n'
+    assert first_line(in_tmp, body) == (
+        "a.sms.yaml:8:6: error[YAML-SYNTAX] this line is indented 5 spaces, which matches no mapping around it: "
+        "the keys of the mapping on line 4 are indented 4, `number` on line 7 is indented 8; align its indentation with one of them"
+    )
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(in_tmp: Path) -> None:
+    body = '  - id: a\n    text: "Hi there\n    to: ["+447400123456"]\n  - id: b\n    text: "Hi"\n    to: ["+447400123456"]\n'
+    assert first_line(in_tmp, body) == (
+        'a.sms.yaml:5:11: error[YAML-SYNTAX] the " that opens this value is not closed on its line: YAML reads on '
+        'to the next " (line 6, column 10), and the text after that makes no sense; close the quote on line 5'
+    )
+
+
+def test_a_quote_inside_a_quoted_text_says_how_to_write_it(in_tmp: Path) -> None:
+    body = "  - id: a\n    text: 'You're invited'\n    to: [\"+447400123456\"]\n"
+    assert first_line(in_tmp, body) == (
+        "a.sms.yaml:5:15: error[YAML-SYNTAX] the ' here ends the '-quoted value that starts at column 11, so the text "
+        "after it makes no sense; inside '...' write a ' as '' (You''re), or quote the whole value with \" instead"
+    )
+    body = '  - id: a\n    text: "Hi {{ name | default("there") }}"\n    to: ["+447400123456"]\n'
+    assert first_line(in_tmp, body) == (
+        'a.sms.yaml:5:33: error[YAML-SYNTAX] the " here ends the "-quoted value that starts at column 11, so the text '
+        "after it makes no sense; inside \"...\" write a \" as \\\", or use the other quote: 'there'"
+    )
