@@ -214,6 +214,8 @@ def _check_message(
     if not message.account:
         found.append(error("SPEC-NO-ACCOUNT", f"message {message.id!r} has no account; add `account:` to the file or the message", locate(message.path), message_id=message.id))
         return found
+    if account is None and _written_but_unusable(config, message.account):
+        return found  # the account's own problem in smsspec.yaml is the one to report
     if account is None:
         hint = did_you_mean(message.account, list(config.accounts))
         text = f"message {message.id!r}: account {message.account!r} is not defined in {config.path}"
@@ -262,6 +264,11 @@ def _check_message(
     return found
 
 
+def _written_but_unusable(config: Config, name: str) -> bool:
+    """An account smsspec.yaml defines but could not load (an unknown provider, say)."""
+    return config.source is not None and config.source.node_at(("accounts", name)) is not None
+
+
 def _check_fallbacks(
     message: Message,
     config: Config,
@@ -276,6 +283,8 @@ def _check_fallbacks(
     origin = message.origins.get("also_valid_for", message.path)
     for index, name in enumerate(fallbacks):
         account = config.accounts.get(name)
+        if account is None and _written_but_unusable(config, name):
+            continue
         if account is None:
             hint = did_you_mean(name, list(config.accounts))
             text = f"message {message.id!r}: fallback account {name!r} is not defined in {config.path}"

@@ -276,3 +276,38 @@ def test_a_quote_inside_a_quoted_text_says_how_to_write_it(in_tmp: Path) -> None
         'a.sms.yaml:5:33: error[YAML-SYNTAX] the " here ends the "-quoted value that starts at column 11, so the text '
         "after it makes no sense; inside \"...\" write a \" as \\\", or use the other quote: 'there'"
     )
+
+
+def test_field_suggestions_know_the_words_people_use(in_tmp: Path) -> None:
+    body = (
+        "  - id: a\n"
+        '    message: "Hi"\n'
+        '    sender: "60856"\n'
+        "    mask: Acme\n"
+        '    schedule: "2099-05-01T10:00:00+02:00"\n'
+        '    recipients: ["+447400123456"]\n'
+    )
+    project(in_tmp, {"a.sms.yaml": HEAD + body})
+    _, out, _ = run("validate", "a.sms.yaml")
+    unknown = [line.split("] ", 1)[1] for line in out.splitlines() if "SPEC-UNKNOWN-FIELD" in line]
+    assert unknown == [
+        "message 'a': unknown field `message`; did you mean `text`?",
+        "message 'a': unknown field `sender`; did you mean `from` or `sender_mask`?",
+        "message 'a': unknown field `mask`; did you mean `sender_mask`?",
+        "message 'a': unknown field `schedule`; did you mean `send_at`?",
+        "message 'a': unknown field `recipients`; did you mean `to`?",
+    ]
+
+
+def test_an_unknown_provider_is_one_problem_not_one_per_message(in_tmp: Path) -> None:
+    config = CONFIG.replace("provider: skycore-xml", "provider: skycore_xml")
+    (in_tmp / "smsspec.yaml").write_text(config, encoding="utf-8")
+    body = "".join(f'  - id: m{i}\n    from: "60856"\n    text: "Hi"\n    to: ["+447400123456"]\n' for i in range(3))
+    (in_tmp / "a.sms.yaml").write_text(spec(body, account="skycore-xml-demo"), encoding="utf-8")
+    code, out, _ = run("validate", ".")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[:-1] == [
+        "smsspec.yaml:18:15: error[CONFIG-UNKNOWN-PROVIDER] account 'skycore-xml-demo': unknown provider 'skycore_xml'; did you mean 'skycore-xml'?"
+    ]
+    assert lines[-1] == "problems found: checked 1 file, 3 messages: 1 error, 0 warnings"
