@@ -311,3 +311,17 @@ def test_an_unknown_provider_is_one_problem_not_one_per_message(in_tmp: Path) ->
         "smsspec.yaml:18:15: error[CONFIG-UNKNOWN-PROVIDER] account 'skycore-xml-demo': unknown provider 'skycore_xml'; did you mean 'skycore-xml'?"
     ]
     assert lines[-1] == "problems found: checked 1 file, 3 messages: 1 error, 0 warnings"
+
+
+def test_every_missing_credential_is_reported_in_one_run(in_tmp: Path) -> None:
+    body = (
+        '  - id: a\n    text: "Hi"\n    to: ["+447400123456"]\n'
+        '  - id: b\n    account: whatcounts-demo\n    from: "60856"\n    text: "Hi"\n    to: ["+447400123456"]\n'
+    )
+    project(in_tmp, {"a.sms.yaml": spec(body)})
+    env = {"SENDMACHINE_USERNAME": "", "SENDMACHINE_API_KEY": "", "WHATCOUNTS_PASSWORD": ""}
+    for extra in ([], ["--dry-run"]):
+        code, _, err = run("send", "a.sms.yaml", "--yes", *extra, env=env)
+        assert code == 2, err
+        assert "account 'sendmachine-demo': set the environment variable(s) for username (${SENDMACHINE_USERNAME}), api_key (${SENDMACHINE_API_KEY})" in err
+        assert "account 'whatcounts-demo': set the environment variable(s) for password (${WHATCOUNTS_PASSWORD})" in err
