@@ -113,6 +113,7 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
     def text_at() -> Location:
         return locate(message.origins.get("text", message.path))
 
+    shared_text = len({text for text in texts if text is not None}) <= 1
     lookalike: tuple[int, int, str, Any] | None = None  # (saving, segments, recipient, analysis)
     for recipient, text in zip(message.recipients, texts, strict=False):
         if text is None:
@@ -130,11 +131,13 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
         analysis = encoding.analyze(text)
         if most is not None and analysis.segments > most and "segments" not in reported:
             reported.add("segments")
+            where = text_at() if shared_text else locate(recipient.path)
             found.append(error(
                 "TEXT-SEGMENTS",
                 f"message {message.id!r}: the text for {recipient.number} needs {analysis.segments} segments "
-                f"({analysis.encoding}, {analysis.units} units), over the budget of {most}",
-                locate(recipient.path) if recipient.vars else text_at(), message_id=message.id,
+                f"({analysis.encoding}, {analysis.units} units), over the budget of {most}"
+                + ("" if shared_text else text_note(text_at(), where)),
+                where, message_id=message.id,
             ))
         if analysis.encoding == "UCS-2" and all(f.suggestion is not None for f in analysis.forcing):
             improved = encoding.analyze(encoding.with_lookalikes(text))
@@ -152,6 +155,13 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
             text_at(), message_id=message.id, fix=encoding.with_lookalikes(message.text),
         ))
     return found
+
+
+def text_note(text_at: Location, where: Location) -> str:
+    """Points at the text from a finding reported at a recipient."""
+    if text_at.file == where.file:
+        return f" (the text is on line {text_at.line})"
+    return f" (the text is at {text_at})"
 
 
 def _encodable(text: str) -> bool:

@@ -325,3 +325,42 @@ def test_every_missing_credential_is_reported_in_one_run(in_tmp: Path) -> None:
         assert code == 2, err
         assert "account 'sendmachine-demo': set the environment variable(s) for username (${SENDMACHINE_USERNAME}), api_key (${SENDMACHINE_API_KEY})" in err
         assert "account 'whatcounts-demo': set the environment variable(s) for password (${WHATCOUNTS_PASSWORD})" in err
+
+
+LONG = "x" * 170
+
+
+def test_a_text_too_long_for_every_recipient_is_one_error_at_the_text(in_tmp: Path) -> None:
+    body = f'  - id: long\n    from: "60856"\n    text: "{LONG}"\n    to:\n      - "+447400123456"\n      - "+447400123457"\n'
+    project(in_tmp, {"a.sms.yaml": spec(body, account="whatcounts-demo")})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 1
+    assert out.splitlines() == [
+        "a.sms.yaml:6:11: error[WHATCOUNTS-TEXT-LENGTH] message 'long': the text for every recipient has 170 characters; "
+        "WhatCounts accepts at most 160 and does not concatenate",
+        "problems found: checked 1 file, 1 message: 1 error, 0 warnings",
+    ]
+
+
+def test_a_text_too_long_for_one_recipient_names_the_recipient_and_points_at_both(in_tmp: Path) -> None:
+    body = (
+        '  - id: per\n    from: "60856"\n'
+        f'    text: "Hi {{{{ name }}}} {"y" * 150}"\n'
+        '    to:\n      - number: "+447400123456"\n        vars: {name: Al}\n'
+        '      - number: "+447400123457"\n        vars: {name: Alexandrina Bartholomew}\n'
+    )
+    project(in_tmp, {"a.sms.yaml": spec(body, account="whatcounts-demo")})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 1
+    assert out.splitlines()[:-1] == [
+        "a.sms.yaml:10:9: error[WHATCOUNTS-TEXT-LENGTH] message 'per': the text for +447400123457 has 177 characters; "
+        "WhatCounts accepts at most 160 and does not concatenate (the text is on line 6)",
+    ]
+
+
+def test_segments_over_budget_for_every_recipient_are_reported_at_the_text(in_tmp: Path) -> None:
+    body = f'  - id: long\n    max_segments: 1\n    text: "{LONG} {{{{ x }}}}"\n    to:\n      - number: "+447400123456"\n        vars: {{x: a}}\n'
+    project(in_tmp, {"a.sms.yaml": spec(body)})
+    code, out, _ = run("validate", "a.sms.yaml")
+    assert code == 1
+    assert out.splitlines()[0].startswith("a.sms.yaml:6:11: error[TEXT-SEGMENTS] message 'long': the text for +447400123456 needs 2 segments")
