@@ -364,3 +364,26 @@ def test_segments_over_budget_for_every_recipient_are_reported_at_the_text(in_tm
     code, out, _ = run("validate", "a.sms.yaml")
     assert code == 1
     assert out.splitlines()[0].startswith("a.sms.yaml:6:11: error[TEXT-SEGMENTS] message 'long': the text for +447400123456 needs 2 segments")
+
+
+def test_rules_explain_has_an_example_for_every_rule() -> None:
+    from smsspec.validate.catalog import all_rules
+
+    for rule_id in all_rules():
+        code, out, _ = run("rules", "explain", rule_id)
+        assert code == 0
+        assert "\nExample that triggers it:\n    " in out, rule_id
+
+
+def test_each_provider_rule_example_triggers_its_rule(in_tmp: Path) -> None:
+    """A provider rule's example is a message's fields: run as a spec, it fires the rule."""
+    from smsspec.validate.catalog import all_rules
+
+    (in_tmp / "smsspec.yaml").write_text((ROOT / "tests" / "cases" / "smsspec.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    for rule in all_rules().values():
+        if rule.provider is None:
+            continue
+        fields = "\n".join("    " + line for line in rule.example.splitlines())
+        (in_tmp / "example.sms.yaml").write_text(f"version: 1\nmessages:\n  - id: example\n{fields}\n", encoding="utf-8")
+        _, out, _ = run("validate", "example.sms.yaml")
+        assert f"[{rule.id}]" in out, (rule.id, out)
