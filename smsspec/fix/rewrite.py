@@ -47,14 +47,14 @@ from yaml.scanner import Scanner
 from yaml.tokens import ScalarToken
 
 from smsspec.diagnostics import Diagnostic, Location
-from smsspec.errors import FileChanged, TextError, UsageError
+from smsspec.errors import FileChanged, TextError
 from smsspec.load.spec import display_path
 from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Message, Spec
 from smsspec.sms import encoding
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
-from smsspec.validate.check import check_paths, find_spec_files, load_spec
+from smsspec.validate.check import check_paths, find_spec_files, load_spec, require_config_file
 
 __all__ = [
     "FIXABLE_RULES",
@@ -172,8 +172,7 @@ def plan_fixes(
 
     Raises :class:`~smsspec.errors.UsageError` for paths that do not exist.
     """
-    if config_path is not None and not Path(config_path).is_file():
-        raise UsageError(f"--config {config_path}: no such file")
+    require_config_file(config_path)
     wanted = set(rule_ids) & set(FIXABLE_RULES)
     spec_files = list(find_spec_files(paths or ["."]))
     checked = check_paths([str(p) for p in spec_files], config_path) if spec_files else None

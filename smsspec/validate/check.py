@@ -120,6 +120,17 @@ def _misnamed_hint(folder: Path) -> str:
     return "".join(hints)
 
 
+def require_config_file(config_path: str | None) -> None:
+    """UsageError unless ``--config`` names a file; a folder is told which file to name."""
+    if config_path is None or Path(config_path).is_file():
+        return
+    if Path(config_path).is_dir():
+        inside = Path(config_path) / CONFIG_NAME
+        hint = f"did you mean --config {display_path(inside)}?" if inside.is_file() else f"--config takes the path of a {CONFIG_NAME} file"
+        raise UsageError(f"--config {config_path}: is a folder, not a file; {hint}")
+    raise UsageError(f"--config {config_path}: no such file")
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") and part not in (".", "..") for part in path.relative_to(root).parts[:-1])
 
@@ -159,8 +170,7 @@ def check_paths(
     seen_ids: SeenIds | None = None,
 ) -> CheckResult:
     """``seen_ids`` receives each (project root, message id) and where it is first used."""
-    if config_path is not None and not Path(config_path).is_file():
-        raise UsageError(f"--config {config_path}: no such file")
+    require_config_file(config_path)
     result = CheckResult()
     configs = ConfigCache(config_path)
     suppressions = Suppressions()

@@ -387,3 +387,36 @@ def test_each_provider_rule_example_triggers_its_rule(in_tmp: Path) -> None:
         (in_tmp / "example.sms.yaml").write_text(f"version: 1\nmessages:\n  - id: example\n{fields}\n", encoding="utf-8")
         _, out, _ = run("validate", "example.sms.yaml")
         assert f"[{rule.id}]" in out, (rule.id, out)
+
+
+def test_config_given_as_a_folder_says_so_and_names_the_file(in_tmp: Path) -> None:
+    project(in_tmp, {"a.sms.yaml": SHOP})
+    code, _, err = run("validate", "a.sms.yaml", "--config", ".")
+    assert code == 2
+    assert err.strip() == "smsspec: --config .: is a folder, not a file; did you mean --config smsspec.yaml?"
+
+
+def test_an_unknown_message_id_suggests_the_one_meant(in_tmp: Path) -> None:
+    body = '  - id: login-code\n    text: "Hi"\n    to: ["+447400123456"]\n'
+    project(in_tmp, {"a.sms.yaml": spec(body)})
+    for command in ("render", "plan"):
+        code, _, err = run(command, "a.sms.yaml", "--message", "login_code")
+        assert code == 2
+        assert "did you mean 'login-code'?" in err, (command, err)
+
+
+def test_render_of_one_message_shows_only_its_warnings(in_tmp: Path) -> None:
+    body = (
+        '  - id: one\n    text: "Hi"\n    to: ["+447400123456"]\n'
+        '  - id: other\n    text: "It’s {name}"\n    to: ["+447400123456"]\n'
+    )
+    project(in_tmp, {"a.sms.yaml": spec(body)})
+    code, _, err = run("render", "a.sms.yaml", "--message", "one", "--format", "json")
+    assert code == 0
+    assert "other" not in err and "warning" not in err
+
+
+def test_segments_says_one_septet(in_tmp: Path) -> None:
+    code, out, _ = run("segments", "a")
+    assert code == 0
+    assert "units:      1 septet\n" in out

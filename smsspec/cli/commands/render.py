@@ -16,6 +16,7 @@ from smsspec.cli.options import (
     paths_argument,
     styler,
 )
+from smsspec.cli.selection import suggest_message
 from smsspec.render.output import FORMATTERS
 from smsspec.render.requests import render_requests
 from smsspec.report.diagnostics import text_report
@@ -39,11 +40,13 @@ def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[s
     if result.errors:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
         sys.exit(exit_code_for(result, False))
-    if result.warnings:
-        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
     selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
     if message_ids and not selected:
-        fail(f"no message with id {', '.join(message_ids)} in the given specs")
+        fail(f"no message with id {', '.join(message_ids)} in the given specs{suggest_message(result, message_ids[0])}")
+    if message_ids:  # only the chosen messages' warnings (and the file's own, which name no message)
+        result.diagnostics = [d for d in result.diagnostics if d.message_id is None or d.message_id in message_ids]
+    if result.warnings:
+        echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
     # A message whose recipients come from a file is rendered part by part, never held whole.
     requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
     for chunk in FORMATTERS[fmt](requests):
