@@ -420,3 +420,36 @@ def test_segments_says_one_septet(in_tmp: Path) -> None:
     code, out, _ = run("segments", "a")
     assert code == 0
     assert "units:      1 septet\n" in out
+
+
+POINTS = (
+    "  - id: points\n"
+    '    text: "Hi {{ first_name }}, you have {{ points }} points."\n'
+    "    to: {file: data/customers.csv, number: phone}\n"
+)
+
+
+def test_a_semicolon_separated_csv_is_read_by_its_separator(in_tmp: Path) -> None:
+    csv = "phone;first_name;points;city\n+447400123456;Ann;120;Leeds\n+447911123456;Bob;35;York\n"
+    project(in_tmp, {"messages/a.sms.yaml": spec(POINTS), "messages/data/customers.csv": csv})
+    code, out, _ = run("render", "messages/a.sms.yaml", "--format", "json")
+    assert code == 0, out
+    bodies = " ".join(request["body"] for request in json.loads(out))
+    assert "Hi Ann, you have 120 points." in bodies and "Hi Bob, you have 35 points." in bodies
+
+
+def test_a_missing_column_in_a_semicolon_csv_names_the_separator(in_tmp: Path) -> None:
+    csv = "mobile;first_name;points\n+447400123456;Ann;120\n"
+    project(in_tmp, {"messages/a.sms.yaml": spec(POINTS), "messages/data/customers.csv": csv})
+    _, out, _ = run("validate", "messages/a.sms.yaml")
+    assert "no column `phone` in the header; the columns (separated by `;`) are mobile, first_name, points" in out
+
+
+def test_a_recipients_path_that_does_not_exist_says_where_it_was_looked_for(in_tmp: Path) -> None:
+    project(in_tmp, {"messages/a.sms.yaml": spec(POINTS), "data/customers.csv": "phone\n"})
+    code, out, _ = run("validate", "messages/a.sms.yaml")
+    assert code == 1
+    assert (
+        "no such file: a recipients path is relative to the spec's folder (messages), "
+        "so `data/customers.csv` is messages/data/customers.csv"
+    ) in out
