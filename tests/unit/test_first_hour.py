@@ -453,3 +453,10 @@ def test_a_recipients_path_that_does_not_exist_says_where_it_was_looked_for(in_t
         "no such file: a recipients path is relative to the spec's folder (messages), "
         "so `data/customers.csv` is messages/data/customers.csv"
     ) in out
+
+
+def test_providers_show_says_a_limit_once() -> None:
+    code, out, _ = run("providers", "show", "skycore")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.strip().startswith("sender_mask"))
+    assert line.count("at most 11 characters") == 1
