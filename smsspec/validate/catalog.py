@@ -31,6 +31,7 @@ CORE_RULES: tuple[Rule, ...] = (
     # Files and YAML
     _r("FILE-UNREADABLE", "error", "The file cannot be read (missing, a directory, a broken link or no permission).", "Check the path.", "# welcome.sms.yaml is a symbolic link whose target was deleted,\n# or a file without read permission"),
     _r("FILE-TOO-LARGE", "error", "The file is larger than smsspec reads (8 MiB).", "Split the file, or keep large recipient lists in a recipients file.", "# a 9 MiB spec file, e.g. 100,000 recipients written inline"),
+    _r("SPEC-FILE-NAME", "warning", "A YAML file in a searched folder has a spec's top-level `messages:` but is not named *.sms.yaml, so it was not checked.", "Rename it to NAME.sms.yaml, or name it on the command line.", "# messages/shop.yaml (not shop.sms.yaml), holding:\nversion: 1\nmessages: []"),
     _r("YAML-SYNTAX", "error", "The file is not valid YAML.", "Fix the syntax at the position shown.", "messages:\n\t- id: x   # a tab indents"),
     _r("YAML-ENCODING", "error", "The file is not UTF-8 text, or holds characters YAML forbids (such as NUL).", "Save the file as UTF-8 and remove control characters.", "# the file saved as UTF-16 or Windows-1252, or holding a NUL byte"),
     _r("YAML-EMPTY", "error", "The file has no YAML content.", "Write `version: 1` and the rest of the file.", "# nothing but comments"),

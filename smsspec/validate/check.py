@@ -13,7 +13,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
+from smsspec.diagnostics import (
+    Diagnostic,
+    Location,
+    Severity,
+    apply_rule_settings,
+    count,
+    error,
+    warning,
+)
 from smsspec.errors import TextError, UsageError
 from smsspec.load.config import CONFIG_NAME, find_config
 from smsspec.load.spec import SPEC_SUFFIXES, display_path, is_spec_file, spec_from
@@ -70,16 +78,31 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
     return spec_from(document, path, display, shape), diagnostics + shape
 
 
-def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Spec files named on the command line, and those found below named folders."""
+def find_spec_files(paths: Sequence[str], misnamed: list[Path] | None = None) -> Iterator[Path]:
+    """Spec files named on the command line, and those found below named folders.
+
+    ``misnamed`` receives the YAML files below named folders that hold a spec's
+    top-level `messages:` under another name (`shop.yaml`), which are not checked."""
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and not is_spec_file(path.name):
             # A folder named like a spec is listed too: the loader says it is not a file.
-            found = sorted(p for p in path.rglob("*") if is_spec_file(p.name) and not _hidden(p, path))
+            found: list[Path] = []
+            others: list[Path] = []
+            for item in path.rglob("*"):
+                if _hidden(item, path):
+                    continue
+                if is_spec_file(item.name):
+                    found.append(item)
+                elif item.suffix in (".yaml", ".yml") and item.name != CONFIG_NAME and _looks_like_a_spec(item):
+                    others.append(item)
+            found.sort()
+            others.sort()
             if not found:
-                raise UsageError(f"{raw}: no spec files ({', '.join('*' + s for s in SPEC_SUFFIXES)}) in this folder or below it{_misnamed_hint(path)}")
+                raise UsageError(f"{raw}: no spec files ({', '.join('*' + s for s in SPEC_SUFFIXES)}) in this folder or below it{_misnamed_hint(others)}")
+            if misnamed is not None:
+                misnamed += others
         elif path.exists() or path.is_symlink():
             found = [path]
         else:
@@ -95,29 +118,40 @@ _SPEC_LIKE = re.compile(rb"^messages[ \t]*:", re.MULTILINE)
 _PEEK_BYTES = 64 * 1024
 
 
-def _misnamed_hint(folder: Path) -> str:
-    """What to do about YAML files below ``folder`` that hold a spec's `messages:` under another name."""
-    misnamed = []
-    for candidate in sorted(folder.rglob("*")):
-        if candidate.suffix not in (".yaml", ".yml") or candidate.name == CONFIG_NAME or _hidden(candidate, folder):
-            continue
-        try:
-            if not candidate.is_file():  # a FIFO is never opened: that could wait forever
-                continue
-            with candidate.open("rb") as handle:
-                head = handle.read(_PEEK_BYTES)
-        except OSError:
-            continue
-        if _SPEC_LIKE.search(head):
-            misnamed.append(candidate)
+def _looks_like_a_spec(candidate: Path) -> bool:
+    """A YAML file with a top-level `messages:` in its first 64 KiB."""
+    try:
+        if not candidate.is_file():  # a FIFO is never opened: that could wait forever
+            return False
+        with candidate.open("rb") as handle:
+            return _SPEC_LIKE.search(handle.read(_PEEK_BYTES)) is not None
+    except OSError:
+        return False
+
+
+def _renamed(path: Path) -> str:
+    return f"{path.name[: -len(path.suffix)]}.sms{path.suffix}"
+
+
+def _misnamed_hint(misnamed: Sequence[Path]) -> str:
+    """What to do about YAML files that hold a spec's `messages:` under another name."""
     hints = [
         f"; {display_path(p)} has `messages:` but is not named *.sms.yaml: rename it to "
-        f"{p.name[: -len(p.suffix)]}.sms{p.suffix}, or name it on the command line"
+        f"{_renamed(p)}, or name it on the command line"
         for p in misnamed[:3]
     ]
     if len(misnamed) > 3:
         hints.append(f" (and {len(misnamed) - 3} more)")
     return "".join(hints)
+
+
+def misnamed_warnings(misnamed: Sequence[Path]) -> list[Diagnostic]:
+    """SPEC-FILE-NAME for each YAML file a folder search passed over although it looks like a spec."""
+    return [
+        warning("SPEC-FILE-NAME", f"{path.name} has a top-level `messages:` but is not named *.sms.yaml, so it was "
+                f"not checked; rename it to {_renamed(path)}", Location(display_path(path), 1, 1), fix=_renamed(path))
+        for path in misnamed
+    ]
 
 
 def require_config_file(config_path: str | None) -> None:
@@ -175,7 +209,8 @@ def check_paths(
     configs = ConfigCache(config_path)
     suppressions = Suppressions()
     ids: SeenIds = {} if seen_ids is None else seen_ids
-    for spec_path in find_spec_files(paths or ["."]):
+    misnamed: list[Path] = []
+    for spec_path in find_spec_files(paths or ["."], misnamed):
         result.files += 1
         display = display_path(spec_path)
         spec, diagnostics = load_spec(str(spec_path), display)
@@ -196,7 +231,7 @@ def check_paths(
             continue  # its own diagnostics say why
         for message in spec.messages:
             result.diagnostics += _check_message(spec, message, config, ids, result, suppressions)
-    result.diagnostics = suppressions.apply(result.diagnostics)
+    result.diagnostics = suppressions.apply(result.diagnostics) + misnamed_warnings(misnamed)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 

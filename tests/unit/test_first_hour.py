@@ -460,3 +460,14 @@ def test_providers_show_says_a_limit_once() -> None:
     assert code == 0
     line = next(line for line in out.splitlines() if line.strip().startswith("sender_mask"))
     assert line.count("at most 11 characters") == 1
+
+
+def test_a_yaml_with_messages_beside_real_specs_is_named_as_not_checked(in_tmp: Path) -> None:
+    project(in_tmp, {"a.sms.yaml": SHOP, "shop.yaml": SHOP, ".github/workflows/ci.yml": "messages: x\n"})
+    code, out, _ = run("validate", ".")
+    assert code == 0
+    assert out.splitlines() == [
+        "shop.yaml:1:1: warning[SPEC-FILE-NAME] shop.yaml has a top-level `messages:` but is not named *.sms.yaml, "
+        "so it was not checked; rename it to shop.sms.yaml",
+        "ok: checked 1 file, 1 message: 0 errors, 1 warning",
+    ]
