@@ -43,6 +43,7 @@ class RecipientFile:
     format: str  # "csv" or "jsonl"
     declared: str = ""  # the path as the spec writes it, for messages
     roots: tuple[Path, ...] = ()  # resolved folders the file must lie in; none: it is refused
+    base: str = ""  # the folder `declared` is relative to (the spec's), as shown in messages
 
     @property
     def name(self) -> str:
@@ -129,6 +130,11 @@ def open_recipients(source: RecipientFile) -> IO[bytes] | str:
                 f"`recipients: allow_outside:` in smsspec.yaml")
     try:
         descriptor = _open_below(root, real)
+    except FileNotFoundError:
+        if not source.base:
+            return f"cannot read {source.name}: no such file"
+        return (f"cannot read {source.name}: no such file: a recipients path is relative to the spec's folder ({source.base}), "
+                f"so `{source.declared}` is {source.display}")
     except OSError as exc:
         kind = _kind(real)
         return _not_regular(source, kind) if kind else f"cannot read {source.name}: {exc.strerror or exc}"
@@ -244,34 +250,53 @@ class _LastLine:
         return self.last
 
 
-def header_problem(header: list[str], column: str) -> str:
+def header_problem(header: list[str], column: str, delimiter: str = ",") -> str:
     """Why the number column is not found, listing the columns only when they look like column names."""
     if not all(not name or _COLUMN_NAME.fullmatch(name) for name in header):
         return (f"the first line is not a header row of column names (it is not shown); a CSV recipients file "
                 f"starts with a header row naming its columns, one of them `{column}`")
     shown = ", ".join(header[:SHOWN_COLUMNS])
     more = f" and {len(header) - SHOWN_COLUMNS} more" if len(header) > SHOWN_COLUMNS else ""
-    return f"no column `{column}` in the header; the columns are {shown}{more}"
+    separated = "" if delimiter == "," else f" (separated by `{_DELIMITER_NAMES.get(delimiter, delimiter)}`)"
+    return f"no column `{column}` in the header; the columns{separated} are {shown}{more}"
+
+
+# Column separators a spreadsheet may save a CSV with, tried when a comma gives one column.
+_OTHER_DELIMITERS = (";", "\t", "|")
+_DELIMITER_NAMES = {"\t": "tab"}
+
+
+def _delimiter_of(header_line: str) -> str:
+    """The separator of a header row that has no comma: `;`, tab or `|` when one splits it."""
+    counts = {d: header_line.count(d) for d in _OTHER_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecipient | RowProblem]:
     csv.field_size_limit(_MAX_FIELD)
     raw = _LastLine(lines)
     reader = csv.reader(raw, strict=True)
+    delimiter = ","
     try:
         header = next(reader, None)
         if header is None:
             yield RowProblem(1, 1, f"the file is empty; it needs a header row naming the `{source.number_column}` column", fatal=True)
             return
+        if len(header) == 1 and _delimiter_of(raw.last) != ",":
+            # A spreadsheet's `;` (or tab) separated file: read on with its separator.
+            delimiter = _delimiter_of(raw.last)
+            header = next(csv.reader([raw.last], delimiter=delimiter, strict=True))
+            reader = csv.reader(raw, delimiter=delimiter, strict=True)
         header = [name.strip() for name in header]
         if source.number_column not in header:
-            yield RowProblem(1, 1, header_problem(header, source.number_column), fatal=True)
+            yield RowProblem(1, 1, header_problem(header, source.number_column, delimiter), fatal=True)
             return
         index = header.index(source.number_column)
         raw.record = 0
         for fields in reader:
             raw.record = 0
-            row = reader.line_num
+            row = reader.line_num + (1 if delimiter != "," else 0)  # the header was read by the first reader
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
             if len(fields) != len(header):

@@ -31,7 +31,13 @@ from pathlib import Path
 from smsspec.diagnostics import Diagnostic
 from smsspec.load.config import CONFIG_NAME
 from smsspec.load.spec import display_path
-from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
+from smsspec.validate.check import (
+    CheckResult,
+    SeenIds,
+    check_paths,
+    find_spec_files,
+    misnamed_warnings,
+)
 from smsspec.validate.config_checks import load_config
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
@@ -156,7 +162,8 @@ def check_for_report(paths: Sequence[str], config_path: str | None = None) -> Ch
     workers = jobs()
     if workers < 2 or not _can_fork() or (config_path is not None and not Path(config_path).is_file()):
         return _serial(paths, config_path)
-    files = [str(path) for path in find_spec_files(paths or ["."])]
+    misnamed: list[Path] = []
+    files = [str(path) for path in find_spec_files(paths or ["."], misnamed)]
     if len(files) < MIN_FILES:
         return _serial(paths, config_path)
     import multiprocessing
@@ -169,7 +176,9 @@ def check_for_report(paths: Sequence[str], config_path: str | None = None) -> Ch
         parts = list(pool.map(_check_part, chunks, [config_path] * len(chunks)))
     if _reaches_across(parts, config_path):
         return _serial(paths, config_path)
-    return _joined(parts)
+    joined = _joined(parts)
+    joined.diagnostics = sorted(joined.diagnostics + misnamed_warnings(misnamed), key=Diagnostic.sort_key)
+    return joined
 
 
 def _serial(paths: Sequence[str], config_path: str | None) -> CheckResult:

@@ -54,6 +54,8 @@ def render(
     if result.errors:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
         sys.exit(exit_code_for(result, False))
+    if message_ids:  # only the chosen messages' warnings (and the file's own, which name no message)
+        result.diagnostics = [d for d in result.diagnostics if d.message_id is None or d.message_id in message_ids]
     if result.warnings:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
     selected = select_messages(result, message_ids, account_names)
