@@ -74,6 +74,15 @@ def format_for(path: str, declared: str | None) -> str | None:
 
 def read_recipients(source: RecipientFile) -> Iterator[FileRecipient | RowProblem]:
     """Each row as a recipient or a problem; never raises for bad content."""
+    for piece in read_pieces(source):
+        if isinstance(piece, PlainLines):
+            yield from plain_rows(piece)
+        else:
+            yield piece
+
+
+def read_pieces(source: RecipientFile) -> Iterator[PlainLines | FileRecipient | RowProblem]:
+    """read_recipients's rows, runs of plain CSV lines left unparsed (see :func:`plain_rows`)."""
     try:
         handle = open_recipients(source)
         if isinstance(handle, str):
@@ -81,11 +90,7 @@ def read_recipients(source: RecipientFile) -> Iterator[FileRecipient | RowProble
             return
         with handle:
             if source.format == "csv":
-                for piece in _csv_pieces(handle, source):
-                    if isinstance(piece, PlainLines):
-                        yield from plain_rows(piece)
-                    else:
-                        yield piece
+                yield from _csv_pieces(handle, source)
             else:
                 yield from _jsonl_rows(_decoded_lines(handle), source)
     except OSError as exc:

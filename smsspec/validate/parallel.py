@@ -21,7 +21,6 @@ how the files were cut.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from smsspec.load.config import CONFIG_NAME
 from smsspec.load.spec import display_path
 from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
 from smsspec.validate.config_checks import load_config
+from smsspec.validate.cores import as_worker, can_fork, jobs
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 
@@ -39,18 +39,6 @@ __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 MIN_FILES = 200
 _MAX_PART = 400  # files per part: bounds a worker's memory
 _PARTS_PER_JOB = 4  # more parts than processes, so a slow part does not hold the others up
-JOBS_ENV = "SMSSPEC_JOBS"
-
-
-def jobs() -> int:
-    """Processes to use: SMSSPEC_JOBS, else the CPUs this process may run on."""
-    configured = os.environ.get(JOBS_ENV, "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 @dataclass
@@ -82,10 +70,6 @@ def _check_part(paths: Sequence[str], config_path: str | None) -> _Part:
         result = check_paths(list(paths), config_path, seen_ids=ids)
     configs = [(key, config.path) for key, config in result.configs.items()]
     return _Part(result.files, result.messages, result.diagnostics, configs, list(ids))
-
-
-def _worker_start() -> None:
-    gc.freeze()  # what the parent had loaded is never garbage: stop scanning it
 
 
 def _parts(files: Sequence[str], workers: int) -> list[list[str]]:
@@ -139,17 +123,13 @@ def _prepare() -> None:
         provider_validator(provider)
 
 
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and os.name == "posix" and os.uname().sysname != "Darwin"
-
-
 def check_for_report(paths: Sequence[str], config_path: str | None = None) -> CheckResult:
     """Diagnostics and counts for ``paths``, as ``check_paths`` finds them; no checked messages.
 
     Raises :class:`~smsspec.errors.UsageError` as ``check_paths`` does.
     """
     workers = jobs()
-    if workers < 2 or not _can_fork() or (config_path is not None and not Path(config_path).is_file()):
+    if workers < 2 or not can_fork() or (config_path is not None and not Path(config_path).is_file()):
         return _serial(paths, config_path)
     files = [str(path) for path in find_spec_files(paths or ["."])]
     if len(files) < MIN_FILES:
@@ -160,7 +140,7 @@ def check_for_report(paths: Sequence[str], config_path: str | None = None) -> Ch
     _prepare()
     chunks = _parts(files, workers)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=_worker_start) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=as_worker) as pool:
         parts = list(pool.map(_check_part, chunks, [config_path] * len(chunks)))
     if _reaches_across(parts, config_path):
         return _serial(paths, config_path)

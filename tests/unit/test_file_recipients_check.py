@@ -111,3 +111,72 @@ def test_send_delivers_every_row_once(project: Path) -> None:
     assert json.loads(first.stdout)["summary"]["accepted"] == 4
     again = CliRunner().invoke(main, ["send", str(spec), "--sandbox", "--format", "json"])
     assert json.loads(again.stdout)["summary"]["accepted"] == 0
+
+
+def _messy_rows(quoted: bool = True) -> str:
+    """Rows with every kind of problem, spread so chunks of 7 rows cut through them."""
+    rows = []
+    for n in range(120):
+        if n % 17 == 3:
+            rows.append(f"+4474001{n - 1:05d},P{n},{n}")  # a duplicate of the row before (same chunk, or the one before)
+        elif n % 23 == 5:
+            rows.append(f"+4474001{n % 7:05d},P{n},{n}")  # a duplicate of an early row, chunks away
+        elif n % 19 == 7:
+            rows.append(f"+4474,P{n},{n}")  # too short
+        elif n % 29 == 11:
+            rows.append(f"not a number,P{n},{n}")
+        elif n % 31 == 13:
+            rows.append(f"+4474001{n:05d},P{n}")  # a field short
+        elif n % 37 == 17:
+            rows.append("")  # blank
+        elif n % 41 == 19 and quoted:
+            rows.append(f'"+4474001{n:05d}","P, {n}",{n}')  # quoted: the rest is read line by line
+        else:
+            rows.append(f"+4474001{n:05d},P{n},{n}")
+    return "phone,first_name,points\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_file_checked_on_several_processes_gives_the_serial_report(
+    project: Path, monkeypatch: pytest.MonkeyPatch, workers: int, quoted: bool
+) -> None:
+    monkeypatch.setattr(file_recipients, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(file_recipients, "SHOWN_PER_RULE", 1000)  # every problem shown, not only the first
+    spec = write(project, "people.csv", _messy_rows(quoted))
+    monkeypatch.setenv("SMSSPEC_JOBS", "1")
+    serial = check_paths([str(spec)])
+    monkeypatch.setenv("SMSSPEC_JOBS", str(workers))
+    parallel = check_paths([str(spec)])
+    assert parallel.diagnostics == serial.diagnostics
+    assert {d.rule for d in serial.diagnostics} == {"PHONE-DUPLICATE", "PHONE-IMPOSSIBLE", "PHONE-FORMAT", "RECIPIENTS-FILE"}
+    assert len(serial.diagnostics) > 20
+    assert [d.message for d in serial.diagnostics if "already a recipient (line" in d.message]  # a duplicate inside a chunk
+    assert [d.message for d in serial.diagnostics if "earlier in the file" in d.message]  # and across chunks
+
+
+def test_a_clean_file_checked_on_several_processes_is_sendable(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(file_recipients, "CHUNK_ROWS", 7)
+    monkeypatch.setenv("SMSSPEC_JOBS", "2")
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(50))
+    result = check_paths([str(spec)])
+    assert result.diagnostics == []
+    [checked] = result.checked
+    assert len(checked.numbers) == 50
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+@pytest.mark.parametrize("size", [1, 2, 7, 5000])
+def test_chunks_hold_the_rows_the_reader_gives_cut_every_chunk_rows(
+    project: Path, monkeypatch: pytest.MonkeyPatch, size: int, quoted: bool
+) -> None:
+    from itertools import islice
+
+    from smsspec.load.recipients import RecipientFile, read_recipients
+
+    monkeypatch.setattr(file_recipients, "CHUNK_ROWS", size)
+    write(project, "people.csv", _messy_rows(quoted) + "\n\n" + numbered(30, start=500))
+    source = RecipientFile(project / "people.csv", "people.csv", "phone", "csv", roots=(project.resolve(),))
+    rows = read_recipients(source)
+    expected = list(iter(lambda: list(islice(rows, size)), []))
+    assert [list(file_recipients._rows(job)) for job in file_recipients._chunks(source)] == expected
