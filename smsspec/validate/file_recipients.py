@@ -263,11 +263,15 @@ class FileDeliveries:
     _all: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def stream(self) -> Iterator[tuple[str, str]]:
+        shared = self.message.vars
+        render = self.template.render
+        if self.template.fields is not None and all(type(key) is str for key in shared):
+            render = self.template.substitute  # a file's column names are text
         for row in read_recipients(self.source):
             if isinstance(row, FileRecipient):
                 # Validation accepted only strict E.164, which is its own normal form.
-                variables = {**self.message.vars, **row.vars} if row.vars else self.message.vars
-                yield row.number, self.template.render(variables)
+                variables = {**shared, **row.vars} if row.vars and shared else row.vars or shared
+                yield row.number, render(variables)
 
     def columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self._all is None:

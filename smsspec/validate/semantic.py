@@ -66,10 +66,14 @@ def render_texts(message: Message, template: TextTemplate, locate: Locate) -> tu
     """Render the text for every recipient; failures are grouped by cause."""
     texts: list[str | None] = []
     failures: dict[tuple[str, str], list[Recipient]] = defaultdict(list)
+    render = template.render
+    if template.fields is not None and message.recipient_file is not None and all(type(key) is str for key in message.vars):
+        render = template.substitute  # a file's column names are text: no key to look at
+    shared = message.vars
     for recipient in message.recipients:
-        variables = {**message.vars, **recipient.vars} if recipient.vars else message.vars
+        variables = {**shared, **recipient.vars} if recipient.vars and shared else recipient.vars or shared
         try:
-            texts.append(template.render(variables))
+            texts.append(render(variables))
         except TextError as exc:
             texts.append(None)
             failures[(exc.rule, exc.variable or str(exc))].append(recipient)
