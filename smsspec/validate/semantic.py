@@ -104,6 +104,8 @@ def budget(message: Message, account: Account) -> int | None:
 def check_texts(message: Message, account: Account, texts: Sequence[str | None], locate: Locate) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     most = budget(message, account)
+    if len(texts) > 1 and _plain_gsm(texts, most):
+        return found
     reported: set[str] = set()
 
     def text_at() -> Location:
@@ -148,6 +150,19 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
             text_at(), message_id=message.id, fix=encoding.with_lookalikes(message.text),
         ))
     return found
+
+
+def _plain_gsm(texts: Sequence[str | None], most: int | None) -> bool:
+    """True when no text can have a problem: each is text, not blank, GSM-7 without
+    extension characters (one septet each), within the budget. Found for all at once."""
+    if None in texts or not all(map(str.strip, texts)):  # type: ignore[arg-type]
+        return False
+    joined = encoding.analyze("\n".join(texts))  # type: ignore[arg-type]
+    if joined.encoding != encoding.GSM_7 or joined.units != joined.characters:
+        return False
+    longest = max(map(len, texts))  # type: ignore[arg-type]
+    # Up to 160 septets make one segment, more are cut into 153-septet segments.
+    return most is None or (most >= 1 and longest <= max(encoding.GSM_SINGLE_SEPTETS, encoding.GSM_MULTI_SEGMENT_SEPTETS * most))
 
 
 def _encodable(text: str) -> bool:
