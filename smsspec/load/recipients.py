@@ -19,10 +19,10 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_ROW_BYTES = 64 * 1024  # one line, or one CSV record spread over several lines
@@ -255,9 +255,15 @@ class PlainLines:
 
 
 BLOCK_BYTES = 1 << 20
+_Row = TypeVar("_Row")
 
 
 def plain_rows(piece: PlainLines) -> Iterator[FileRecipient | RowProblem]:
+    return plain_records(piece, FileRecipient)
+
+
+def plain_records(piece: PlainLines, make: Callable[[str, dict[str, str], int, int], _Row]) -> Iterator[_Row | RowProblem]:
+    """The rows of plain lines, each made by ``make(number, vars, row, column)``."""
     header, index = piece.header, piece.index
     width = len(header)
     names = header[:index] + header[index + 1:]
@@ -273,7 +279,7 @@ def plain_rows(piece: PlainLines) -> Iterator[FileRecipient | RowProblem]:
         # No quoting: the fields and the commas between them are the line itself.
         number = fields.pop(index)
         column = 1 + sum(map(len, fields[:index])) + index
-        yield FileRecipient(number.strip(), dict(zip(names, fields, strict=True)), row, column)
+        yield make(number.strip(), dict(zip(names, fields, strict=True)), row, column)
 
 
 def _plain(body: bytes, first: int, header: tuple[str, ...], index: int) -> PlainLines | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import compress
 from pathlib import Path
@@ -25,7 +25,7 @@ from smsspec.load.recipients import (
     PlainLines,
     RecipientFile,
     RowProblem,
-    plain_rows,
+    plain_records,
     read_pieces,
     read_recipients,
 )
@@ -93,7 +93,11 @@ class CappedDiagnostics:
 
 
 def as_recipient(row: FileRecipient) -> Recipient:
-    return Recipient(number=row.number, vars=row.vars, path=(ROW_PATH, row.row, row.column), row=row.row, column=row.column)
+    return _recipient(row.number, row.vars, row.row, row.column)
+
+
+def _recipient(number: str, variables: Mapping[str, Any], row: int, column: int) -> Recipient:
+    return Recipient(number, variables, (ROW_PATH, row, column), row, column)
 
 
 @dataclass
@@ -104,8 +108,9 @@ class _ChunkDone:
     sendable: bool
     recipients: int
     digits: list[int]  # the chunk's usable E.164 numbers as integers (distinct within the chunk)
-    # For each usable number: the recipient as written, its row and column (to name a duplicate).
-    where: list[tuple[str, int, int]]
+    # For each usable number: the recipient as written, its row and column (to name a duplicate);
+    # None from a worker (the chunk is checked again in the parent if a duplicate needs it).
+    where: list[tuple[str, int, int]] | None
 
 
 Piece = PlainLines | FileRecipient | RowProblem
@@ -143,19 +148,23 @@ def _chunks(source: RecipientFile) -> Iterator[list[Piece]]:
         yield job
 
 
-def _rows(job: Sequence[Piece]) -> Iterator[FileRecipient | RowProblem]:
+def _rows(job: Sequence[Piece], make: Callable[[str, dict[str, str], int, int], Any] = FileRecipient) -> Iterator[Any]:
+    """The rows of a chunk: problems, and recipients made by ``make`` (FileRecipient for
+    plain lines; the reader's own rows come as they are)."""
     for piece in job:
         if isinstance(piece, PlainLines):
-            yield from plain_rows(piece)
+            yield from plain_records(piece, make)
         else:
             yield piece
 
 
-def _check_chunk(job: Sequence[Piece], message: Message, source: RecipientFile, declared_at: Location, check_chunk: ChunkCheck) -> _ChunkDone:
+def _check_chunk(
+    job: Sequence[Piece], message: Message, source: RecipientFile, declared_at: Location, check_chunk: ChunkCheck, where: bool = True
+) -> _ChunkDone:
     found: list[Diagnostic] = []
     sendable = True
     chunk: list[Recipient] = []
-    for row in _rows(job):
+    for row in _rows(job, _recipient):
         if isinstance(row, RowProblem):
             sendable = False
             at = declared_at if row.row == 0 else Location(source.display, row.row, row.column)
@@ -167,15 +176,15 @@ def _check_chunk(job: Sequence[Piece], message: Message, source: RecipientFile, 
                                "it holds characters a number cannot have, or is too long (the value is not shown)",
                                Location(source.display, row.row, row.column), message_id=message.id))
             continue
-        chunk.append(as_recipient(row))
+        chunk.append(row if isinstance(row, Recipient) else as_recipient(row))
     if not chunk:
         return _ChunkDone(found, sendable, 0, [], [])
     diagnostics, numbers, texts = check_chunk(replace(message, recipients=tuple(chunk)))
     found += diagnostics
     digits = [int(number[1:]) for number in numbers if number is not None]
-    where = [(r.number, r.row or 1, r.column or 1) for r, number in zip(chunk, numbers, strict=True) if number is not None]
+    rows = [(r.number, r.row or 1, r.column or 1) for r, number in zip(chunk, numbers, strict=True) if number is not None] if where else None
     sendable = sendable and None not in numbers and None not in texts
-    return _ChunkDone(found, sendable, len(chunk), digits, where)
+    return _ChunkDone(found, sendable, len(chunk), digits, rows)
 
 
 def check_file_message(
@@ -194,7 +203,8 @@ def check_file_message(
         found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: cannot tell the format of {source.name}; name it .csv or .jsonl, or set `format:`", declared_at, message_id=message.id))
         return found.result(), False
     total = 0
-    for done in _checked_chunks(_chunks(source), (message, source, declared_at, check_chunk), workers):
+    task = (message, source, declared_at, check_chunk)
+    for job, done in _checked_chunks(_chunks(source), task, workers):
         for diagnostic in done.diagnostics:
             found.add(diagnostic)
         sendable = sendable and done.sendable
@@ -202,7 +212,9 @@ def check_file_message(
         if seen.isdisjoint(done.digits):  # numbers are distinct within a chunk
             seen.update(done.digits)
             continue
-        for digits, (number, row, column) in zip(done.digits, done.where, strict=True):
+        where = done.where if done.where is not None else _check_chunk(job, *task).where
+        assert where is not None
+        for digits, (number, row, column) in zip(done.digits, where, strict=True):
             if digits in seen:
                 found.add(error("PHONE-DUPLICATE", f"message {message.id!r}: {number!r} is already a recipient earlier in the file; it would get the message twice", Location(source.display, row, column), message_id=message.id))
                 sendable = False
@@ -220,19 +232,19 @@ _AHEAD = 3  # chunks handed out per worker before the first comes back: bounds m
 
 def _check_in_worker(job: list[Piece]) -> _ChunkDone:
     assert _task is not None
-    return _check_chunk(job, *_task)
+    return _check_chunk(job, *_task, where=False)
 
 
-def _checked_chunks(jobs: Iterator[list[Piece]], task: _Task, workers: int) -> Iterator[_ChunkDone]:
+def _checked_chunks(jobs: Iterator[list[Piece]], task: _Task, workers: int) -> Iterator[tuple[list[Piece], _ChunkDone]]:
     """Each chunk checked, in order: here, or on ``workers`` forked processes once there are two."""
     first = next(jobs, None)
     if first is None:
         return
     second = next(jobs, None) if workers > 1 and can_fork() else None
     if second is None:
-        yield _check_chunk(first, *task)
+        yield first, _check_chunk(first, *task)
         for job in jobs:
-            yield _check_chunk(job, *task)
+            yield job, _check_chunk(job, *task)
         return
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -242,13 +254,16 @@ def _checked_chunks(jobs: Iterator[list[Piece]], task: _Task, workers: int) -> I
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=as_worker) as pool:
-            pending: deque[Future[_ChunkDone]] = deque(pool.submit(_check_in_worker, job) for job in (first, second))
+            pending: deque[tuple[list[Piece], Future[_ChunkDone]]] = deque(
+                (job, pool.submit(_check_in_worker, job)) for job in (first, second))
             for job in jobs:
-                pending.append(pool.submit(_check_in_worker, job))
+                pending.append((job, pool.submit(_check_in_worker, job)))
                 while len(pending) >= workers * _AHEAD:
-                    yield pending.popleft().result()
+                    done, future = pending.popleft()
+                    yield done, future.result()
             while pending:
-                yield pending.popleft().result()
+                done, future = pending.popleft()
+                yield done, future.result()
     finally:
         _task = None
 

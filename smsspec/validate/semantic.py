@@ -39,7 +39,12 @@ def check_phones(message: Message, locate: Locate) -> tuple[list[Diagnostic], li
     found: list[Diagnostic] = []
     numbers: list[str | None] = []
     seen: dict[str, Recipient] = {}
+    known_valid = phones.known_valid
     for recipient in message.recipients:
+        if known_valid(recipient.number) and recipient.number not in seen:
+            seen[recipient.number] = recipient  # check_number's E.164 form is the text itself
+            numbers.append(recipient.number)
+            continue
         check = phones.check_number(recipient.number)
         if check.e164 is None:
             rule = "PHONE-FORMAT" if check.problem and "E.164" in check.problem else "PHONE-IMPOSSIBLE"

@@ -213,10 +213,13 @@ def test_number_types_are_matched_as_libphonenumber_matches_them(mobile_pattern:
 @given(st.one_of(_REALISH, st.tuples(_CODE, st.one_of(_DIGITS, _LEADING_ZEROS)).map(lambda t: f"+{t[0]}{t[1]}")))
 def test_numbers_of_a_known_shape_get_libphonenumbers_answers(text: str) -> None:
     """The second number of a calling code and length is answered from the shape the first left."""
+    assert not phones.known_valid(text) or phones.check_number_uncached(text).valid
     phones.check_number_uncached(text)
     if phones._known_shape(text) is None:
         return  # not E.164 digits, or rules that cannot be joined: libphonenumber answers
     # Numbers of the same shape: the same first three digits and length.
     neighbours = [text] if len(text) <= 4 else [text, text[:-1] + str((int(text[-1]) + 3) % 10), text[:4] + "0" * (len(text) - 4)]
     for neighbour in neighbours:
-        assert phones._known_shape(neighbour) == _reference(neighbour), neighbour
+        reference = _reference(neighbour)
+        assert phones._known_shape(neighbour) == reference, neighbour
+        assert phones.known_valid(neighbour) == (reference.possible and reference.valid), neighbour
