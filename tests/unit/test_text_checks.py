@@ -29,3 +29,12 @@ def test_clearing_all_texts_at_once_changes_no_diagnostic(texts: list[str | None
         patch.setattr(semantic, "_plain_gsm", lambda *args: False)
         slow = semantic.check_texts(message, account, texts, _where)
     assert fast == slow
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from("a {`\\~€’é😀\n\r\x00\x7f"), max_size=90))
+def test_a_requests_segment_count_is_the_analysis_count(text: str) -> None:
+    from smsspec.render.requests import _one_text_segments
+    from smsspec.sms import encoding
+
+    assert _one_text_segments(text) == encoding.analyze(text).segments
