@@ -10,10 +10,10 @@ order and sorted as ``check_paths`` sorts, so the report is the same.
 
 Two things reach across files: a message id used in two files
 (SPEC-DUPLICATE-ID names the first use), and smsspec.yaml, whose own
-diagnostics and suppressions every part would report. When the parts show
-either (an id in two parts, a diagnostic located in a configuration file),
-the files are checked again in one process, so the report never depends on
-how the files were cut.
+diagnostics every part that loads it reports. The diagnostics of a
+configuration file are kept once (an unused suppression in it only when no
+part used it); an id in two parts sends the files to one process, so the
+report never depends on how the files were cut.
 
 ``SMSSPEC_JOBS`` sets the number of processes (1: never spread).
 """
@@ -81,28 +81,62 @@ def _config_files(config_path: str | None) -> set[str]:
     return {display_path(Path(config_path))} if config_path else set()
 
 
-def _reaches_across(parts: Sequence[_Part], config_path: str | None) -> bool:
-    """True when joining the parts could differ from checking the files in one go."""
+def _reaches_across(parts: Sequence[_Part]) -> bool:
+    """True when a message id is used in two parts: SPEC-DUPLICATE-ID must name the first use."""
     seen: set[tuple[str, str]] = set()
     for part in parts:
         mine = set(part.ids)
         if mine & seen:
             return True
         seen |= mine
+    return False
+
+
+def _config_diagnostics(parts: Sequence[_Part], config_path: str | None) -> list[list[Diagnostic]]:
+    """Each part's diagnostics located in a configuration file, as one process reports them.
+
+    Every part that loads a configuration file finds its own diagnostics, the same ones:
+    they are kept from the first part that has them. The exception is a suppression in
+    it that is unused, which depends on the files a part checked: it is unused in one
+    process only when it is unused in every part that loaded the file.
+    """
     explicit = _config_files(config_path)
-    return any(
-        Path(d.location.file).name == CONFIG_NAME or d.location.file in explicit
-        for part in parts
-        for d in part.diagnostics
-    )
+    owner: dict[str, int] = {}  # configuration file -> the first part with diagnostics in it
+    for index, part in enumerate(parts):
+        for d in part.diagnostics:
+            if _in_config(d, explicit):
+                owner.setdefault(d.location.file, index)
+    loaded: dict[str, list[int]] = {}  # configuration file -> the parts that loaded it
+    for index, part in enumerate(parts):
+        for _, shown in part.configs:
+            loaded.setdefault(shown, []).append(index)
+    kept: list[list[Diagnostic]] = []
+    for index, part in enumerate(parts):
+        mine = []
+        for d in part.diagnostics:
+            if not _in_config(d, explicit) or owner[d.location.file] != index:
+                continue
+            if d.rule == _UNUSED and not all(d in parts[other].diagnostics for other in loaded.get(d.location.file, [])):
+                continue
+            mine.append(d)
+        kept.append(mine)
+    return kept
 
 
-def _joined(parts: Sequence[_Part]) -> CheckResult:
+_UNUSED = "SUPPRESSION-UNUSED"
+
+
+def _in_config(diagnostic: Diagnostic, explicit: set[str]) -> bool:
+    return Path(diagnostic.location.file).name == CONFIG_NAME or diagnostic.location.file in explicit
+
+
+def _joined(parts: Sequence[_Part], config_path: str | None) -> CheckResult:
     result = CheckResult()
-    for part in parts:
+    explicit = _config_files(config_path)
+    for part, config_diagnostics in zip(parts, _config_diagnostics(parts, config_path), strict=True):
         result.files += part.files
         result.messages += part.messages
-        result.diagnostics += part.diagnostics
+        result.diagnostics += [d for d in part.diagnostics if not _in_config(d, explicit)] + config_diagnostics
         for path, shown in part.configs:
             if path not in result.configs:
                 config, _ = load_config(Path(path), shown)
@@ -142,9 +176,9 @@ def check_for_report(paths: Sequence[str], config_path: str | None = None) -> Ch
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=as_worker) as pool:
         parts = list(pool.map(_check_part, chunks, [config_path] * len(chunks)))
-    if _reaches_across(parts, config_path):
+    if _reaches_across(parts):
         return _serial(paths, config_path)
-    return _joined(parts)
+    return _joined(parts, config_path)
 
 
 def _serial(paths: Sequence[str], config_path: str | None) -> CheckResult:
