@@ -116,9 +116,10 @@ class _ChunkDone:
 Piece = PlainLines | FileRecipient | RowProblem
 
 
-def _chunks(source: RecipientFile) -> Iterator[list[Piece]]:
-    """The file's rows in chunks of CHUNK_ROWS rows (a problem counts as one), plain
-    lines kept unparsed and cut where a chunk ends."""
+def _chunks(source: RecipientFile, size: int | None = None) -> Iterator[list[Piece]]:
+    """The file's rows in chunks of ``size`` (CHUNK_ROWS) rows (a problem counts as one),
+    plain lines kept unparsed and cut where a chunk ends."""
+    rows_per_chunk = size or CHUNK_ROWS
     job: list[Piece] = []
     count = 0
     for piece in read_pieces(source):
@@ -131,17 +132,17 @@ def _chunks(source: RecipientFile) -> Iterator[list[Piece]]:
             rows = list(compress(range(len(lines)), map(str.strip, lines)))
             cursor = taken = 0
             while taken < len(rows):
-                take = min(CHUNK_ROWS - count, len(rows) - taken)
+                take = min(rows_per_chunk - count, len(rows) - taken)
                 taken += take
                 end = rows[taken] if taken < len(rows) else len(lines)
                 job.append(PlainLines(piece.first + cursor, lines[cursor:end], piece.header, piece.index))
                 cursor = end
                 count += take
-                if count == CHUNK_ROWS:
+                if count == rows_per_chunk:
                     yield job
                     job, count = [], 0
             continue
-        if count == CHUNK_ROWS:
+        if count == rows_per_chunk:
             yield job
             job, count = [], 0
     if job:
@@ -287,6 +288,19 @@ class FileDeliveries:
                 # Validation accepted only strict E.164, which is its own normal form.
                 variables = {**shared, **row.vars} if row.vars and shared else row.vars or shared
                 yield row.number, render(variables)
+
+    def parts(self, size: int) -> Iterator[list[Piece]]:
+        """The rows in parts of ``size``, as :meth:`pairs` reads them (a part may go to another process)."""
+        return _chunks(self.source, size)
+
+    def pairs(self, part: Sequence[Piece]) -> list[tuple[str, str]]:
+        """(number, text) of a part's rows, as :meth:`stream` gives them."""
+        shared = self.message.vars
+        render = self.template.render
+        if self.template.fields is not None and all(type(key) is str for key in shared):
+            render = self.template.substitute
+        return [(row.number, render({**shared, **row.vars} if row.vars and shared else row.vars or shared))
+                for row in _rows(part) if isinstance(row, FileRecipient)]
 
     def columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self._all is None:

@@ -180,3 +180,29 @@ def test_chunks_hold_the_rows_the_reader_gives_cut_every_chunk_rows(
     rows = read_recipients(source)
     expected = list(iter(lambda: list(islice(rows, size)), []))
     assert [list(file_recipients._rows(job)) for job in file_recipients._chunks(source)] == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "curl"])
+def test_render_on_several_processes_writes_the_serial_output(project: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    from smsspec.render import spread
+    from smsspec.render.output import FORMATTERS
+    from smsspec.render.requests import render_requests
+
+    monkeypatch.setattr(spread, "PART", 7)
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(40) + "\n\n" + numbered(9, start=100))
+    spec.write_text(spec.read_text(encoding="utf-8") + """  - id: inline
+    from: "60856"
+    campaign: c
+    text: "Hello {{ name }}"
+    to:
+      - {number: "+447400123456", vars: {name: Ann}}
+""", encoding="utf-8")
+    checked = check_paths([str(spec)]).checked
+    one_process = "".join(FORMATTERS[fmt](r for c in checked for part in c.chunks(7) for r in render_requests(part)))
+    assert "".join(spread.formatted(checked, fmt, workers=2)) == one_process
+    assert "".join(spread.formatted(checked, fmt, workers=1)) == one_process
+    monkeypatch.setenv("SMSSPEC_JOBS", "2")
+    out = CliRunner().invoke(main, ["render", str(spec), "--format", fmt])
+    assert out.exit_code == 0 and out.stdout == one_process
+    if fmt == "json":
+        assert len(json.loads(one_process)) == 50

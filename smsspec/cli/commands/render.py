@@ -16,9 +16,9 @@ from smsspec.cli.options import (
     paths_argument,
     styler,
 )
-from smsspec.render.output import FORMATTERS
-from smsspec.render.requests import render_requests
+from smsspec.render.spread import formatted
 from smsspec.report.diagnostics import text_report
+from smsspec.validate.cores import jobs
 
 
 @click.command(context_settings=CONTEXT)
@@ -44,9 +44,7 @@ def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[s
     selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
     if message_ids and not selected:
         fail(f"no message with id {', '.join(message_ids)} in the given specs")
-    # A message whose recipients come from a file is rendered part by part, never held whole.
-    requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
-    for chunk in FORMATTERS[fmt](requests):
+    for chunk in formatted(selected, fmt, jobs()):
         if not echo(chunk, nl=False):
             break  # the reader has gone (`| head`): render no further
     sys.exit(EXIT_OK)
