@@ -2,7 +2,7 @@
 
     python benchmarks/bench_recipients.py [--quick]
 
-The file has a name, the number and two variables per row (26 MB); the spec's
+The file has a name, the number and two variables per row (31 MiB); the spec's
 text uses the name and both variables. Timed: ``smsspec validate`` of the spec
 and ``smsspec render --format json`` of it, its output written to a file.
 """
