@@ -22,7 +22,11 @@ def jobs() -> int:
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and os.name == "posix" and os.uname().sysname != "Darwin"
+    """Forking is safe here: a POSIX system that is not macOS, and no other thread (a lock
+    another thread holds would stay held in the child)."""
+    import threading
+
+    return hasattr(os, "fork") and os.name == "posix" and os.uname().sysname != "Darwin" and threading.active_count() == 1
 
 
 def as_worker() -> None:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from smsspec.cli import main
-from smsspec.validate import file_recipients
+from smsspec.validate import cores, file_recipients
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 
@@ -141,6 +141,8 @@ def _messy_rows(quoted: bool = True) -> str:
 def test_a_file_checked_on_several_processes_gives_the_serial_report(
     project: Path, monkeypatch: pytest.MonkeyPatch, workers: int, quoted: bool
 ) -> None:
+    if not cores.can_fork():
+        pytest.skip("needs fork: both runs would be one process's")
     monkeypatch.setattr(file_recipients, "CHUNK_ROWS", 7)
     monkeypatch.setattr(file_recipients, "SHOWN_PER_RULE", 1000)  # every problem shown, not only the first
     spec = write(project, "people.csv", _messy_rows(quoted))
@@ -188,6 +190,8 @@ def test_render_on_several_processes_writes_the_serial_output(project: Path, mon
     from smsspec.render.output import FORMATTERS
     from smsspec.render.requests import render_requests
 
+    if not cores.can_fork():
+        pytest.skip("needs fork: both outputs would be one process's")
     monkeypatch.setattr(spread, "PART", 7)
     spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(40) + "\n\n" + numbered(9, start=100))
     spec.write_text(spec.read_text(encoding="utf-8") + """  - id: inline
