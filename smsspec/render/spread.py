@@ -9,7 +9,7 @@ output is byte for byte the one a single process writes.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from smsspec.model import CheckedMessage
@@ -20,31 +20,38 @@ from smsspec.validate.file_recipients import FileDeliveries, Piece
 
 PART = 10_000  # recipients, as CheckedMessage.chunks cuts a message
 _AHEAD = 3  # parts handed out per worker before the first comes back: bounds memory
-_Task = tuple[CheckedMessage, FileDeliveries, Format]
+Credentials = Callable[[CheckedMessage], Mapping[str, str] | None]
+_Task = tuple[CheckedMessage, FileDeliveries, Format, Credentials]
 _task: _Task | None = None  # what a worker renders, inherited when it is forked
 
 
-def formatted(selected: Sequence[CheckedMessage], fmt: str, workers: int = 1) -> Iterator[str]:
-    """The requests of ``selected`` written in format ``fmt``, in pieces for writing."""
+def formatted(selected: Sequence[CheckedMessage], fmt: str, workers: int = 1, credentials: Credentials | None = None) -> Iterator[str]:
+    """The requests of ``selected`` written in format ``fmt``, in pieces for writing;
+    ``credentials`` gives a message's credentials for render_requests (None: redacted)."""
     form = FORMATS[fmt]
-    return batched(form.chunks(_items(selected, form, workers)))
+    return batched(form.chunks(_items(selected, form, workers, credentials or _redacted)))
 
 
-def _items(selected: Sequence[CheckedMessage], form: Format, workers: int) -> Iterator[str]:
+def _redacted(checked: CheckedMessage) -> Mapping[str, str] | None:
+    return None
+
+
+def _items(selected: Sequence[CheckedMessage], form: Format, workers: int, credentials: Credentials) -> Iterator[str]:
     for checked in selected:
         deliveries = checked.from_file
         if isinstance(deliveries, FileDeliveries) and workers > 1 and can_fork():
-            yield from _spread(checked, deliveries, form, workers)
+            yield from _spread((checked, deliveries, form, credentials), workers)
         else:
             # A message whose recipients come from a file is rendered part by part, never held whole.
-            yield from form.items(request for part in checked.chunks(PART) for request in render_requests(part))
+            secrets = credentials(checked)
+            yield from form.items(request for part in checked.chunks(PART) for request in render_requests(part, secrets))
 
 
 def _render(part: Sequence[Piece], task: _Task) -> str:
-    checked, deliveries, form = task
+    checked, deliveries, form, credentials = task
     pairs = deliveries.pairs(part)
     message = replace(checked, numbers=tuple(p[0] for p in pairs), texts=tuple(p[1] for p in pairs), from_file=None)
-    return "".join(form.items(render_requests(message)))
+    return "".join(form.items(render_requests(message, credentials(checked))))
 
 
 def _render_in_worker(part: list[Piece]) -> str | None:
@@ -55,9 +62,8 @@ def _render_in_worker(part: list[Piece]) -> str | None:
         return None  # rendered again in the parent, which raises it as one process would
 
 
-def _spread(checked: CheckedMessage, deliveries: FileDeliveries, form: Format, workers: int) -> Iterator[str]:
-    task = (checked, deliveries, form)
-    parts = deliveries.parts(PART)
+def _spread(task: _Task, workers: int) -> Iterator[str]:
+    parts = task[1].parts(PART)
     first = next(parts, None)
     second = next(parts, None) if first is not None else None
     if second is None:

@@ -10,10 +10,10 @@ order and sorted as ``check_paths`` sorts, so the report is the same.
 
 Two things reach across files: a message id used in two files
 (SPEC-DUPLICATE-ID names the first use), and smsspec.yaml, whose own
-diagnostics every part that loads it reports. The diagnostics of a
-configuration file are kept once (an unused suppression in it only when no
-part used it); an id in two parts sends the files to one process, so the
-report never depends on how the files were cut.
+diagnostics every part that loads it reports (and those of files it names,
+such as an opt-out list). Those are kept once (an unused suppression in
+smsspec.yaml only when no part used it); an id in two parts sends the files
+to one process, so the report never depends on how the files were cut.
 
 ``SMSSPEC_JOBS`` sets the number of processes (1: never spread).
 """
@@ -77,6 +77,10 @@ def _parts(files: Sequence[str], workers: int) -> list[list[str]]:
     return [list(files[i : i + size]) for i in range(0, len(files), size)]
 
 
+# Rules reported while smsspec.yaml loads, located in other files (each part would repeat them).
+_FROM_CONFIG = frozenset({"OPT-OUT-FILE"})
+
+
 def _config_files(config_path: str | None) -> set[str]:
     return {display_path(Path(config_path))} if config_path else set()
 
@@ -127,7 +131,8 @@ _UNUSED = "SUPPRESSION-UNUSED"
 
 
 def _in_config(diagnostic: Diagnostic, explicit: set[str]) -> bool:
-    return Path(diagnostic.location.file).name == CONFIG_NAME or diagnostic.location.file in explicit
+    """Located in a configuration file, or reported while one loads (every part repeats it)."""
+    return Path(diagnostic.location.file).name == CONFIG_NAME or diagnostic.location.file in explicit or diagnostic.rule in _FROM_CONFIG
 
 
 def _joined(parts: Sequence[_Part], config_path: str | None) -> CheckResult:

@@ -16,6 +16,8 @@ from smsspec.cli.options import (
     paths_argument,
     styler,
 )
+from smsspec.cli.selection import select_messages
+from smsspec.render.output import env_markers
 from smsspec.render.spread import formatted
 from smsspec.report.diagnostics import text_report
 from smsspec.validate.cores import jobs
@@ -25,26 +27,39 @@ from smsspec.validate.cores import jobs
 @paths_argument
 @config_option
 @click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
+@click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "curl"]), default="text", show_default=True)
-def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--env-refs", is_flag=True,
+    help='With --format curl: credentials as "$VARIABLE" from smsspec.yaml, so the command runs as is (the value is never printed).',
+)
+def render(
+    paths: tuple[str, ...],
+    config_path: str | None,
+    message_ids: tuple[str, ...],
+    account_names: tuple[str, ...],
+    fmt: str,
+    env_refs: bool,
+) -> None:
     """Show the exact requests each provider would receive (a dry run; secrets shown as ***).
 
     \b
     Examples:
       smsspec render examples/skycore.sms.yaml
       smsspec render messages/ --message welcome --format json > payloads.json
-      smsspec render messages/ --format curl
+      smsspec render messages/ --account skycore-prod --format curl --env-refs
     """
+    if env_refs and fmt != "curl":
+        fail("--env-refs works with --format curl only")
     result = run_checks(paths, config_path)
     if result.errors:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
         sys.exit(exit_code_for(result, False))
     if result.warnings:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
-    selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
-    if message_ids and not selected:
-        fail(f"no message with id {', '.join(message_ids)} in the given specs")
-    for chunk in formatted(selected, fmt, jobs()):
+    selected = select_messages(result, message_ids, account_names)
+    credentials = (lambda checked: env_markers(checked.account)) if env_refs else None
+    for chunk in formatted(selected, "curl-env" if env_refs else fmt, jobs(), credentials):
         if not echo(chunk, nl=False):
             break  # the reader has gone (`| head`): render no further
     sys.exit(EXIT_OK)
