@@ -210,3 +210,21 @@ def test_render_on_several_processes_writes_the_serial_output(project: Path, mon
     assert out.exit_code == 0 and out.stdout == one_process
     if fmt == "json":
         assert len(json.loads(one_process)) == 50
+
+
+def test_curl_with_env_refs_on_several_processes_writes_the_serial_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smsspec.render import spread
+    from smsspec.render.output import FORMATTERS, env_markers
+    from smsspec.render.requests import render_requests
+
+    if not cores.can_fork():
+        pytest.skip("needs fork: both outputs would be one process's")
+    monkeypatch.setattr(spread, "PART", 7)
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(30))
+    checked = check_paths([str(spec)]).checked
+    one_process = "".join(FORMATTERS["curl-env"](
+        r for c in checked for part in c.chunks(7) for r in render_requests(part, env_markers(c.account))))
+    monkeypatch.setenv("SMSSPEC_JOBS", "2")
+    out = CliRunner().invoke(main, ["render", str(spec), "--format", "curl", "--env-refs"])
+    assert out.exit_code == 0 and out.stdout == one_process
+    assert one_process.count("curl ") == 30 and '"$' in one_process
