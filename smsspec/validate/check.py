@@ -33,6 +33,7 @@ from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
 from smsspec.validate.compliance import check_compliance
 from smsspec.validate.config_checks import load_config
+from smsspec.validate.cores import jobs
 from smsspec.validate.file_recipients import (
     FileColumn,
     FileDeliveries,
@@ -294,7 +295,7 @@ def _check_message(
 
     if source is not None:
         declared_at = locate((*message.origins.get("to", message.path), "file"))
-        problems, sendable = check_file_message(message, source, declared_at, check_recipients)
+        problems, sendable = check_file_message(message, source, declared_at, check_recipients, jobs())
         numbers: Sequence[str | None] = ()
         texts: Sequence[str | None] = ()
     else:

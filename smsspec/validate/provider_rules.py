@@ -35,10 +35,10 @@ def message_view(
     view["settings"] = dict(account.settings)
     view["template_variables"] = sorted(variables)
     names = set(message.vars)
-    for recipient in message.recipients:
-        names.update(recipient.vars)
+    names.update(*[recipient.vars for recipient in message.recipients])
     view["variable_names"] = sorted(str(n) for n in names)
-    view["recipient_calling_codes"] = sorted({phones.calling_code(n) for n in numbers if n})
+    # A calling code is in the first three digits: look each distinct beginning up once.
+    view["recipient_calling_codes"] = sorted({phones.calling_code(start) for start in {n[:4] for n in numbers if n}})
     distinct: dict[str, int] = {}
     for index, text in enumerate(texts):
         if text is not None and text not in distinct:

@@ -47,7 +47,12 @@ def check_phones(message: Message, locate: Locate) -> tuple[list[Diagnostic], li
     found: list[Diagnostic] = []
     numbers: list[str | None] = []
     seen: dict[str, Recipient] = {}
+    known_valid = phones.known_valid
     for recipient in message.recipients:
+        if known_valid(recipient.number) and recipient.number not in seen:
+            seen[recipient.number] = recipient  # check_number's E.164 form is the text itself
+            numbers.append(recipient.number)
+            continue
         check = phones.check_number(recipient.number)
         if check.e164 is None:
             rule = "PHONE-FORMAT" if check.problem and "E.164" in check.problem else "PHONE-IMPOSSIBLE"
@@ -74,10 +79,14 @@ def render_texts(message: Message, template: TextTemplate, locate: Locate) -> tu
     """Render the text for every recipient; failures are grouped by cause."""
     texts: list[str | None] = []
     failures: dict[tuple[str, str], list[Recipient]] = defaultdict(list)
+    render = template.render
+    if template.fields is not None and message.recipient_file is not None and all(type(key) is str for key in message.vars):
+        render = template.substitute  # a file's column names are text: no key to look at
+    shared = message.vars
     for recipient in message.recipients:
-        variables = {**message.vars, **recipient.vars} if recipient.vars else message.vars
+        variables = {**shared, **recipient.vars} if recipient.vars and shared else recipient.vars or shared
         try:
-            texts.append(template.render(variables))
+            texts.append(render(variables))
         except TextError as exc:
             texts.append(None)
             failures[(exc.rule, exc.variable or str(exc))].append(recipient)
@@ -108,6 +117,8 @@ def budget(message: Message, account: Account) -> int | None:
 def check_texts(message: Message, account: Account, texts: Sequence[str | None], locate: Locate) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     most = budget(message, account)
+    if len(texts) > 1 and _plain_gsm(texts, most):
+        return found
     reported: set[str] = set()
 
     def text_at() -> Location:
@@ -162,6 +173,19 @@ def text_note(text_at: Location, where: Location) -> str:
     if text_at.file == where.file:
         return f" (the text is on line {text_at.line})"
     return f" (the text is at {text_at})"
+
+
+def _plain_gsm(texts: Sequence[str | None], most: int | None) -> bool:
+    """True when no text can have a problem: each is text, not blank, GSM-7 without
+    extension characters (one septet each), within the budget. Found for all at once."""
+    if None in texts or not all(map(str.strip, texts)):  # type: ignore[arg-type]
+        return False
+    joined = encoding.analyze("\n".join(texts))  # type: ignore[arg-type]
+    if joined.encoding != encoding.GSM_7 or joined.units != joined.characters:
+        return False
+    longest = max(map(len, texts))  # type: ignore[arg-type]
+    # Up to 160 septets make one segment, more are cut into 153-septet segments.
+    return most is None or (most >= 1 and longest <= max(encoding.GSM_SINGLE_SEPTETS, encoding.GSM_MULTI_SEGMENT_SEPTETS * most))
 
 
 def _encodable(text: str) -> bool:
