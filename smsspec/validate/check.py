@@ -195,7 +195,6 @@ def _check_message(
     except TextError as exc:
         found.append(error(exc.rule, f"message {message.id!r}: {exc}", locate(message.origins.get("text", message.path)), message_id=message.id))
         return found
-    variables = sorted(template.variables)
     source = confined(message.recipient_file, config) if message.recipient_file is not None else None
     place = row_locator(locate, source) if source is not None else locate
 
@@ -204,8 +203,8 @@ def _check_message(
         phone_problems, numbers = semantic.check_phones(part, place)
         render_problems, texts = semantic.render_texts(part, template, place)
         problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place)
-        problems += check_provider(part, account, provider, variables, numbers, texts, place)
-        problems += _check_fallbacks(part, config, variables, numbers, texts, place)
+        problems += check_provider(part, account, provider, numbers, texts, place)
+        problems += _check_fallbacks(part, config, numbers, texts, place)
         return problems, numbers, texts
 
     if source is not None:
@@ -230,7 +229,6 @@ def _check_message(
 def _check_fallbacks(
     message: Message,
     config: Config,
-    variables: list[str],
     numbers: Sequence[str | None],
     texts: Sequence[str | None],
     locate: semantic.Locate,
@@ -251,7 +249,7 @@ def _check_fallbacks(
         assert provider is not None
         prefix = f"(fallback account {name!r}, {provider.id}) "
         for diagnostic in semantic.check_texts(message, account, texts, locate) + check_provider(
-            message, account, provider, variables, numbers, texts, locate
+            message, account, provider, numbers, texts, locate
         ):
             if diagnostic.rule == "TEXT-GSM-LOOKALIKE":
                 continue  # the same for every account; reported once for the main one

@@ -76,8 +76,8 @@ def test_a_whole_message_suppression_covers_what_the_message_inherits(tmp_path: 
     # inwise has no sender field: the `from` in defaults is reported once per message, at the defaults line.
     path = project(tmp_path, spec_with(
         '  - id: a  # smsspec: disable=PROVIDER-UNSUPPORTED-FIELD -- the sender is kept for the next provider\n'
-        '    text: Hi\n    to: ["+447400123456"]\n'
-        '  - id: b\n    text: Hi\n    to: ["+447400123456"]\n',
+        '    text: Hi\n    to: ["+972502345678"]\n'
+        '  - id: b\n    text: Hi\n    to: ["+972502345678"]\n',
         account="inwise",
     ))
     result = check_paths([str(path)])
@@ -136,7 +136,7 @@ def test_suppressing_an_error_lets_the_message_be_rendered(tmp_path: Path) -> No
     path = project(tmp_path, spec_with(
         '  - id: a\n    text: Hi\n    max_segments: 1\n'
         '    campaign: spring  # smsspec: disable=PROVIDER-UNSUPPORTED-FIELD -- kept for the fallback provider\n'
-        '    to: ["+447400123456"]\n',
+        '    to: ["+972502345678"]\n',
         account="inwise",
     ).replace('defaults:\n  from: "60856"\n', ""))
     result = check_paths([str(path)])
@@ -214,7 +214,7 @@ def test_rules_section_sets_a_rules_severity_or_turns_it_off(
 def test_rules_section_can_make_an_error_a_warning_and_render_the_message(tmp_path: Path) -> None:
     path = project(
         tmp_path,
-        spec_with('  - id: a\n    text: Hi\n    to: ["+447400123456"]\n', account="inwise"),
+        spec_with('  - id: a\n    text: Hi\n    to: ["+972502345678"]\n', account="inwise"),
         CONFIG + "rules:\n  PROVIDER-UNSUPPORTED-FIELD: warning\n",
     )
     result = check_paths([str(path)])
