@@ -59,10 +59,15 @@ def describe_provider(provider: Provider) -> str:
     settings = settings_schema(provider)["properties"]
     lines.append("")
     lines.append("Account settings (under `settings:` in smsspec.yaml)")
-    lines += [f"  {name:<22} {spec.get('description', '')}" for name, spec in settings.items()]
+    for name, spec in settings.items():
+        lines.append(f"  {name:<22} {spec.get('description', '')}")
+        lines += [f"    source: {spec['x-source']}"] if spec.get("x-source") else []
     lines.append("")
     lines.append("Rules")
-    lines += [f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}" for rule_id, info in provider.rules.items()] or ["  only the common rules"]
+    for rule_id, info in provider.rules.items():
+        lines.append(f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}")
+        lines.append(f"    source: {info['source']}")
+    lines += [] if provider.rules else ["  only the common rules"]
     lines.append("")
     lines.append("Sources: the provider's documentation")
     lines += [f"  {source}" for source in provider.docs]

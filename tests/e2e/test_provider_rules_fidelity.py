@@ -86,3 +86,18 @@ def test_inwise_refuses_numbers_its_documentation_does_not_show_how_to_write(pro
     assert "+972502345678" not in text
     render = run_cli(["render", str(project.root / "inwise-hello.sms.yaml")])
     assert render.code == 1
+
+
+def test_providers_show_names_the_source_of_each_rule_and_setting() -> None:
+    """Issue 15, "Done when": `providers show ID` names the source of each rule and setting. The descriptor
+    schema requires a `source` on every provider rule and an `x-source` on every provider setting."""
+    from smsspec.load.config import COMMON_SETTINGS
+    from smsspec.providers import registry
+
+    for provider in registry.registry().values():
+        shown = run_cli(["providers", "show", provider.id]).stdout
+        settings = [name for name in provider.settings_schema.get("properties", {}) if name not in COMMON_SETTINGS]
+        for name in [*provider.rules, *settings]:
+            block = shown.split(f"\n  {name} ", 1)[1].split("\n  ", 2)
+            assert block[1].startswith("  source: "), (provider.id, name, block)
+            assert len(block[1]) > len("  source: ") + 10
