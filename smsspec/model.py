@@ -64,6 +64,10 @@ class Message:
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)
 
+    def inherited(self, name: str) -> bool:
+        """Whether the field's value comes from the file's ``defaults``, not the message itself."""
+        return self.origins.get(name, ())[:1] == ("defaults",)
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -122,6 +126,10 @@ class RenderedRequest:
 
 # The message fields a provider's payload template sees as ``message.<name>``.
 VIEW_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "send_at", "tags", "options")
+# The common fields each provider schema must say it carries or not (``"not": {}`` under its
+# ``properties``). One policy for those it cannot carry: written on the message, a diagnostic
+# (PROVIDER-UNSUPPORTED-FIELD); inherited from ``defaults``, not applied to that provider.
+PROVIDER_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "tags")
 
 
 class Deliveries(Protocol):

@@ -19,10 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsspec.data import data_dir
 from smsspec.errors import ProviderError
+from smsspec.model import PROVIDER_FIELDS
+
+if TYPE_CHECKING:
+    from smsspec.model import Message
 
 PROVIDER_PATH_ENV = "SMSSPEC_PROVIDER_PATH"
 DESCRIPTOR_SCHEMA = "provider-descriptor.schema.json"
@@ -74,6 +78,19 @@ class Provider:
     def template_path(self) -> Path:
         return self.template_dir / self.request.template
 
+    def carries(self, name: str) -> bool:
+        """Whether the provider's request has a place for the common message field ``name``."""
+        return name in self.schema.get("properties", {}) and not _unsupported(self.schema["properties"][name])
+
+    def not_applied(self, message: Message) -> tuple[str, ...]:
+        """The fields ``message`` inherits from ``defaults`` that this provider cannot carry: left out for it."""
+        return tuple(name for name in PROVIDER_FIELDS
+                     if message.fields.get(name) is not None and message.inherited(name) and not self.carries(name))
+
+
+def _unsupported(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and schema.get("not") == {}
+
 
 def _provider_dirs() -> list[tuple[Path, Path]]:
     """(schemas folder, templates folder) pairs, extra folders from the environment first."""
@@ -121,6 +138,10 @@ def _descriptor_problems(schema: Any, template_dir: Path) -> list[_Problem]:
     for key in ("credential", "username", "password"):
         if key in auth and auth[key] not in meta["credentials"]:
             found.append((("x-smsspec", "request", "auth", key), f"credential {auth[key]!r} is not listed in x-smsspec.credentials", False))
+    properties = schema.get("properties", {})
+    for name in PROVIDER_FIELDS:
+        if name not in properties:
+            found.append((("properties",), f"the common field `{name}` is not declared: describe it, or mark it not carried with \"not\": {{}}", False))
     if not (template_dir / request["template"]).is_file():
         found.append((("x-smsspec", "request", "template"), f"no template {request['template']!r} in {template_dir}", False))
     return found

@@ -15,7 +15,7 @@ others are rendered in full for every request.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -24,11 +24,12 @@ import jinja2
 from jinja2.exceptions import SecurityError
 
 from smsspec.errors import ProviderError, TextError
-from smsspec.model import VIEW_FIELDS, CheckedMessage, RenderedRequest
+from smsspec.model import PROVIDER_FIELDS, VIEW_FIELDS, CheckedMessage, RenderedRequest
 from smsspec.providers.registry import Provider, read_limited
 from smsspec.render.escapes import payload_environment
 from smsspec.render.program import Program, proven, record_program, recording_environment
 from smsspec.sms import encoding, phones
+from smsspec.terminal import printable_path
 
 REDACTED = "***"
 
@@ -82,6 +83,23 @@ def payload_template(provider: Provider) -> jinja2.Template:
     return _provider_templates(provider).payload
 
 
+def applied_fields(checked: CheckedMessage) -> dict[str, Any]:
+    """The message fields the payload template sees: those its provider cannot carry are None (see
+    PROVIDER_FIELDS; written on the message they are an error unless suppressed, from defaults they are
+    not applied)."""
+    provider, fields = checked.provider, checked.message.fields
+    return {name: fields.get(name) if name not in PROVIDER_FIELDS or provider.carries(name) else None for name in VIEW_FIELDS}
+
+
+def not_applied_notes(checked: Iterable[CheckedMessage]) -> Iterator[str]:
+    """One line per message that inherits defaults its provider cannot carry (for ``render -v``)."""
+    for one in checked:
+        left_out = one.provider.not_applied(one.message)
+        if left_out:
+            yield (f"{printable_path(one.spec.path)}: message {one.message.id!r} ({one.provider.id}): defaults not applied: "
+                   f"{', '.join(left_out)} ({one.provider.title} cannot carry them)")
+
+
 def _one_per_request(provider: Provider) -> bool:
     return provider.batching.per_request == 1 or not provider.batching.group_by_text
 
@@ -128,7 +146,7 @@ class _MessageRenderer:
         provider, account, message = checked.provider, checked.account, checked.message
         secrets = dict(credentials) if credentials is not None else _stand_ins(provider)
         constants = {
-            "message": {name: message.fields.get(name) for name in VIEW_FIELDS},
+            "message": applied_fields(checked),
             "options": dict(message.fields.get("options") or {}),
             "settings": account.settings,
             "credentials": secrets,

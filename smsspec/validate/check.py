@@ -32,7 +32,7 @@ from smsspec.validate.file_recipients import (
 )
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean, schema_validator
-from smsspec.validate.shape import shape_diagnostics
+from smsspec.validate.shape import shape_diagnostics, unsets_default
 from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
@@ -65,6 +65,7 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
     if document is None or document.data is None:
         return None, diagnostics
     shape = shape_diagnostics(schema_validator("spec.schema.json"), document.data, document.source, display)
+    shape = [d for d in shape if not unsets_default(d.extra.get("path", ()), document.data)]
     return spec_from(document, path, display, shape), diagnostics + shape
 
 

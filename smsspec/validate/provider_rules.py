@@ -29,12 +29,15 @@ _FALLBACK_RULES = {"required": "PROVIDER-REQUIRED", "additionalProperties": "PRO
 def message_view(
     message: Message,
     account: Account,
+    provider: Provider,
     numbers: Sequence[str | None],
     texts: Sequence[str | None],
 ) -> tuple[dict[str, Any], dict[str, dict[int, int]]]:
     """The view, and for each entry of view["texts"] and view["recipient_countries"] the index of its
     first recipient."""
-    view: dict[str, Any] = {name: message.fields[name] for name in VIEW_FIELDS if message.fields.get(name) is not None}
+    left_out = provider.not_applied(message)
+    view: dict[str, Any] = {name: message.fields[name] for name in VIEW_FIELDS
+                            if message.fields.get(name) is not None and name not in left_out}
     view["id"] = message.id
     view["text"] = message.text
     view["settings"] = dict(account.settings)
@@ -63,7 +66,7 @@ def check_provider(
     texts: Sequence[str | None],
     locate: Locate,
 ) -> list[Diagnostic]:
-    view, owners = message_view(message, account, numbers, texts)
+    view, owners = message_view(message, account, provider, numbers, texts)
 
     def source_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
         if not path:

@@ -7,7 +7,7 @@ the file tells what the user meant, and the diagnostic says to quote it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
@@ -74,6 +74,16 @@ def trap_diagnostic(problem: SchemaProblem, data: Any, source: SourceMap, displa
             location, fix=f'"{raw}"', extra={"intended": raw},
         )
     return None
+
+
+def unsets_default(path: Any, data: Any) -> bool:
+    """Whether ``path`` is a message field written ``null`` to unset the file's default of that field:
+    allowed, not an empty value by mistake (which stays YAML-NULL)."""
+    if not (isinstance(path, tuple) and len(path) == 3 and path[0] == "messages" and isinstance(path[1], int)):
+        return False
+    defaults = data.get("defaults") if isinstance(data, Mapping) else None
+    return (isinstance(defaults, Mapping) and path[2] in defaults and path[2] not in ("id", "text", "to")
+            and value_at(data, path) is None)
 
 
 def shape_diagnostics(validator: SchemaChecker | Validator, data: Any, source: SourceMap, display: str, base: PathKey = ()) -> list[Diagnostic]:

@@ -17,7 +17,7 @@ from smsspec.cli.options import (
     styler,
 )
 from smsspec.render.output import FORMATTERS
-from smsspec.render.requests import render_requests
+from smsspec.render.requests import not_applied_notes, render_requests
 from smsspec.report.diagnostics import text_report
 
 
@@ -26,7 +26,8 @@ from smsspec.report.diagnostics import text_report
 @config_option
 @click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "curl"]), default="text", show_default=True)
-def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[str, ...], fmt: str) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Also say, on stderr, which defaults each message's provider cannot carry (not applied).")
+def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[str, ...], fmt: str, verbose: bool) -> None:
     """Show the exact requests each provider would receive (a dry run; secrets shown as ***).
 
     \b
@@ -44,6 +45,9 @@ def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[s
     selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
     if message_ids and not selected:
         fail(f"no message with id {', '.join(message_ids)} in the given specs")
+    if verbose:
+        for line in not_applied_notes(selected):
+            echo(line, err=True)
     # A message whose recipients come from a file is rendered part by part, never held whole.
     requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
     for chunk in FORMATTERS[fmt](requests):

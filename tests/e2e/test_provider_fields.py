@@ -1,0 +1,91 @@
+"""Fields a provider cannot carry: one policy (issue 15, "Silent changes").
+
+Written on the message, such a field is a diagnostic (PROVIDER-UNSUPPORTED-FIELD); inherited from
+`defaults`, it is not applied to that provider, and `render -v` says so; `null` on a message unsets a
+default.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.e2e.send_helpers import Project, account_name, run_cli
+
+DEFAULTS = {"from": "60856", "tags": ["spring"], "type": "campaign", "campaign": "spring-26"}
+TO = {"skycore": ["+447400123456"], "sendmachine": ["+40712034567"], "inwise": ["+972502345678"],
+      "whatcounts": ["+12065551212"], "skycore-xml": ["+12015550123"]}
+
+
+def write(project: Project, messages: list[dict[str, Any]], defaults: dict[str, Any] | None = None) -> str:
+    path = project.root / "fields.sms.yaml"
+    document = {"version": 1, "defaults": DEFAULTS if defaults is None else defaults, "messages": messages}
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    return str(path)
+
+
+def message(provider: str, **fields: Any) -> dict[str, Any]:
+    return {"id": provider, "account": account_name(provider), "text": "Hi", "to": TO[provider], **fields}
+
+
+def bodies(out: str) -> dict[str, Any]:
+    return {r["provider"]: r["body"] for r in json.loads(out)}
+
+
+def test_defaults_a_provider_cannot_carry_are_not_applied_to_it_and_render_v_says_so(project: Project) -> None:
+    """002_a95422e87021d54b.txt has no sender and no message type; 001_9b905a786e07397a.txt takes the sender
+    from the account and has no tags; WhatCounts' command (004_3ab2735251f84056.txt) has no tags, type or
+    campaign. A file's defaults serve every message, so what one provider cannot carry is left out for it
+    (it used to break every Sendmachine and inwise message with `defaults: {from: "60856"}`)."""
+    spec = write(project, [message("sendmachine"), message("inwise"), message("skycore"),
+                           message("whatcounts", **{"from": "120162701555"})],
+                 {"from": "60856", "tags": ["spring"], "type": "campaign"})
+
+    checked = run_cli(["validate", spec, "--strict"])
+    assert checked.code == 0, checked.stdout + checked.stderr
+    out = run_cli(["render", spec, "--format", "json", "-v"])
+
+    assert out.code == 0, out.stdout + out.stderr
+    sent = bodies(out.stdout)
+    assert json.loads(sent["sendmachine"])["message_type"] == "campaign"
+    assert "from" not in json.loads(sent["sendmachine"]) and "tags" not in sent["sendmachine"]
+    assert json.loads(sent["inwise"])["message"]["tags"] == ["spring"]
+    assert json.loads(sent["skycore"])["from"] == "60856" and "spring" not in sent["skycore"]
+    notes = out.stderr
+    assert "message 'sendmachine' (sendmachine): defaults not applied: from, tags" in notes
+    assert "message 'inwise' (inwise): defaults not applied: from, type" in notes
+    assert "message 'skycore' (skycore): defaults not applied: type, tags" in notes
+    assert "message 'whatcounts' (whatcounts): defaults not applied: type, tags" in notes
+    assert "not applied" not in run_cli(["render", spec, "--format", "json"]).stderr
+
+
+def test_a_field_written_on_the_message_that_the_provider_cannot_carry_is_an_error(project: Project) -> None:
+    """000_8c4a62cb9c375efd.txt lists Skycore's fields (no tags, no message type); 002_a95422e87021d54b.txt
+    lists inwise's (no message type). Written on the message, they were dropped without a word."""
+    spec = write(project, [message("skycore", **{"from": "60856"}, tags=["x"], type="transactional"),
+                           message("inwise", type="transactional")], {})
+
+    out = run_cli(["validate", spec, "--format", "json"])
+
+    assert out.code == 1
+    found = sorted((d["message_id"], d["rule"], d["message"].split("`")[1]) for d in json.loads(out.stdout)["diagnostics"])
+    assert found == [("inwise", "PROVIDER-UNSUPPORTED-FIELD", "type"),
+                     ("skycore", "PROVIDER-UNSUPPORTED-FIELD", "tags"),
+                     ("skycore", "PROVIDER-UNSUPPORTED-FIELD", "type")]
+
+
+def test_null_on_a_message_unsets_a_default_and_is_still_an_error_without_one(project: Project) -> None:
+    """Issue 15: "there is no way to unset a default". `campaign: null` on a message removes the file's
+    default campaign for that message only; an empty field with no default to unset stays YAML-NULL."""
+    spec = write(project, [message("skycore", id="plain", campaign=None), message("skycore", id="tagged")],
+                 {"from": "60856", "campaign": "spring-26"})
+
+    out = run_cli(["render", spec, "--format", "json"])
+
+    assert out.code == 0, out.stdout + out.stderr
+    payloads = {r["message"]: json.loads(r["body"]) for r in json.loads(out.stdout)}
+    assert "campaign-ref" not in payloads["plain"]
+    assert payloads["tagged"]["campaign-ref"] == "spring-26"
+    bad = write(project, [message("skycore", **{"from": "60856"}, campaign=None)], {})
+    found = json.loads(run_cli(["validate", bad, "--format", "json"]).stdout)["diagnostics"]
+    assert [d["rule"] for d in found] == ["YAML-NULL"]
