@@ -37,6 +37,8 @@ def describe_provider(provider: Provider) -> str:
     per = provider.batching.per_request
     batching = "one recipient per request" if per == 1 else (
         f"recipients with the same text share a request (at most {per})" if per else "recipients with the same text share a request")
+    if provider.batching.per_request_setting:
+        batching = batching.replace(f"(at most {per})", f"(at most {per} by default, the account setting {provider.batching.per_request_setting} chooses)")
     lines.append(f"  {batching}; numbers sent as {provider.batching.phone_format} (e.g. {PHONE_FORMATS[provider.batching.phone_format]})"
                  + (f", unless the account setting {provider.batching.phone_format_setting} chooses another" if provider.batching.phone_format_setting else ""))
     codes = f", error codes {', '.join(sorted(provider.retry_error_codes))}" if provider.retry_error_codes else ""

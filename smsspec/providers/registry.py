@@ -54,6 +54,12 @@ class Batching:
     group_by_text: bool  # recipients whose rendered text is identical may share a request
     phone_format: str  # see smsspec.sms.phones.PHONE_FORMATS
     phone_format_setting: str | None = None  # an account setting that may choose another phone format
+    per_request_setting: str | None = None  # an account setting that may choose another per_request
+
+    def most_per_request(self, settings: Mapping[str, Any]) -> int | None:
+        """per_request, or the account's choice when the descriptor names a setting for it."""
+        chosen = settings.get(self.per_request_setting) if self.per_request_setting else None
+        return chosen if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen >= 1 else self.per_request
     scheduling: str = "hold"  # "native": send_at goes in the payload; "hold": send only once send_at has come
 
 
@@ -197,6 +203,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             group_by_text=bool(recipients.get("group_by_text")),
             phone_format=recipients.get("phone_format", "e164"),
             phone_format_setting=recipients.get("phone_format_setting"),
+            per_request_setting=recipients.get("per_request_setting"),
             scheduling=meta.get("scheduling", "hold"),
         ),
         response=meta.get("response", {}),

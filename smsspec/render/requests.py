@@ -104,9 +104,10 @@ def _one_per_request(provider: Provider) -> bool:
     return provider.batching.per_request == 1 or not provider.batching.group_by_text
 
 
-def batches(provider: Provider, texts: Sequence[str]) -> list[list[int]]:
-    """Recipient indexes grouped into requests, as the provider's descriptor allows."""
-    most = provider.batching.per_request
+def batches(provider: Provider, texts: Sequence[str], settings: Mapping[str, Any] | None = None) -> list[list[int]]:
+    """Recipient indexes grouped into requests, as the provider's descriptor (and the account's
+    ``settings``, when the descriptor names a setting for the batch size) allows."""
+    most = provider.batching.most_per_request(settings or {})
     if _one_per_request(provider):
         return [[i] for i in range(len(texts))]
     groups: dict[str, list[int]] = {}
@@ -238,7 +239,7 @@ def render_requests(checked: CheckedMessage, credentials: Mapping[str, str] | No
         for index, text in enumerate(texts):
             yield renderer.request((numbers[index],), (text,))
         return
-    for group in batches(checked.provider, texts):
+    for group in batches(checked.provider, texts, checked.account.settings):
         yield renderer.request(tuple(numbers[i] for i in group), tuple(texts[i] for i in group))
 
 

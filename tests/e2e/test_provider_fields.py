@@ -89,3 +89,37 @@ def test_null_on_a_message_unsets_a_default_and_is_still_an_error_without_one(pr
     bad = write(project, [message("skycore", **{"from": "60856"}, campaign=None)], {})
     found = json.loads(run_cli(["validate", bad, "--format", "json"]).stdout)["diagnostics"]
     assert [d["rule"] for d in found] == ["YAML-NULL"]
+
+
+def test_inwise_async_false_with_send_at_is_refused_not_sent_as_async(project: Project) -> None:
+    """002_a95422e87021d54b.txt: synchronous is the default mode; "Or asynchronously - in this case you will
+    only get the "queued" response and sending will be done later with a background service", and every
+    example with `send_at` sends `"async": true`. `async: false` with `send_at` was sent as true in silence."""
+    spec = write(project, [message("inwise", send_at="2030-01-20T13:05:00+02:00", options={"async": False})], {})
+
+    out = run_cli(["validate", spec, "--format", "json"])
+
+    assert out.code == 1
+    [found] = json.loads(out.stdout)["diagnostics"]
+    assert found["rule"] == "INWISE-SCHEDULE-ASYNC" and "async" in found["message"]
+    ok = write(project, [message("inwise", send_at="2030-01-20T13:05:00+02:00", options={"async": True})], {})
+    assert run_cli(["validate", ok, "--strict"]).code == 0
+
+
+def test_inwise_batch_size_is_an_account_setting_with_a_default_of_100(project: Project) -> None:
+    """002_a95422e87021d54b.txt gives no per-request cap (its `to` is a list). One request for 3,000 recipients
+    would leave all 3,000 unknown after one timeout; smsspec sends at most `batch_size` (default 100) per
+    request, an account setting (descriptor `per_request_setting`)."""
+    numbers = [f"+9725023{n:05d}" for n in range(250)]
+    spec = write(project, [message("inwise", to=numbers)], {})
+
+    out = run_cli(["render", spec, "--format", "json"])
+
+    assert [len(r["recipients"]) for r in json.loads(out.stdout)] == [100, 100, 50]
+    config = project.config.read_text(encoding="utf-8").replace(
+        "  inwise-acct:\n", "  inwise-acct:\n    settings:\n      batch_size: 1000\n")
+    project.config.write_text(config, encoding="utf-8")
+    out = run_cli(["render", spec, "--format", "json"])
+    assert [len(r["recipients"]) for r in json.loads(out.stdout)] == [250]
+    shown = run_cli(["providers", "show", "inwise"]).stdout
+    assert "batch_size" in shown and "at most 100 by default" in shown
