@@ -84,6 +84,14 @@ class Provider:
     def template_path(self) -> Path:
         return self.template_dir / self.request.template
 
+    def appended(self, options: Any) -> str:
+        """What the provider adds to each text, given the message's options (descriptor ``appends``)."""
+        rule = self.schema["x-smsspec"].get("appends")
+        if not rule or not isinstance(options, Mapping) or not any(options.get(name) is True for name in rule["when"]):
+            return ""
+        value = options.get(rule["option"])
+        return value if isinstance(value, str) else ""
+
     def carries(self, name: str) -> bool:
         """Whether the provider's request has a place for the common message field ``name``."""
         return name in self.schema.get("properties", {}) and not _unsupported(self.schema["properties"][name])

@@ -138,6 +138,7 @@ class _MessageRenderer:
     account: str
     query: bool  # the payload is the URL's query, not the body
     phone_format: str  # the descriptor's, or the one the account's settings choose
+    appended: str = ""  # what the provider adds to each text: counted in the segments, never sent
     headers: dict[str, str] | None = None  # worked out with the first request, after its payload, as they always were
     programs: dict[int, Program] = field(default_factory=dict)  # by number of recipients
     unproven: set[int] = field(default_factory=set)  # numbers of recipients rendered in full
@@ -163,7 +164,8 @@ class _MessageRenderer:
         templates = _provider_templates(provider)
         setting = provider.batching.phone_format_setting
         form = str(account.settings.get(setting) or provider.batching.phone_format) if setting else provider.batching.phone_format
-        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query, form)
+        appended = provider.appended(constants["options"])
+        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query, form, appended)
 
     def request(self, numbers: tuple[str, ...], texts: tuple[str, ...]) -> RenderedRequest:
         form = self.phone_format
@@ -181,7 +183,10 @@ class _MessageRenderer:
             body = _replace_all(body, self.stand_ins)
             if self.query:
                 url = _replace_all(url, self.stand_ins)
-        segments = encoding.analyze(texts[0]).segments if len(texts) == 1 else _segments(texts)
+        if self.appended:
+            segments = _segments(tuple(text + self.appended for text in texts))
+        else:
+            segments = encoding.analyze(texts[0]).segments if len(texts) == 1 else _segments(texts)
         return RenderedRequest.make(
             file=self.file, message_id=self.message_id, account=self.account, provider=self.spec.id,
             method=self.spec.request.method, url=url, headers=dict(headers), body=body, recipients=numbers,

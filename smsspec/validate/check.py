@@ -203,7 +203,7 @@ def _check_message(
         """Every rule that looks at recipients, their numbers and their rendered texts."""
         phone_problems, numbers = semantic.check_phones(part, place)
         render_problems, texts = semantic.render_texts(part, template, place)
-        problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place)
+        problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place, provider.appended(part.get("options")))
         problems += check_provider(part, account, provider, numbers, texts, place)
         problems += _check_fallbacks(part, config, numbers, texts, place)
         return problems, numbers, texts
@@ -249,7 +249,8 @@ def _check_fallbacks(
         provider = registry.get(account.provider)
         assert provider is not None
         prefix = f"(fallback account {name!r}, {provider.id}) "
-        for diagnostic in semantic.check_texts(message, account, texts, locate) + check_provider(
+        appended = provider.appended(message.get("options"))
+        for diagnostic in semantic.check_texts(message, account, texts, locate, appended) + check_provider(
             message, account, provider, numbers, texts, locate
         ):
             if diagnostic.rule == "TEXT-GSM-LOOKALIKE":

@@ -123,3 +123,27 @@ def test_inwise_batch_size_is_an_account_setting_with_a_default_of_100(project: 
     assert [len(r["recipients"]) for r in json.loads(out.stdout)] == [250]
     shown = run_cli(["providers", "show", "inwise"]).stdout
     assert "batch_size" in shown and "at most 100 by default" in shown
+
+
+def test_inwise_unsubscribe_text_is_counted_in_segments_budget_plan_and_cost(project: Project) -> None:
+    """002_a95422e87021d54b.txt, Example 2: `unsubscribe_text: "Click to unsubscribe: "` with
+    `add_unsubscribe_link` / `add_unsubscribe_sms_reply`: inwise adds that text to what the recipient receives,
+    so a 150-character text no longer fits one segment. The page does not say what the link or the reply
+    instructions look like: smsspec counts the text it knows and says, as a warning, that the rest is not
+    counted."""
+    options = {"unsubscribe_text": "Click to unsubscribe: ", "add_unsubscribe_link": True}
+    text = "x" * 150
+    spec = write(project, [message("inwise", text=text, max_segments=1, options=options)], {})
+
+    out = run_cli(["validate", spec, "--format", "json"])
+
+    assert out.code == 1
+    found = sorted((d["rule"], d["severity"]) for d in json.loads(out.stdout)["diagnostics"])
+    assert found == [("INWISE-UNSUBSCRIBE-UNCOUNTED", "warning"), ("TEXT-SEGMENTS", "error")]
+    fits = write(project, [message("inwise", text=text, options=options)], {})
+    plan = run_cli(["plan", fits, "--format", "json"])
+    assert plan.json()["totals"]["segments"] == 2, plan.stdout
+    shown = json.loads(run_cli(["render", fits, "--format", "json"]).stdout)
+    assert json.loads(shown[0]["body"])["message"]["content"] == text  # inwise appends; smsspec does not
+    plain = write(project, [message("inwise", text=text, max_segments=1, options={"unsubscribe_text": "Bye: "})], {})
+    assert run_cli(["validate", plain, "--strict"]).code == 0  # without a link or reply, nothing is added
