@@ -147,3 +147,17 @@ def test_inwise_unsubscribe_text_is_counted_in_segments_budget_plan_and_cost(pro
     assert json.loads(shown[0]["body"])["message"]["content"] == text  # inwise appends; smsspec does not
     plain = write(project, [message("inwise", text=text, max_segments=1, options={"unsubscribe_text": "Bye: "})], {})
     assert run_cli(["validate", plain, "--strict"]).code == 0  # without a link or reply, nothing is added
+
+
+def test_a_literal_inwise_placeholder_in_a_text_is_a_warning(project: Project) -> None:
+    """002_a95422e87021d54b.txt, Example 4: inwise personalises `#field1#` in the content from `field_vars`.
+    smsspec renders texts itself and sends no field_vars, so a `#name#` left in a text would reach inwise as a
+    placeholder with no value: a warning, at the text."""
+    spec = write(project, [message("inwise", text="Hi #field1#, your parcel is on its way")], {})
+
+    out = run_cli(["validate", spec, "--format", "json"])
+
+    [found] = json.loads(out.stdout)["diagnostics"]
+    assert (out.code, found["rule"], found["severity"]) == (0, "INWISE-PLACEHOLDER", "warning")
+    assert "#field1#" in found["message"]
+    assert run_cli(["validate", write(project, [message("inwise", text="Order #12 is # 1")], {}), "--strict"]).code == 0
