@@ -126,10 +126,6 @@ class RenderedRequest:
 
 # The message fields a provider's payload template sees as ``message.<name>``.
 VIEW_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "send_at", "tags", "options")
-# The common fields each provider schema must say it carries or not (``"not": {}`` under its
-# ``properties``). One policy for those it cannot carry: written on the message, a diagnostic
-# (PROVIDER-UNSUPPORTED-FIELD); inherited from ``defaults``, not applied to that provider.
-PROVIDER_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "tags")
 
 
 class Deliveries(Protocol):

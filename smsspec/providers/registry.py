@@ -19,14 +19,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from smsspec.data import data_dir
 from smsspec.errors import ProviderError
-from smsspec.model import PROVIDER_FIELDS
 
-if TYPE_CHECKING:
-    from smsspec.model import Message
+# The common fields each provider schema must say it carries or not (``"not": {}`` under its
+# ``properties``). One policy for those it cannot carry: written on the message, a diagnostic
+# (PROVIDER-UNSUPPORTED-FIELD); inherited from ``defaults``, not applied to that provider.
+PROVIDER_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "tags")
+
+
+class _Fields(Protocol):
+    """What ``not_applied`` reads of a :class:`~smsspec.model.Message`."""
+
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+    def inherited(self, name: str) -> bool: ...
 
 PROVIDER_PATH_ENV = "SMSSPEC_PROVIDER_PATH"
 DESCRIPTOR_SCHEMA = "provider-descriptor.schema.json"
@@ -96,7 +105,7 @@ class Provider:
         """Whether the provider's request has a place for the common message field ``name``."""
         return name in self.schema.get("properties", {}) and not _unsupported(self.schema["properties"][name])
 
-    def not_applied(self, message: Message) -> tuple[str, ...]:
+    def not_applied(self, message: _Fields) -> tuple[str, ...]:
         """The fields ``message`` inherits from ``defaults`` that this provider cannot carry: left out for it."""
         return tuple(name for name in PROVIDER_FIELDS
                      if message.fields.get(name) is not None and message.inherited(name) and not self.carries(name))

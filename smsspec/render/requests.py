@@ -24,9 +24,10 @@ import jinja2
 from jinja2.exceptions import SecurityError
 
 from smsspec.errors import ProviderError, TextError
-from smsspec.model import PROVIDER_FIELDS, VIEW_FIELDS, CheckedMessage, RenderedRequest
-from smsspec.providers.registry import Provider, read_limited
+from smsspec.model import VIEW_FIELDS, CheckedMessage, RenderedRequest
+from smsspec.providers.registry import PROVIDER_FIELDS, Provider, read_limited
 from smsspec.render.escapes import payload_environment
+from smsspec.render.personal import Values, personalised
 from smsspec.render.program import Program, proven, record_program, recording_environment
 from smsspec.sms import encoding, phones
 from smsspec.terminal import printable_path
@@ -167,14 +168,19 @@ class _MessageRenderer:
         appended = provider.appended(constants["options"])
         return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query, form, appended)
 
-    def request(self, numbers: tuple[str, ...], texts: tuple[str, ...]) -> RenderedRequest:
+    def request(self, numbers: tuple[str, ...], texts: tuple[str, ...], personal: tuple[str, tuple[Values, ...]] | None = None) -> RenderedRequest:
+        """One request; with ``personal`` (the placeholder text and each recipient's values) the provider
+        fills the texts in, which are then only counted, not sent."""
         form = self.phone_format
         if len(numbers) == 1:
             formatted = [phones.format_number(numbers[0], form)]
         else:
             formatted = [phones.format_number(n, form) for n in numbers]
-        program = self.programs.get(len(formatted))
-        rendered = program.body(texts[0], formatted) if program else self._payload(texts[0], formatted)
+        program = self.programs.get(len(formatted)) if personal is None else None
+        if personal is not None:
+            rendered = self._full(personal[0], formatted, [[list(pair) for pair in values] for values in personal[1]])
+        else:
+            rendered = program.body(texts[0], formatted) if program else self._payload(texts[0], formatted)
         if self.spec.request.form_field is not None:
             rendered = urlencode({self.spec.request.form_field: rendered})
         url, body = (self.url + rendered, "") if self.query else (self.url, rendered)
@@ -200,12 +206,15 @@ class _MessageRenderer:
         self.headers = headers
         return headers
 
-    def _payload(self, text: str, formatted: list[str]) -> str:
-        """A full render; the first for a number of recipients also decides whether its program can be trusted."""
+    def _full(self, text: str, formatted: list[str], fields: list[list[list[str]]] | None = None) -> str:
         try:
-            rendered = self.templates.payload.render(text=text, to=formatted[0], recipients=formatted, **self.constants)
+            return self.templates.payload.render(text=text, to=formatted[0], recipients=formatted, fields=fields, **self.constants)
         except Exception as exc:  # the sandbox refused, or the template fails on these values
             raise _template_error(self.spec, exc, secrets=self.stand_ins is None) from None
+
+    def _payload(self, text: str, formatted: list[str]) -> str:
+        """A full render; the first for a number of recipients also decides whether its program can be trusted."""
+        rendered = self._full(text, formatted)
         size = len(formatted)
         if size in self.unproven:
             return rendered
@@ -244,8 +253,19 @@ def render_requests(checked: CheckedMessage, credentials: Mapping[str, str] | No
         for index, text in enumerate(texts):
             yield renderer.request((numbers[index],), (text,))
         return
-    for group in batches(checked.provider, texts, checked.account.settings):
-        yield renderer.request(tuple(numbers[i] for i in group), tuple(texts[i] for i in group))
+    personal = personalised(checked.message.text, texts, checked.provider.schema["x-smsspec"].get("personalisation"))
+    rest: Sequence[int] = range(len(texts))
+    if personal is not None:
+        filled = [i for i, values in enumerate(personal.values) if values is not None]
+        step = checked.provider.batching.most_per_request(checked.account.settings) or len(filled)
+        for start in range(0, len(filled), step):
+            group = filled[start : start + step]
+            values = tuple(personal.values[i] or () for i in group)
+            yield renderer.request(tuple(numbers[i] for i in group), tuple(texts[i] for i in group), (personal.text, values))
+        rest = [i for i, values in enumerate(personal.values) if values is None]
+    own = [texts[i] for i in rest]
+    for group in batches(checked.provider, own, checked.account.settings):
+        yield renderer.request(tuple(numbers[rest[i]] for i in group), tuple(own[i] for i in group))
 
 
 def _headers(provider: Provider, secrets: Mapping[str, str]) -> dict[str, str]:
