@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
+from smsspec.compliance.quiet import QuietHours
 from smsspec.load.recipients import RecipientFile
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ class Account:
     settings: Mapping[str, Any]
     max_segments: int | None = None
     path: PathKey = ()  # where it is declared in the config file
+    receipts_token: str | None = None  # "${VAR}" reference to the receiver's secret, never a value
+    quiet_hours: QuietHours | None = None  # the account's own; replaces the project's
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,12 @@ class Config:
     ledger: str | None = None  # as written: a path, a URL or a ${VAR} reference
     project: str | None = None  # the project's name in the ledger
     allow_outside: tuple[str, ...] = ()  # absolute folders outside root that recipients files may be in
+    opt_out_files: tuple[str, ...] = ()  # `opt_out: files:` as written (relative to root)
+    opt_outs: frozenset[str] = frozenset()  # E.164 numbers read from them (by validation)
+    quiet_hours: QuietHours | None = None  # the project's
+
+    def quiet_hours_for(self, account: Account) -> QuietHours | None:
+        return account.quiet_hours or self.quiet_hours
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,24 @@ from smsspec.cli.options import CONTEXT, EXIT_OK, EXIT_USAGE, echo, fail
 from smsspec.errors import ProviderError
 from smsspec.terminal import printable
 
-# Command name -> the module in smsspec.cli.commands that defines it (under the same name).
+# Command name -> the module in smsspec.cli.commands that defines it (under the module's name).
 COMMANDS = {
+    "diff": "diff",
     "fix": "fix",
+    "init": "init",
     "ledger": "ledger",
+    "opt-out": "opt_out",
     "plan": "plan",
+    "preview": "preview",
     "providers": "providers",
+    "receipts": "receipts",
     "render": "render",
     "rules": "rules",
     "sandbox": "sandbox",
     "schema": "schema",
     "segments": "segments",
     "send": "send",
+    "status": "status",
     "validate": "validate",
 }
 
@@ -48,7 +54,7 @@ class Group(click.Group):
         module = COMMANDS.get(cmd_name)
         if module is None:
             return None
-        command = getattr(importlib.import_module(f"smsspec.cli.commands.{module}"), cmd_name)
+        command = getattr(importlib.import_module(f"smsspec.cli.commands.{module}"), module)
         assert isinstance(command, click.Command)
         return command
 
@@ -78,6 +84,7 @@ def main() -> None:
 
     \b
     Examples:
+      smsspec init my-sms --account main=sendmachine
       smsspec validate messages/
       smsspec render messages/welcome.sms.yaml --format curl
       smsspec segments "Hi Ann, your order has shipped"

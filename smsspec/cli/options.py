@@ -20,7 +20,7 @@ from smsspec.terminal import printable
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-REPORT_FORMATS = ["text", "json", "github", "sarif"]
+REPORT_FORMATS = ["text", "json", "github", "sarif", "markdown"]
 
 config_option = click.option(
     "--config", "config_path", metavar="PATH",

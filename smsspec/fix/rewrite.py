@@ -12,7 +12,11 @@ Fixed rules:
 * ``TEXT-GSM-LOOKALIKE``: characters that force UCS-2 and have a GSM-7
   look-alike are replaced inside the text scalar as written (plain, quoted or
   block), escapes included, but only when that lowers the segment count for
-  some recipient and raises it for none.
+  some recipient and raises it for none. In CSV recipients files, the values
+  a text uses: see :mod:`smsspec.fix.recipients`.
+* ``PHONE-FORMAT``: a recipient's number written with separators
+  (``"+40 712 034 567"``) is written in E.164 when that is unambiguous
+  (:mod:`smsspec.fix.e164`), in specs and in CSV recipients files.
 
 Every rewrite is checked before it is kept: the edited file is parsed again
 and must give the same YAML events as before, except for the edited scalars,
@@ -23,12 +27,11 @@ reported as skipped rather than made.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -40,19 +43,25 @@ from yaml.events import (
     Event,
     ScalarEvent,
 )
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.scanner import Scanner
 from yaml.tokens import ScalarToken
 
 from smsspec.diagnostics import Diagnostic, Location
 from smsspec.errors import FileChanged, TextError, UsageError
+from smsspec.fix.e164 import e164_of
+from smsspec.fix.edits import Edit, FileFixes, Fix, FixResult, SkippedFix, apply_edits
+from smsspec.fix.recipients import plan_recipient_fixes
+from smsspec.load.config import find_config
+from smsspec.load.recipients import RowProblem, read_recipients
 from smsspec.load.spec import display_path
 from smsspec.load.yaml.source_map import SourceMap
-from smsspec.model import Message, Spec
+from smsspec.model import Config, Message, Spec
 from smsspec.sms import encoding
-from smsspec.templating.text import compile_text
+from smsspec.templating.text import TextTemplate, compile_text
 from smsspec.validate import semantic
 from smsspec.validate.check import check_paths, find_spec_files, load_spec
+from smsspec.validate.file_recipients import confined
 
 __all__ = [
     "FIXABLE_RULES",
@@ -69,97 +78,12 @@ __all__ = [
 LOOKALIKE = "TEXT-GSM-LOOKALIKE"
 NUMBER = "YAML-NUMBER-AS-STRING"
 BOOLEAN = "YAML-BOOLEAN"
-FIXABLE_RULES: tuple[str, ...] = (LOOKALIKE, NUMBER, BOOLEAN)
+PHONE = "PHONE-FORMAT"
+FIXABLE_RULES: tuple[str, ...] = (LOOKALIKE, NUMBER, BOOLEAN, PHONE)
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _HEX_WIDTH = dict(Scanner.ESCAPE_CODES)
 _SIMPLE_ESCAPES = dict(Scanner.ESCAPE_REPLACEMENTS)
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace ``text[start:end]`` (one whole scalar as written) with ``new``.
-
-    ``value`` and ``style`` are what the YAML parser must read there afterwards.
-    """
-
-    start: int
-    end: int
-    new: str
-    value: str
-    style: str | None
-
-
-@dataclass(frozen=True)
-class Fix:
-    rule: str
-    location: Location
-    summary: str
-    edit: Edit
-
-
-@dataclass(frozen=True)
-class SkippedFix:
-    rule: str
-    location: Location
-    reason: str
-
-
-@dataclass
-class FileFixes:
-    path: Path
-    display: str
-    original: str
-    fixes: list[Fix] = field(default_factory=list)
-    skipped: list[SkippedFix] = field(default_factory=list)
-
-    @property
-    def fixed(self) -> str:
-        return apply_edits(self.original, [f.edit for f in self.fixes])
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.fixes)
-
-    def diff(self) -> str:
-        """A unified diff of the change, ``a/``/``b/`` prefixed like git's."""
-        name = self.display.replace(os.sep, "/")
-        old, new = (f"a/{name}", f"b/{name}") if not os.path.isabs(self.display) else (name, name)
-        lines = difflib.unified_diff(_lines(self.original), _lines(self.fixed), old, new)
-        return "".join(_terminated(lines))
-
-
-@dataclass
-class FixResult:
-    files: list[FileFixes] = field(default_factory=list)
-    unreadable: list[SkippedFix] = field(default_factory=list)
-
-    @property
-    def changed(self) -> list[FileFixes]:
-        return [f for f in self.files if f.changed]
-
-    @property
-    def fixes(self) -> int:
-        return sum(len(f.fixes) for f in self.files)
-
-    @property
-    def skipped(self) -> list[SkippedFix]:
-        return [s for f in self.files for s in f.skipped] + self.unreadable
-
-
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """``text`` with each edit's span replaced; spans must not overlap."""
-    out: list[str] = []
-    position = 0
-    for edit in sorted(edits, key=lambda e: e.start):
-        if edit.start < position:
-            raise ValueError("overlapping edits")
-        out += (text[position : edit.start], edit.new)
-        position = edit.end
-    out.append(text[position:])
-    return "".join(out)
 
 
 def plan_fixes(
@@ -179,17 +103,48 @@ def plan_fixes(
         if diagnostic.rule in wanted:
             by_file.setdefault(diagnostic.location.file, []).append(diagnostic)
     result = FixResult()
+    spec_displays = {display_path(p) for p in spec_files}
+    # Numbers in recipients files are reported at the file's rows.
+    in_other_files = any(d.rule == PHONE for file, found in by_file.items() if file not in spec_displays for d in found)
     for spec_path in spec_files:
         display = display_path(spec_path)
         found = by_file.get(display)
-        if not found:
-            continue
-        planned = _plan_file(spec_path, display, found)
+        config_file = Path(config_path) if config_path else find_config(spec_path.parent)
+        config = checked.configs.get(os.path.abspath(config_file)) if checked and config_file else None
+        planned = _plan_file(spec_path, display, found, config) if found else None
         if isinstance(planned, SkippedFix):
             result.unreadable.append(planned)
-        else:
+        elif planned is not None:
             result.files.append(planned)
+        if config is not None and (any(d.rule == LOOKALIKE for d in found or ()) or in_other_files):
+            _plan_recipients_files(
+                spec_path, display, config, checked.diagnostics if checked else [], wanted, result,
+                planned if isinstance(planned, FileFixes) else None,
+            )
     return result
+
+
+def _plan_recipients_files(
+    spec_path: Path,
+    display: str,
+    config: Config,
+    diagnostics: list[Diagnostic],
+    wanted: set[str],
+    result: FixResult,
+    planned: FileFixes | None,
+) -> None:
+    """Fixes in the CSV files the spec's messages read (confined to the project as when they
+    are validated); a look-alike fixed there is no longer reported as skipped at the text."""
+    spec = _load_confined(spec_path, display, config)
+    if spec is None:
+        return
+    files, skipped, covered = plan_recipient_fixes(spec, [d for d in diagnostics if d.rule in wanted], wanted)
+    known = {f.path.resolve() for f in result.files}
+    result.files += [f for f in files if f.path.resolve() not in known]  # a file two specs read is fixed once
+    result.unreadable += skipped
+    if planned is not None and covered:
+        texts = {d.location for d in diagnostics if d.rule == LOOKALIKE and d.message_id in covered}
+        planned.skipped = [s for s in planned.skipped if not (s.rule == LOOKALIKE and s.location in texts)]
 
 
 def write_fixes(fixes: FileFixes) -> None:
@@ -216,7 +171,18 @@ def write_fixes(fixes: FileFixes) -> None:
 # one file ---------------------------------------------------------------------
 
 
-def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileFixes | SkippedFix:
+def _load_confined(path: Path, display: str, config: Config | None) -> Spec | None:
+    """The spec, its recipients files allowed where validation allows them (the project's)."""
+    spec, _ = load_spec(str(path), display)
+    if spec is None or config is None:
+        return spec
+    return replace(spec, messages=tuple(
+        replace(m, recipient_file=confined(m.recipient_file, config)) if m.recipient_file is not None else m
+        for m in spec.messages
+    ))
+
+
+def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic], config: Config | None = None) -> FileFixes | SkippedFix:
     first = diagnostics[0]
     try:
         text = path.read_bytes().decode("utf-8")
@@ -232,10 +198,13 @@ def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic]) -> FileF
     candidates: list[Fix | SkippedFix] = []
     quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN)]
     candidates += [_quote(document, d) for d in quoting]
-    if any(d.rule == LOOKALIKE for d in diagnostics):
-        spec, _ = load_spec(str(path), display)
-        if spec is not None:
-            candidates += _lookalikes(document, spec, [d for d in diagnostics if d.rule == LOOKALIKE])
+    phones = {d.location for d in diagnostics if d.rule == PHONE}
+    lookalikes = [d for d in diagnostics if d.rule == LOOKALIKE]
+    spec = _load_confined(path, display, config) if phones or lookalikes else None
+    if spec is not None and phones:
+        candidates += _e164(document, spec, phones)
+    if spec is not None and lookalikes:
+        candidates += _lookalikes(document, spec, lookalikes)
     kept: dict[int, Fix] = {}
     for candidate in candidates:
         if isinstance(candidate, SkippedFix):
@@ -341,6 +310,32 @@ def _quote(document: _ParsedFile, diagnostic: Diagnostic) -> Fix | SkippedFix:
     return Fix(diagnostic.rule, diagnostic.location, summary, Edit(start, end, quoted, raw, '"'))
 
 
+def _e164(document: _ParsedFile, spec: Spec, flagged: set[Location]) -> list[Fix | SkippedFix]:
+    """Numbers written with separators, in E.164 when that is unambiguous; quoted as they were
+    (a plain scalar is double-quoted, or YAML would read the number as an integer)."""
+    found: list[Fix | SkippedFix] = []
+    for message in spec.messages:
+        for recipient in message.recipients:
+            where = spec.source.locate(recipient.path)
+            if where not in flagged:
+                continue
+            e164 = e164_of(recipient.number)
+            node = document.node_at(recipient.path)
+            if isinstance(node, MappingNode):
+                node = document.node_at((*recipient.path, "number"))
+            if e164 is None:
+                found.append(SkippedFix(PHONE, where, "not unambiguous: write it as + and the country code, digits only"))
+                continue
+            if not isinstance(node, ScalarNode) or node.value != recipient.number:
+                found.append(SkippedFix(PHONE, where, "cannot find the number in the file"))
+                continue
+            start, end = document.span(node)
+            style = "'" if node.style == "'" else '"'
+            new = f"{style}{e164}{style}"
+            found.append(Fix(PHONE, where, f"{document.text[start:end]} -> {new}", Edit(start, end, new, e164, style)))
+    return found
+
+
 def _escape_double(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -412,21 +407,40 @@ def _saving(messages: list[Message], new_text: str, spec: Spec) -> _Saving | Non
             template = compile_text(message.text)
         except TextError:
             return None
-        _, before = semantic.render_texts(message, template, spec.source.locate)
-        _, after = semantic.render_texts(replace(message, text=new_text), new_template, spec.source.locate)
-        for recipient, old, new in zip(message.recipients, before, after, strict=True):
+        for number, old, new in _texts(message, template, new_template, spec):
             if old is None or new is None:
                 return None
             was, now = encoding.analyze(old).segments, encoding.analyze(new).segments
             if now > was:
-                return _Saving(was, now, recipient.number, 0, 0, recipient.number)
+                return _Saving(was, now, number, 0, 0, number)
             total += was - now
             count += 1
             if best is None or was - now > best[0]:
-                best = (was - now, was, now, recipient.number)
+                best = (was - now, was, now, number)
     if best is None:
         return _Saving(0, 0, "", 0, 0, None)
     return _Saving(best[1], best[2], best[3], total, count, None)
+
+
+def _texts(
+    message: Message, template: TextTemplate, new_template: TextTemplate, spec: Spec
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """(number, text now, text with the new template) for every recipient, those of a
+    recipients file read row by row; None for a text that does not render."""
+    _, before = semantic.render_texts(message, template, spec.source.locate)
+    _, after = semantic.render_texts(replace(message, text=new_template.source), new_template, spec.source.locate)
+    for recipient, old, new in zip(message.recipients, before, after, strict=True):
+        yield recipient.number, old, new
+    if message.recipient_file is None:
+        return
+    for row in read_recipients(message.recipient_file):
+        if isinstance(row, RowProblem):
+            continue
+        variables = {**message.vars, **row.vars}
+        try:
+            yield row.number, template.render(variables), new_template.render(variables)
+        except TextError:
+            yield row.number, None, None
 
 
 def _swap_in_source(span: str, style: str | None) -> str:
@@ -481,16 +495,3 @@ def _swap_double(body: str) -> str:
         out.append(sequence if swap is None else _escape_double(swap))
         i += len(sequence)
     return "".join(out)
-
-
-# diff helpers -----------------------------------------------------------------
-
-
-def _lines(text: str) -> list[str]:
-    """Lines split at \\n only, each keeping its line break."""
-    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
-
-
-def _terminated(lines: Iterable[str]) -> Iterator[str]:
-    for line in lines:
-        yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"

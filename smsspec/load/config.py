@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from smsspec.compliance.quiet import quiet_hours_from
 from smsspec.errors import CredentialError
 from smsspec.load.yaml.source_map import YamlDocument
 from smsspec.model import Account, Config
@@ -31,6 +32,7 @@ despite its length for an endpoint on this machine (pinned to the sandbox's own 
 COMMON_SETTINGS: Mapping[str, Any] = {
     "price_per_segment": {"type": "number", "minimum": 0, "description": "What one SMS segment costs on this account, for `smsspec plan`."},
     "currency": {"type": "string", "description": "Currency of price_per_segment, e.g. EUR."},
+    "time_zone": {"type": "string", "minLength": 1, "description": "The account's time zone (IANA name, e.g. Europe/Bucharest): where the provider's own quiet hours are counted, and the zone of recipients whose number does not tell theirs. Default: the provider's (see `smsspec providers show ID`), else UTC."},
 }
 
 
@@ -69,7 +71,14 @@ def config_from(document: YamlDocument, path: Path, display: str) -> Config:
         ledger=data["ledger"] if isinstance(data.get("ledger"), str) else None,
         project=data["project"] if isinstance(data.get("project"), str) else None,
         allow_outside=_allowed_folders(data.get("recipients"), path.resolve().parent),
+        opt_out_files=_opt_out_files(data.get("opt_out")),
+        quiet_hours=quiet_hours_from(data.get("quiet_hours")),
     )
+
+
+def _opt_out_files(raw: Any) -> tuple[str, ...]:
+    files = raw.get("files") if isinstance(raw, Mapping) else None
+    return tuple(f for f in files if isinstance(f, str) and f) if isinstance(files, list) else ()
 
 
 def _account(name: str, raw: Mapping[str, Any]) -> Account | None:
@@ -90,6 +99,8 @@ def _account(name: str, raw: Mapping[str, Any]) -> Account | None:
         settings=dict(settings),
         max_segments=max_segments,
         path=("accounts", name),
+        receipts_token=raw["receipts_token"] if isinstance(raw.get("receipts_token"), str) else None,
+        quiet_hours=quiet_hours_from(raw.get("quiet_hours"), f"account {name!r} quiet_hours"),
     )
 
 

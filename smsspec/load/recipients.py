@@ -18,7 +18,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -82,6 +82,34 @@ def read_recipients(source: RecipientFile) -> Iterator[FileRecipient | RowProble
             lines = _decoded_lines(handle)
             rows = _csv_rows(lines, source) if source.format == "csv" else _jsonl_rows(lines, source)
             yield from rows
+    except OSError as exc:
+        yield RowProblem(0, 0, f"cannot read {source.name}: {exc.strerror or exc}", fatal=True)
+
+
+def read_number_lines(source: RecipientFile) -> Generator[FileRecipient | RowProblem, None, None]:
+    """A file of one number a line (blank lines skipped), as recipients without variables;
+    the same bounds and confinement as :func:`read_recipients`."""
+    try:
+        handle = open_recipients(source)
+        if isinstance(handle, str):
+            yield RowProblem(0, 0, handle, fatal=True)
+            return
+        with handle:
+            row = 0
+            try:
+                for line in _decoded_lines(handle):
+                    row += 1
+                    if "\0" in line:
+                        raise _NulByte(row)
+                    text = line.strip()
+                    if text:
+                        yield FileRecipient(text, {}, row, 1 + len(line) - len(line.lstrip()))
+            except _DecodeFailure as exc:
+                yield RowProblem(exc.line, 1, "the file is not UTF-8 text here", fatal=True)
+            except _TooLong as exc:
+                yield _too_long(exc.line)
+            except _NulByte as exc:
+                yield RowProblem(exc.line, 1, f"line {exc.line} holds a NUL byte, which no text file does (the line is not shown)", fatal=True)
     except OSError as exc:
         yield RowProblem(0, 0, f"cannot read {source.name}: {exc.strerror or exc}", fatal=True)
 

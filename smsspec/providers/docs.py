@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,22 @@ def _field_line(name: str, schema: Mapping[str, Any]) -> str | None:
         limits.append("one of " + ", ".join(map(str, schema["enum"])))
     suffix = f" ({'; '.join(limits)})" if limits else ""
     return f"  {name:<22} {description}{suffix}"
+
+
+def receipts_lines(provider: Provider) -> list[str]:
+    """What the provider reports after accepting, and how smsspec gets it."""
+    receipts = provider.receipts or {}
+    lines = ["Delivery receipts"]
+    lines += [f"  {line}" for line in textwrap.wrap(receipts.get("summary", "not described"), 90)]
+    how = []
+    if "postback" in receipts:
+        how.append("`smsspec receipts serve` reads its notifications")
+    if "status_api" in receipts:
+        api = receipts["status_api"]
+        how.append(f"`smsspec status --refresh` polls {api['method']} {api['url']} (beside the send URL)")
+    lines.append("  smsspec: " + ("; ".join(how) if how else "nothing to receive; `smsspec status` shows accepted"))
+    lines += [f"  source: {source}" for source in receipts.get("docs", ())]
+    return lines
 
 
 def describe_provider(provider: Provider) -> str:
@@ -70,6 +87,16 @@ def describe_provider(provider: Provider) -> str:
         lines.append(f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}")
         lines.append(f"    source: {info['source']}")
     lines += [] if provider.rules else ["  only the common rules"]
+    pause = provider.quiet_hours
+    if pause:
+        kinds = " and ".join(pause.get("types", ())) or "all"
+        lines.append("")
+        lines.append("Quiet hours (held by `send`, reported by " + str(pause.get("rule")) + ")")
+        lines.append(f"  {kinds} messages, {pause.get('from')} to {pause.get('to')} in the account's `time_zone`"
+                     f" (default {pause.get('time_zone')})")
+        lines += [f"  {label}: {pause[key]}" for key, label in (("source", "from"), ("time_zone_why", "why that default")) if pause.get(key)]
+    lines.append("")
+    lines += receipts_lines(provider)
     lines.append("")
     lines.append("Sources: the provider's documentation")
     lines += [f"  {source}" for source in provider.docs]

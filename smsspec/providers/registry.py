@@ -88,6 +88,8 @@ class Provider:
     retry_error_codes: frozenset[str]  # codes inside a normal answer that mean "not processed, try later"
     rules: Mapping[str, Mapping[str, str]]
     template_dir: Path
+    receipts: Mapping[str, Any] | None = None  # x-smsspec.receipts: what it reports after accepting
+    quiet_hours: Mapping[str, Any] | None = None  # the provider's own pause: from, to, types, rule, time_zone
 
     @property
     def template_path(self) -> Path:
@@ -228,6 +230,8 @@ def _parse(path: Path, template_dir: Path) -> Provider:
         retry_error_codes=frozenset(str(code).upper() for code in meta.get("retry_error_codes", ())),
         rules=meta.get("rules", {}),
         template_dir=template_dir,
+        receipts=meta.get("receipts"),
+        quiet_hours=meta.get("quiet_hours"),
     )
 
 

@@ -8,14 +8,17 @@ line breaks) and curl commands quote a control character the shell's way,
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from urllib.parse import parse_qsl, urlsplit
 
-from smsspec.model import RenderedRequest
+from smsspec.load.config import ENV_REFERENCE
+from smsspec.model import Account, RenderedRequest
 from smsspec.terminal import ESCAPES, printable, printable_lines
 
 
@@ -153,6 +156,67 @@ def curl_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
         yield f"# {said}\n" + " ".join(parts) + "\n"
 
 
+# `render --format curl --env-refs`: each credential is rendered as a marker naming its environment
+# variable (alphanumeric, so no payload escaping changes it), which the command then reads as "$VAR".
+_MARKER = re.compile(r"SMSSPECENV([0-9a-f]*)X")
+
+
+def env_markers(account: Account) -> dict[str, str]:
+    """The account's credentials as markers of their ``${VAR}`` references (a value written
+    in place of a reference gets a marker that shows as ``***``: it is never printed)."""
+    markers = {}
+    for name, reference in account.credentials.items():
+        match = ENV_REFERENCE.match(reference)
+        markers[name] = f"SMSSPECENV{match.group(1).encode().hex() if match else ''}X"
+    return markers
+
+
+def _variable(marker_hex: str) -> str | None:
+    return bytes.fromhex(marker_hex).decode() if marker_hex else None
+
+
+def _shell_word_with_refs(text: str) -> str:
+    """``text`` as one shell word in which each marker becomes ``"$VAR"``, the rest quoted as usual."""
+    parts: list[str] = []
+    at = 0
+    for match in _MARKER.finditer(text):
+        if match.start() > at:
+            parts.append(_shell_quote(text[at:match.start()]))
+        variable = _variable(match.group(1))
+        parts.append(f'"${variable}"' if variable else "'***'")
+        at = match.end()
+    if at < len(text) or not parts:
+        parts.append(_shell_quote(text[at:]))
+    return "".join(parts)
+
+
+def _basic_user(value: str) -> str | None:
+    """``-u`` for an Authorization: Basic header of two markers, so curl encodes the variables."""
+    if not value.startswith("Basic "):
+        return None
+    try:
+        pair = base64.b64decode(value[6:], validate=True).decode("ascii")
+    except ValueError:
+        return None
+    user, sep, password = pair.partition(":")
+    if not sep or not _MARKER.fullmatch(user) or not _MARKER.fullmatch(password):
+        return None
+    return _shell_word_with_refs(pair)
+
+
+def curl_env_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
+    """curl commands that read each credential from its environment variable: runnable as they are."""
+    for request in requests:
+        parts = ["curl", "-X", _shell_quote(request.method), _shell_word_with_refs(request.url)]
+        for name, value in request.headers.items():
+            user = _basic_user(value) if name == "Authorization" else None
+            parts += ["-u", user] if user else ["-H", _shell_word_with_refs(f"{name}: {value}")]
+        if request.body:
+            parts += ["--data-binary", _shell_word_with_refs(request.body)]
+        said = printable(f"{request.file} {request.message_id} -> {', '.join(request.recipients)}")
+        yield f"# {said}\n" + " ".join(parts) + "\n"
+
+
 def batched(chunks: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
     """The same text in pieces of about ``size`` characters: one write per piece, not per request."""
     pending: list[str] = []
@@ -176,4 +240,5 @@ FORMATTERS: Mapping[str, Callable[[Iterable[RenderedRequest]], Iterator[str]]] =
     "text": _streamed(text_chunks),
     "json": _streamed(json_chunks),
     "curl": _streamed(curl_chunks),
+    "curl-env": _streamed(curl_env_chunks),
 }

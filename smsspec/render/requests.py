@@ -200,7 +200,7 @@ class _MessageRenderer:
         )
 
     def _headers(self) -> dict[str, str]:
-        headers = _headers(self.spec, self.constants["credentials"])
+        headers = request_headers(self.spec, self.constants["credentials"])
         if self.stand_ins is not None:
             headers = _redacted_headers(headers, self.stand_ins)
         self.headers = headers
@@ -268,7 +268,7 @@ def render_requests(checked: CheckedMessage, credentials: Mapping[str, str] | No
         yield renderer.request(tuple(numbers[rest[i]] for i in group), tuple(own[i] for i in group))
 
 
-def _headers(provider: Provider, secrets: Mapping[str, str]) -> dict[str, str]:
+def request_headers(provider: Provider, secrets: Mapping[str, str]) -> dict[str, str]:
     headers: dict[str, str] = {}
     if provider.request.content_type:
         headers["Content-Type"] = f"{provider.request.content_type}; charset=utf-8"

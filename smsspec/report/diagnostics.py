@@ -2,7 +2,8 @@
 
 ``text`` is for people, ``json`` for scripts, ``github`` prints GitHub Actions
 workflow commands (annotations on the changed lines of a pull request) and
-``sarif`` writes SARIF 2.1.0 for code scanning.
+``sarif`` writes SARIF 2.1.0 for code scanning, ``markdown`` a table for a
+pull request or GitHub's job summary.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import quote
 
 from smsspec._version import __version__
 from smsspec.diagnostics import Diagnostic, Severity, count
+from smsspec.report.markdown import diagnostics_markdown
 from smsspec.terminal import printable, printable_lines, printable_path
 
 if TYPE_CHECKING:
@@ -222,9 +224,14 @@ def sarif_report(summary: Summary, style: Style = plain) -> str:
     return json.dumps(sarif_log(summary), indent=2, ensure_ascii=False)
 
 
+def markdown_report(summary: Summary, style: Style = plain) -> str:
+    return diagnostics_markdown(summary.diagnostics, summary.files, summary.messages, summary.errors, summary.warnings)
+
+
 REPORTERS: Mapping[str, Callable[[Summary, Style], str]] = {
     "text": text_report,
     "json": json_report,
     "github": github_report,
     "sarif": sarif_report,
+    "markdown": markdown_report,
 }

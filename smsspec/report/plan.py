@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smsspec.model import CheckedMessage
-from smsspec.send.plan import Plan
+from smsspec.render.requests import render_requests
+from smsspec.report.markdown import code, table, text
+from smsspec.send.plan import QUIET_HOURS, Plan
 from smsspec.sms.encoding import analyze
+
+NEVER = "never"
 
 
 @dataclass
@@ -24,6 +28,7 @@ class AccountPlan:
     recipients: int = 0
     segments: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)  # quiet hours: when they go (UTC) -> recipients
     price_per_segment: float | None = None
     currency: str | None = None
 
@@ -73,23 +78,43 @@ class PlanSummary:
         return [a.name for a in self.accounts if a.price_per_segment is None and a.segments]
 
 
+def account_plan(item: CheckedMessage) -> AccountPlan:
+    """An empty plan for ``item``'s account, priced from its settings."""
+    settings = item.account.settings
+    price = settings.get("price_per_segment")
+    return AccountPlan(
+        item.account.name, item.provider.id,
+        price_per_segment=float(price) if isinstance(price, (int, float)) else None,
+        currency=str(settings["currency"]) if "currency" in settings else None,
+    )
+
+
+def message_plan(item: CheckedMessage) -> AccountPlan:
+    """What sending all of ``item`` makes, as ``plan`` counts it, without a ledger: its
+    requests, recipients, billed segments and (through its account's price) cost."""
+    planned = account_plan(item)
+    for request in render_requests(item):
+        planned.requests += 1
+        planned.recipients += len(request.recipients)
+        planned.segments += request.segments
+    return planned
+
+
 def summarise(checked: Sequence[CheckedMessage], plan: Plan) -> PlanSummary:
     accounts: dict[str, AccountPlan] = {}
     for item in checked:
-        settings = item.account.settings
-        price = settings.get("price_per_segment")
-        accounts.setdefault(item.account.name, AccountPlan(
-            item.account.name, item.provider.id,
-            price_per_segment=float(price) if isinstance(price, (int, float)) else None,
-            currency=str(settings["currency"]) if "currency" in settings else None,
-        ))
+        if item.account.name not in accounts:
+            accounts[item.account.name] = account_plan(item)
     for outgoing in plan.outgoing:
         account = accounts[outgoing.shown.account]
         account.requests += 1
         account.recipients += len(outgoing.shown.recipients)
         account.segments += outgoing.shown.segments
     for skipped in plan.skipped:
-        accounts[skipped.key.account].skipped[skipped.reason] += 1
+        if skipped.reason == QUIET_HOURS:
+            accounts[skipped.key.account].held[skipped.due or NEVER] += 1
+        else:
+            accounts[skipped.key.account].skipped[skipped.reason] += 1
     return PlanSummary(tuple(accounts.values()), tuple(spreads(checked)))
 
 
@@ -126,7 +151,8 @@ def to_json(summary: PlanSummary, failures: Sequence[str]) -> dict[str, Any]:
         "accounts": [
             {
                 "account": a.name, "provider": a.provider, "requests": a.requests, "recipients": a.recipients,
-                "segments": a.segments, "skipped": dict(a.skipped), "price_per_segment": a.price_per_segment,
+                "segments": a.segments, "skipped": dict(a.skipped), "held_for_quiet_hours": dict(sorted(a.held.items())),
+                "price_per_segment": a.price_per_segment,
                 "currency": a.currency, "cost": a.cost,
             }
             for a in summary.accounts
@@ -150,6 +176,8 @@ def to_text(summary: PlanSummary, failures: Sequence[str]) -> str:
                      f"{a.recipients} recipient{'s' if a.recipients != 1 else ''}, {a.segments} segment{'s' if a.segments != 1 else ''}{cost}")
         for reason, count in sorted(a.skipped.items()):
             lines.append(f"  skip {count:>5}  {reason}")
+        for due, count in sorted(a.held.items()):
+            lines.append(f"  hold {count:>5}  quiet hours, " + (f"go at {due}" if due != NEVER else "no time allowed in all their zones"))
     for s in summary.spreads:
         lines.append(f"note: message {s.message_id!r} ({s.account}) needs {s.best} to {s.worst} segments per recipient; "
                      f"the worst case is {s.worst_recipient}, whose variables make the text longer")
@@ -158,3 +186,39 @@ def to_text(summary: PlanSummary, failures: Sequence[str]) -> str:
                  + (f", cost {costs}" if costs else ""))
     lines += [f"gate failed: {f}" for f in failures]
     return "\n".join(lines)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def cost_text(cost: float | None, currency: str | None) -> str:
+    """A cost as the reports write it (``0.0237 USD``), or ``-`` when unpriced."""
+    return "-" if cost is None else f"{cost:g} {currency or ''}".rstrip()
+
+
+def to_markdown(summary: PlanSummary, failures: Sequence[str]) -> str:
+    """The plan as Markdown, for a pull request or GitHub's job summary."""
+    rows = []
+    for a in summary.accounts:
+        skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(a.skipped.items())) or "-"
+        rows.append([code(a.name, cell=True), code(a.provider, cell=True), str(a.requests), str(a.recipients),
+                     str(a.segments), text(cost_text(a.cost, a.currency)), text(skipped)])
+    costs = ", ".join(f"{v:g} {k}".strip() for k, v in summary.cost_by_currency().items()) or "-"
+    rows.append(["**total**", "", str(summary.requests), str(summary.recipients), str(summary.segments), text(costs), ""])
+    lines = [
+        f"### smsspec plan: {'gate failed' if failures else 'ok'}",
+        "",
+        f"{_plural(summary.requests, 'request')}, {_plural(summary.recipients, 'recipient')}, "
+        f"{_plural(summary.segments, 'segment')}.",
+        "",
+        table(["account", "provider", "requests", "recipients", "segments", "cost", "skipped"], rows),
+    ]
+    if summary.spreads:
+        lines.append("")
+        lines += [f"- {code(s.message_id)} ({code(s.account)}) needs {s.best} to {s.worst} segments per recipient; "
+                  f"the worst case is {code(s.worst_recipient)}" for s in summary.spreads]
+    if failures:
+        lines.append("")
+        lines += [f"- **gate failed:** {text(f)}" for f in failures]
+    return "\n".join(lines) + "\n"

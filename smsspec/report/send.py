@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smsspec.send.ledger import DeliveryStatus
+from smsspec.send.ledger import DeliveryKey, DeliveryStatus
 from smsspec.send.ledger.records import NOT_SENT_CODE
 from smsspec.send.plan import (
     IN_PROGRESS,
+    OPTED_OUT,
+    QUIET_HOURS,
     SCHEDULED,
     Outgoing,
     Plan,
@@ -41,6 +43,8 @@ _SKIP_WORDS = {
     "duplicate": "listed twice in the message",
     IN_PROGRESS: "in progress in another run",
     "accepted-through-another-account": "already accepted through another account",
+    OPTED_OUT: "opted out",
+    QUIET_HOURS: "held for quiet hours",
 }
 
 
@@ -105,6 +109,7 @@ def skipped_row(item: SkippedDelivery) -> dict[str, Any]:
         "recipient": item.key.recipient,
         "reason": item.reason,
         "due": item.due,
+        "note": item.note,
         "status": previous.status.value if previous else None,
         "interrupted": previous.interrupted if previous else False,
         "provider_id": previous.provider_id if previous else None,
@@ -134,6 +139,15 @@ class SendReport:
             skipped_elsewhere(result.outgoing, state)
             for result in self.run.results
             for state in result.elsewhere
+        ) + tuple(
+            SkippedDelivery(
+                result.outgoing.shown.file,
+                DeliveryKey(result.outgoing.shown.account, result.outgoing.shown.message_id, number),
+                result.outgoing.shown.provider,
+                OPTED_OUT,
+            )
+            for result in self.run.results
+            for number in result.opted_out
         )
         return self.plan.skipped + elsewhere
 
@@ -317,6 +331,9 @@ class SendReport:
             previous = item.previous
             if item.reason == SCHEDULED:
                 line += f": due {printable(str(item.due))}"
+            elif item.reason == QUIET_HOURS:
+                until = f"until {item.due}" if item.due else "with no time allowed in all its zones in the next days"
+                line += f": held {printable(until)} ({printable(str(item.note))})"
             elif item.reason == IN_PROGRESS and previous is not None:
                 line += f": claimed by another run at {printable(previous.at)}"
             elif previous is not None and item.reason != "changed-after-accept":
@@ -332,6 +349,7 @@ class SendReport:
             f" to send these again as they are: {command} --retry-rejected",
             "changed-after-accept": "Already delivered with the earlier content; to send the"
             f" new content as well: {command} --resend-changed",
+            QUIET_HOURS: f"Not sent, not an error: run {command} again once the window opens.",
         }
         roles = {"unknown-earlier": "error", "rejected-earlier": "error"}
         lines: list[str] = []

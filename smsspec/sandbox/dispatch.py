@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 import smsspec.sandbox.admin as admin
 import smsspec.sandbox.records as records
 import smsspec.sandbox.web as web
 from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.faults import ECHO_PREFIX, Fault, FaultKind
-from smsspec.sandbox.providers import BY_PATH, Endpoint, endpoint_paths
-from smsspec.sandbox.providers.base import JSON_TYPE, Outcome, ProviderContext, json_reply
+from smsspec.sandbox.providers import BY_PATH, QUERY_BY_PATH, Endpoint, Query, endpoint_paths
+from smsspec.sandbox.providers.base import (
+    JSON_TYPE,
+    Accepted,
+    Outcome,
+    ProviderContext,
+    QueryContext,
+    json_reply,
+)
+from smsspec.sandbox.receipts import decide, to_post
 from smsspec.sandbox.state import SandboxState
 
 
@@ -43,6 +52,9 @@ class Dispatcher:
         if request.path.startswith(admin.PREFIX):
             return Action(Mode.RESPOND, admin.handle(self.state, request))
         self.state.requests.count(request.path)
+        query = QUERY_BY_PATH.get(request.path.lower())
+        if query is not None:
+            return Action(Mode.RESPOND, self._query(query, request))
         endpoint = BY_PATH.get(request.path)
         if endpoint is None:
             body = {"error": "no such endpoint", "endpoints": endpoint_paths()}
@@ -66,10 +78,33 @@ class Dispatcher:
         if outcome.accepted:
             raw = records.raw_request(request)
             received = state.clock()
-            state.store.add(
-                [records.build(endpoint.provider, a, raw, received) for a in outcome.accepted]
-            )
+            built = []
+            for accepted in outcome.accepted:
+                record = records.build(endpoint.provider, accepted, raw, received)
+                record["delivery"] = self._delivery(endpoint, accepted, received)
+                built.append(record)
+            state.store.add(built)
         return outcome
+
+    def _delivery(self, endpoint: Endpoint, accepted: Accepted, received: datetime) -> dict[str, object] | None:
+        """Decide the message's fate and post its receipts later (see :mod:`smsspec.sandbox.receipts`)."""
+        receipts, settings = endpoint.receipts, self.state.receipts
+        if receipts is None:
+            return None
+        fate = decide(settings, endpoint.provider, receipts, accepted, received)
+        url, poster = settings.url_for(endpoint.provider), self.state.poster
+        if url is not None and poster is not None:
+            poster.post_later(url, to_post(receipts, accepted, fate), settings.delay)
+        return fate.to_json()
+
+    def _query(self, query: Query, request: Request) -> Reply:
+        if request.method != query.method:
+            return json_reply(405, {"error": "method not allowed"}, (("Allow", query.method),))
+        store = self.state.store
+        context = QueryContext(
+            self.state.accounts, self.state.clock(), lambda provider_id: store.find(query.provider, provider_id)
+        )
+        return query.handler(request, context)
 
 
 def _status_reply(endpoint: Endpoint, fault: Fault) -> Reply:

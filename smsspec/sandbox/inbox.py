@@ -6,13 +6,21 @@ from collections.abc import Iterable, Mapping
 
 from smsspec.terminal import printable
 
-COLUMNS = ("provider", "recipient", "from", "encoding", "segments", "text")
+COLUMNS = ("provider", "recipient", "from", "encoding", "segments", "delivery", "text")
 TEXT_WIDTH = 60
 
 
 def _one_line(text: str, width: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _delivery(decided: object) -> str:
+    """What the sandbox decided: ``delivered``, ``failed CODE``; empty for a provider without receipts."""
+    if not isinstance(decided, Mapping):
+        return ""
+    outcome = str(decided.get("outcome") or "")
+    return f"{outcome} {decided.get('code')}" if outcome == "failed" and decided.get("code") else outcome
 
 
 def _row(message: Mapping[str, object]) -> tuple[str, ...]:
@@ -24,13 +32,15 @@ def _row(message: Mapping[str, object]) -> tuple[str, ...]:
         str(sender),
         str(message.get("encoding") or ""),
         "" if segments is None else str(segments),
+        _delivery(message.get("delivery")),
         _one_line(str(message.get("text") or ""), TEXT_WIDTH),
     )
     return tuple(printable(cell) for cell in cells)
 
 
 def format_inbox(messages: Iterable[Mapping[str, object]]) -> str:
-    """One line per message (provider, recipient, sender or mask, encoding, segments, text).
+    """One line per message (provider, recipient, sender or mask, encoding, segments, the
+    delivery the sandbox decided, text).
 
     Text is shown on one line, cut to 60 characters with an ellipsis. The
     mask is shown instead of the sender number when there is one. Control

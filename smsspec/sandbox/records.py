@@ -17,6 +17,11 @@ Keys of a record (all always present)::
     received_at  ISO 8601 time of receipt, sandbox clock
     details      provider-specific extras (macros, tags, send_at, ...)
     request      {"method", "path", "headers", "body"} with credentials as "***"
+    delivery     what the sandbox decided about delivery, for a provider that
+                 documents receipts (null for the others): {"outcome":
+                 delivered | failed, "code", "reason", "due" (ISO 8601, when
+                 it is known and the receipt goes out), "lost", "duplicated",
+                 "reordered"}; see :mod:`smsspec.sandbox.receipts`
 """
 
 from __future__ import annotations
@@ -58,4 +63,5 @@ def build(
         "received_at": received.isoformat(timespec="milliseconds"),
         "details": dict(accepted.details),
         "request": raw,
+        "delivery": None,
     }

@@ -13,7 +13,9 @@ from smsspec.sandbox.accounts import SandboxAccounts
 from smsspec.sandbox.dispatch import Dispatcher
 from smsspec.sandbox.faults import Fault, FaultKind
 from smsspec.sandbox.hosts import allowed_hosts
+from smsspec.sandbox.postman import ReceiptPoster
 from smsspec.sandbox.protocol import Connections, HttpConnection
+from smsspec.sandbox.receipts import ReceiptSettings
 from smsspec.sandbox.state import SandboxState, local_now
 from smsspec.sandbox.store import MessageStore
 
@@ -61,11 +63,12 @@ class Sandbox:
         accounts: SandboxAccounts | None = None,
         *,
         clock: Callable[[], datetime] = local_now,
+        receipts: ReceiptSettings | None = None,
     ) -> None:
         self.host = host
         self._requested_port = port
         self.accounts = accounts if accounts is not None else SandboxAccounts()
-        self.state = SandboxState(self.accounts, MessageStore(store), clock)
+        self.state = _state(self.accounts, MessageStore(store), clock, receipts)
         self._port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -80,6 +83,8 @@ class Sandbox:
             raise RuntimeError("the sandbox is already running")
         ready = threading.Event()
         failure: list[BaseException] = []
+        if self.state.poster is not None:
+            self.state.poster.start()
         thread = threading.Thread(
             target=self._run, args=(ready, failure), name="smsspec-sandbox", daemon=True
         )
@@ -87,6 +92,8 @@ class Sandbox:
         ready.wait()
         if failure:
             thread.join()
+            if self.state.poster is not None:
+                self.state.poster.stop()
             raise failure[0]
         self._thread = thread
 
@@ -124,6 +131,8 @@ class Sandbox:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(_STOP_TIMEOUT)
             self._thread = self._loop = self._server = self._connections = None
+            if self.state.poster is not None:
+                self.state.poster.stop()
             self.state.store.close()
 
     def __enter__(self) -> Sandbox:
@@ -158,8 +167,14 @@ class Sandbox:
         return self.state.store.messages()
 
     def stats(self) -> dict[str, object]:
-        """``{"requests": {path: n}, "total": n, "stored": n}``."""
+        """``{"requests": {path: n}, "total": n, "stored": n}``, and ``"receipts"`` (see
+        :meth:`ReceiptPoster.stats`) when the sandbox posts receipts."""
         return self.state.stats()
+
+    def wait_for_receipts(self, timeout: float) -> bool:
+        """Wait until every receipt due was posted or given up; False if ``timeout`` passed first."""
+        poster = self.state.poster
+        return True if poster is None else poster.wait_idle(timeout)
 
     # steering
 
@@ -188,13 +203,16 @@ def serve_forever(
     accounts: SandboxAccounts | None = None,
     *,
     on_ready: Callable[[str], None] | None = None,
+    receipts: ReceiptSettings | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C returns normally).
 
     ``on_ready`` receives the base URL once the port is listening, so the
     caller can tell the user where the sandbox is.
     """
-    state = SandboxState(accounts or SandboxAccounts(), MessageStore(store))
+    state = _state(accounts or SandboxAccounts(), MessageStore(store), local_now, receipts)
+    if state.poster is not None:
+        state.poster.start()
 
     async def main() -> None:
         server, connections = await _listen(state, host, port)
@@ -210,4 +228,18 @@ def serve_forever(
     except KeyboardInterrupt:
         pass
     finally:
+        if state.poster is not None:
+            state.poster.stop()
         state.store.close()
+
+
+def _state(
+    accounts: SandboxAccounts,
+    store: MessageStore,
+    clock: Callable[[], datetime],
+    receipts: ReceiptSettings | None,
+) -> SandboxState:
+    """The state of a new sandbox; it posts receipts when ``receipts`` names a URL."""
+    settings = receipts or ReceiptSettings()
+    poster = ReceiptPoster() if settings.urls else None
+    return SandboxState(accounts, store, clock, receipts=settings, poster=poster)

@@ -10,7 +10,9 @@ from datetime import datetime
 
 from smsspec.sandbox.accounts import SandboxAccounts
 from smsspec.sandbox.faults import Fault, FaultKind, FaultQueue
+from smsspec.sandbox.postman import ReceiptPoster
 from smsspec.sandbox.providers import BY_PATH, endpoint_paths
+from smsspec.sandbox.receipts import ReceiptSettings
 from smsspec.sandbox.store import MessageStore
 
 
@@ -45,6 +47,9 @@ class SandboxState:
     clock: Callable[[], datetime] = local_now
     faults: FaultQueue = field(default_factory=FaultQueue)
     requests: RequestCounter = field(default_factory=RequestCounter)
+    receipts: ReceiptSettings = field(default_factory=ReceiptSettings)
+    poster: ReceiptPoster | None = None
+    """Posts receipts while the sandbox runs, when ``receipts`` names a URL."""
 
     def add_fault(
         self,
@@ -58,7 +63,10 @@ class SandboxState:
 
     def stats(self) -> dict[str, object]:
         counts = self.requests.snapshot()
-        return {"requests": counts, "total": sum(counts.values()), "stored": len(self.store)}
+        found: dict[str, object] = {"requests": counts, "total": sum(counts.values()), "stored": len(self.store)}
+        if self.poster is not None:
+            found["receipts"] = self.poster.stats()
+        return found
 
     def clear(self) -> None:
         """Forget stored messages, pending faults and request counts."""

@@ -23,6 +23,7 @@ class MessageStore:
         self, path: str | os.PathLike[str] | None = None, memory_limit: int = MEMORY_LIMIT
     ) -> None:
         self._messages: deque[dict[str, object]] = deque(maxlen=memory_limit)
+        self._by_provider_id: dict[tuple[object, object], dict[str, object]] = {}
         self._lock = threading.Lock()
         self._path = Path(path) if path is not None else None
         self._file: IO[str] | None = None
@@ -34,18 +35,34 @@ class MessageStore:
     def add(self, records: list[dict[str, object]]) -> None:
         if self._path is None:
             with self._lock:
-                self._messages.extend(records)
+                self._keep(records)
             return
         lines = "".join(
             json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
         )
         with self._lock:
-            self._messages.extend(records)
+            self._keep(records)
             if self._file is None:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
                 self._file = self._path.open("a", encoding="utf-8")
             self._file.write(lines)
             self._file.flush()
+
+    def _keep(self, records: list[dict[str, object]]) -> None:
+        for record in records:
+            if len(self._messages) == self._messages.maxlen:
+                oldest = self._messages[0]
+                key = (oldest.get("provider"), oldest.get("provider_id"))
+                if self._by_provider_id.get(key) is oldest:
+                    del self._by_provider_id[key]
+            self._messages.append(record)
+            if record.get("provider_id") is not None:
+                self._by_provider_id[(record.get("provider"), record.get("provider_id"))] = record
+
+    def find(self, provider: str, provider_id: str) -> dict[str, object] | None:
+        """The newest stored message of ``provider`` with ``provider_id``, or None."""
+        with self._lock:
+            return self._by_provider_id.get((provider, provider_id))
 
     def messages(self) -> list[dict[str, object]]:
         """Stored messages, oldest first."""
@@ -59,6 +76,7 @@ class MessageStore:
         with self._lock:
             count = len(self._messages)
             self._messages.clear()
+            self._by_provider_id.clear()
         return count
 
     def close(self) -> None:

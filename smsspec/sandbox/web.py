@@ -10,7 +10,10 @@ GET         /_sandbox/inbox    200, ``{"messages", "last", "reset", "total"}``
 The page polls ``/_sandbox/inbox?after=<id of the last message it has>``
 once a second and gets only what is new; ``reset`` is true when it must
 start over (the store was cleared, or ``after`` is unknown), and then
-``messages`` holds the newest :data:`FEED_LIMIT`. Each message is a stored
+``messages`` holds the newest :data:`FEED_LIMIT`. ``now`` is the sandbox
+clock: the page shows a message's delivery (its ``delivery`` key) as pending
+until ``now`` passes its ``due`` time, then as delivered or failed, and
+updates that on every answer. Each message is a stored
 record (see :mod:`smsspec.sandbox.records`) plus ``parts``, its text as cut
 into segments, and ``conversation``, the number its thread is kept under
 (:func:`conversation_of`). The first answer is written into the page itself, so the page
@@ -29,6 +32,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qs
@@ -62,11 +66,13 @@ def handle(state: SandboxState, request: Request) -> Reply:
     messages = state.store.messages()
     if path == FEED_PATH:
         after = parse_qs(request.query).get("after", [None])[0]
-        return json_reply(200, feed(messages, after), (("Cache-Control", "no-store"),))
-    return page_reply(feed(messages, None))
+        return json_reply(200, feed(messages, after, state.clock()), (("Cache-Control", "no-store"),))
+    return page_reply(feed(messages, None, state.clock()))
 
 
-def feed(messages: Sequence[Mapping[str, object]], after: str | None) -> dict[str, object]:
+def feed(
+    messages: Sequence[Mapping[str, object]], after: str | None, now: datetime | None = None
+) -> dict[str, object]:
     """What is new since the message with id ``after``; everything (newest ``FEED_LIMIT``) if unknown."""
     start: int | None = None
     if after:
@@ -84,6 +90,7 @@ def feed(messages: Sequence[Mapping[str, object]], after: str | None) -> dict[st
         "last": last,
         "reset": reset,
         "total": len(messages),
+        "now": (now or datetime.now().astimezone()).isoformat(timespec="milliseconds"),
     }
 
 

@@ -57,6 +57,10 @@ def ledger_rows(view: LedgerView, message_ids: Collection[str] = ()) -> list[dic
                 "provider": meta.get("provider"),
                 "http_status": outcome_meta.get("http_status"),
                 "attempts": outcome_meta.get("attempts"),
+                "delivery": state.delivery,
+                "delivery_code": state.delivery_code,
+                "delivery_reason": state.delivery_reason,
+                "delivery_at": state.delivery_at,
             }
         )
     return rows
@@ -87,6 +91,9 @@ def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
             detail.append(said)
         if row["attempts"] and row["attempts"] > 1:
             detail.append(f"{row['attempts']} attempts")
+        if row.get("delivery"):
+            said = " ".join(_shown(row[k]) for k in ("delivery_code", "delivery_reason") if row[k])
+            detail.append(f"delivery {_shown(row['delivery'])}" + (f" ({said})" if said else ""))
         text = f"  {_shown(row['recipient']):<16}  {style(row['state'], _ROLES.get(row['status'], 'bold'))}"
         text += f"  {_shown(row['sent_at'] or row['at'])}"
         if row["answered_at"]:

@@ -11,6 +11,10 @@ message restricted to them); deliveries to skip are listed with the reason.
 
 A message whose ``send_at`` is still ahead goes out now only when its
 provider schedules natively; otherwise it is held and reported as scheduled.
+
+Numbers on an opt-out list (the files named in smsspec.yaml, the ledger's own
+table) are skipped as opted out; recipients inside quiet hours at the moment
+they would go out are held until the window opens (see :mod:`smsspec.compliance`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from smsspec.compliance.hours import QuietCheck
+from smsspec.compliance.quiet import describe
 from smsspec.model import VIEW_FIELDS, Account, CheckedMessage, RenderedRequest
 from smsspec.render.requests import render_requests
 from smsspec.send.ledger import (
@@ -39,6 +45,8 @@ SCHEDULED = "scheduled"
 DUPLICATE = "duplicate"
 IN_PROGRESS = "in-progress-elsewhere"
 OTHER_ACCOUNT = "accepted-through-another-account"
+OPTED_OUT = "opted-out"
+QUIET_HOURS = "quiet-hours"
 SKIP_REASONS = {
     Decision.SKIP_ACCEPTED: "already-accepted",
     Decision.SKIP_UNKNOWN: "unknown-earlier",
@@ -66,6 +74,7 @@ class SkippedDelivery:
     reason: str
     previous: DeliveryState | None = None
     due: str | None = None
+    note: str | None = None  # quiet hours: whose, and the local time that holds it
 
     @property
     def counts_as_failure(self) -> bool:
@@ -189,12 +198,17 @@ def make_plan(
         expected: dict[str, str] = {}
         seen: set[str] = set()
         known = ledger.states_for(message.id, item.numbers)
+        opted_out = _opted_out(item, ledger)
+        quiet = _quiet_check(item, now)
         for index, number in enumerate(item.numbers):
             key = DeliveryKey(account.name, message.id, number)
             if number in seen:
                 skipped.append(SkippedDelivery(item.spec.path, key, item.provider.id, DUPLICATE))
                 continue
             seen.add(number)
+            if number in opted_out:
+                skipped.append(SkippedDelivery(item.spec.path, key, item.provider.id, OPTED_OUT, known.get(number)))
+                continue
             digest = hashed(item.texts[index])
             previous = known.get(number)
             decision = decide(
@@ -214,6 +228,8 @@ def make_plan(
                 skipped.append(
                     SkippedDelivery(item.spec.path, key, item.provider.id, SCHEDULED, previous, when)
                 )
+            elif quiet is not None and (hold := _held(quiet, number, item, key, previous)) is not None:
+                skipped.append(hold)
             else:
                 chosen.append(index)
                 hashes.append(digest)
@@ -222,6 +238,40 @@ def make_plan(
         if chosen:
             outgoing += _requests(item, chosen, hashes, expected, endpoint_for)
     return Plan(tuple(outgoing), tuple(skipped))
+
+
+def _opted_out(item: CheckedMessage, ledger: LedgerView) -> frozenset[str] | set[str]:
+    """The message's numbers on an opt-out list: the config's files, the ledger's table."""
+    found = ledger.opted_out(item.numbers)
+    listed = item.config.opt_outs
+    if listed:
+        found |= {n for n in item.numbers if n in listed}
+    return found
+
+
+def _quiet_check(item: CheckedMessage, now: datetime) -> tuple[QuietCheck, datetime] | None:
+    """The quiet hours that apply to the message, and the moment it would go out (now, or
+    a natively scheduled send_at still ahead)."""
+    check = QuietCheck(item.config, item.account, item.provider, item.message.get("type"))
+    if not check.active:
+        return None
+    value = item.message.get("send_at")
+    moment = parse_send_at(value) if isinstance(value, str) else None
+    return check, max(now, moment) if moment is not None else now
+
+
+def _held(
+    quiet: tuple[QuietCheck, datetime], number: str, item: CheckedMessage, key: DeliveryKey,
+    previous: DeliveryState | None,
+) -> SkippedDelivery | None:
+    check, moment = quiet
+    held = check.held(number, moment)
+    if held is None:
+        return None
+    opens = held.quiet.opens.isoformat() if held.quiet.opens is not None else None
+    whose = held.rule if held.provider_pause else f"quiet hours {held.window.shown()}"
+    note = f"{whose}: {describe(held.quiet)}"
+    return SkippedDelivery(item.spec.path, key, item.provider.id, QUIET_HOURS, previous, opens, note)
 
 
 def _requests(

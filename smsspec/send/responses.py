@@ -210,7 +210,7 @@ def _decided(
 
     provider_id = value("provider_id")
     if outcome is DeliveryStatus.ACCEPTED:
-        return DeliveryOutcome(recipient, outcome, provider_id=provider_id)
+        return DeliveryOutcome(recipient, outcome, provider_id=provider_id, delivery=rule.get("delivery"))
     code, text = value("error_code"), value("error_text")
     if code is None and not 200 <= status < 300:
         code = f"http-{status}"

@@ -4,8 +4,9 @@ Workers take the requests in plan order. For every request a worker
 
 1. waits for its account's rate-limit slot,
 2. hands its claim (the intent) to the group committer and waits until it is
-   durable; recipients another run holds or has settled since the plan are
-   dropped from the request (it is rendered again for the rest),
+   durable; recipients another run holds or has settled since the plan, or
+   that opted out since, are dropped from the request (it is rendered again
+   for the rest),
 3. sends (with the transport's retry policy) and reads the answer, noting
    when the request went out and when the answer came,
 4. queues the outcome for the committer.
@@ -59,11 +60,12 @@ class RequestResult:
     note: str | None = None  # why it did not start, or a ledger problem after sending
     elsewhere: tuple[DeliveryState, ...] = ()  # held or settled by another run: not sent here
     recorded: bool = True  # False: the ledger did not take the outcome (it will read unknown)
+    opted_out: tuple[str, ...] = ()  # on the ledger's opt-out list when claimed: not sent
 
     @property
     def status(self) -> str:
         """accepted | rejected | unknown | partial (recipients differ) | not-started | elsewhere."""
-        if self.started and not self.results and self.elsewhere:
+        if self.started and not self.results and (self.elsewhere or self.opted_out):
             return "elsewhere"
         if not self.started:
             return "not-started"
@@ -128,6 +130,7 @@ def _scrubbed(result: DeliveryOutcome, redactor: Redactor) -> DeliveryOutcome:
         redactor.clip_opt(result.provider_id),
         redactor.clip_opt(result.error_code),
         redactor.clip_opt(result.error_text),
+        result.delivery,
     )
 
 
@@ -246,7 +249,7 @@ class Runner:
                 outgoing, (), started=False, note=self._redactor.scrub(f"not sent: {exc}")
             )
         if not claim.claimed:
-            return RequestResult(outgoing, (), elsewhere=claim.refused)
+            return RequestResult(outgoing, (), elsewhere=claim.refused, opted_out=claim.opted_out)
         if len(claim.claimed) < len(shown.recipients):
             try:
                 outgoing, real = narrowed(
@@ -257,7 +260,7 @@ class Runner:
                     DeliveryOutcome(r, DeliveryStatus.REJECTED, False, None, NOT_SENT_CODE,
                             f"not sent: cannot render the request for fewer recipients ({describe(exc)})")
                     for r in claim.claimed
-                ), None, 0, None, None, claim.refused)
+                ), None, 0, None, None, claim.refused, claim.opted_out)
             shown = outgoing.shown
         sent_at = now()
         exchange: Exchange | None = None
@@ -277,7 +280,7 @@ class Runner:
             went_out = None  # never connected: nothing went out
         status = exchange.answer.status if exchange and exchange.answer else None
         attempts = exchange.attempts if exchange else 1
-        return self._record(outgoing, results, status, attempts, went_out, answered_at, claim.refused)
+        return self._record(outgoing, results, status, attempts, went_out, answered_at, claim.refused, claim.opted_out)
 
     def _record(
         self,
@@ -288,6 +291,7 @@ class Runner:
         sent_at: str | None,
         answered_at: str | None,
         elsewhere: tuple[DeliveryState, ...],
+        opted_out: tuple[str, ...] = (),
     ) -> RequestResult:
         results = tuple(_scrubbed(r, self._redactor) for r in results)
         note = None
@@ -304,4 +308,4 @@ class Runner:
         except CommitError as exc:
             self._problem(str(exc))
             note = self._redactor.scrub(f"outcome not recorded: {exc}")
-        return RequestResult(outgoing, results, status, attempts, True, note, elsewhere, note is None)
+        return RequestResult(outgoing, results, status, attempts, True, note, elsewhere, note is None, opted_out)

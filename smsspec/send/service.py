@@ -27,6 +27,7 @@ from smsspec.send.ratelimit import RateLimiter
 from smsspec.send.redact import Redactor
 from smsspec.send.runner import RequestResult, Runner
 from smsspec.send.transport import RetryPolicy, Timeouts, Transport
+from smsspec.sms.send_at import parse_send_at
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,20 @@ def missing_credentials(accounts: Mapping[str, Account], names: Iterable[str]) -
     return missing
 
 
+CLOCK_ENV = "SMSSPEC_TEST_NOW"
+"""For tests only: an ISO 8601 time with offset that `send` and `plan` take as now (quiet
+hours, send_at). Never set it for real sends."""
+
+
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    """The moment a run plans against: the clock, or ``SMSSPEC_TEST_NOW`` in tests."""
+    fixed = os.environ.get(CLOCK_ENV)
+    if not fixed:
+        return datetime.now(timezone.utc)
+    moment = parse_send_at(fixed)
+    if moment is None:
+        raise UsageError(f"{CLOCK_ENV} must be an ISO 8601 time with an offset, like 2026-12-01T10:00:00Z (it is for tests only)")
+    return moment.astimezone(timezone.utc)
 
 
 def requests_of(plan: Plan, credentials: Mapping[str, Mapping[str, str]]) -> list[tuple[Outgoing, RenderedRequest]]:

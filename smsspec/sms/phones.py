@@ -120,6 +120,13 @@ def _from_e164(digits: str) -> phonenumbers.PhoneNumber | str:
     return number
 
 
+def parsed(e164: str) -> phonenumbers.PhoneNumber | None:
+    """libphonenumber's record of an E.164 number as check_number accepts it (None if it is none),
+    built without ``phonenumbers.parse``'s general normalisation, which E.164 text never needs."""
+    found = _from_e164(e164[1:]) if e164.startswith("+") and e164[1:].isdigit() else None
+    return found if isinstance(found, phonenumbers.PhoneNumber) else None
+
+
 def calling_code(e164: str) -> int:
     """The country calling code of an E.164 number as check_number writes it, without parsing it
     again: the code is the first 1 to 3 digits that name one (no code is a prefix of another)."""

@@ -22,6 +22,7 @@ from smsspec.model import CheckedMessage, Config, Message, Spec
 from smsspec.providers import registry
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
+from smsspec.validate.compliance import check_compliance
 from smsspec.validate.config_checks import load_config
 from smsspec.validate.file_recipients import (
     FileColumn,
@@ -206,6 +207,7 @@ def _check_message(
         problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place, provider.appended(part.get("options")))
         problems += check_provider(part, account, provider, numbers, texts, place)
         problems += _check_fallbacks(part, config, numbers, texts, place)
+        problems += check_compliance(part, config, account, provider, numbers, place)
         return problems, numbers, texts
 
     if source is not None:

@@ -5,13 +5,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from smsspec.compliance.quiet import known_zone
 from smsspec.diagnostics import Diagnostic, Location, error, warning
 from smsspec.load.config import ENV_REFERENCE, config_from, loopback, settings_schema
+from smsspec.load.optouts import read_opt_out_file
+from smsspec.load.spec import display_path
 from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import SourceMap
 from smsspec.model import Config
@@ -37,7 +42,32 @@ def load_config(path: Path, display: str | None = None) -> tuple[Config | None, 
         for name, raw in raw_accounts.items():
             if isinstance(raw, Mapping):
                 diagnostics += account_problems(str(name), raw, document.source)
-    return config_from(document, path, display), diagnostics
+    config = config_from(document, path, display)
+    if config.opt_out_files:
+        config, found = _with_opt_outs(config, document.source)
+        diagnostics += found
+    return config, diagnostics
+
+
+def _with_opt_outs(config: Config, source: SourceMap) -> tuple[Config, list[Diagnostic]]:
+    """The config with the numbers of its opt-out files, and what is wrong with those files.
+    A file that cannot be read is an error (OPT-OUT-FILE): sending without it could reach
+    someone who opted out."""
+    root = Path(config.root)
+    roots = (Path(os.path.realpath(root)), *(Path(folder) for folder in config.allow_outside))
+    numbers: set[str] = set()
+    found: list[Diagnostic] = []
+    for index, declared in enumerate(config.opt_out_files):
+        path = root / declared
+        shown = display_path(path)
+        read = read_opt_out_file(path, shown, roots, declared)
+        numbers |= read.numbers
+        for problem in read.problems:
+            where = Location(shown, problem.row, problem.column) if problem.row else source.locate(("opt_out", "files", index))
+            found.append(error("OPT-OUT-FILE", f"opt-out file {declared}: {problem.message}", where))
+        if read.hidden:
+            found.append(error("OPT-OUT-FILE", f"opt-out file {declared}: {read.hidden} more line(s) like these", Location(shown)))
+    return replace(config, opt_outs=frozenset(numbers)), found
 
 
 def account_problems(name: str, raw: Mapping[str, Any], source: SourceMap) -> list[Diagnostic]:
@@ -92,6 +122,9 @@ def account_problems(name: str, raw: Mapping[str, Any], source: SourceMap) -> li
     settings = raw.get("settings") if isinstance(raw.get("settings"), Mapping) else {}
     assert isinstance(settings, Mapping)
     found += _settings(name, provider, settings, source, (*path, "settings"))
+    zone = settings.get("time_zone")
+    if isinstance(zone, str) and zone and not known_zone(zone):
+        found.append(error("CONFIG-SETTING", f"account {name!r} settings: time_zone {zone!r} is not a time zone this machine knows; write an IANA name such as Europe/Bucharest", at("settings", "time_zone")))
     return found
 
 

@@ -11,7 +11,8 @@ order and sorted as ``check_paths`` sorts, so the report is the same.
 Two things reach across files: a message id used in two files
 (SPEC-DUPLICATE-ID names the first use), and smsspec.yaml, whose own
 diagnostics and suppressions every part would report. When the parts show
-either (an id in two parts, a diagnostic located in a configuration file),
+either (an id in two parts, a diagnostic located in a configuration file or
+in a file it names, such as an opt-out list),
 the files are checked again in one process, so the report never depends on
 how the files were cut.
 
@@ -93,6 +94,10 @@ def _parts(files: Sequence[str], workers: int) -> list[list[str]]:
     return [list(files[i : i + size]) for i in range(0, len(files), size)]
 
 
+# Rules reported while smsspec.yaml loads, located in other files (each part would repeat them).
+_FROM_CONFIG = frozenset({"OPT-OUT-FILE"})
+
+
 def _config_files(config_path: str | None) -> set[str]:
     return {display_path(Path(config_path))} if config_path else set()
 
@@ -107,7 +112,7 @@ def _reaches_across(parts: Sequence[_Part], config_path: str | None) -> bool:
         seen |= mine
     explicit = _config_files(config_path)
     return any(
-        Path(d.location.file).name == CONFIG_NAME or d.location.file in explicit
+        Path(d.location.file).name == CONFIG_NAME or d.location.file in explicit or d.rule in _FROM_CONFIG
         for part in parts
         for d in part.diagnostics
     )

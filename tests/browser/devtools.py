@@ -122,6 +122,7 @@ class Browser:
             stderr=subprocess.DEVNULL,
         )
         self._next_id = 0
+        self.events: list[dict[str, Any]] = []  # DevTools events received so far, in order
         try:
             port = self._port(profile / "DevToolsActivePort")
             self._socket = _WebSocket(self._page_socket(port))
@@ -159,7 +160,9 @@ class Browser:
         while True:
             message = json.loads(self._socket.receive())
             if message.get("id") != ident:
-                continue  # an event
+                if "method" in message:
+                    self.events.append(message)
+                continue
             if "error" in message:
                 raise RuntimeError(f"{method}: {message['error']}")
             result: dict[str, Any] = message.get("result", {})

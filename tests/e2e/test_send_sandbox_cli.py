@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from tests.e2e.send_helpers import (
     subprocess_env,
     wait_for,
 )
+from tests.recording_receiver import Receiver
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -138,3 +140,53 @@ def test_an_unknown_sandbox_setting_is_a_usage_error() -> None:
     out = run_cli(["sandbox", "--setting", "enforce_campaign_chek=true"])
     assert out.code == 2
     assert "NAME one of: enforce_campaign_check, realm" in out.stderr
+
+
+def test_sandbox_posts_receipts_to_the_url_it_was_given() -> None:
+    receiver = Receiver()
+    port = closed_port()
+    token = "receipt-token-0123456789"
+    server = _foreground_sandbox(
+        port, "--receipts-url", f"{receiver.url}/receipts/sky/{token}", "--receipts", "delay=0,failed=1,seed=3"
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), "the sandbox to listen")
+        answer = httpx.post(
+            f"{url}/skycore/v2/sendsms",
+            headers={"x-api-key": "sandbox"},
+            json={"action": "sendsms", "message-text": "Hi", "to": "+15551234888", "from": "60856"},
+        )
+        wait_for(lambda: len(receiver.bodies(f"/receipts/sky/{token}")) == 2, "the two postbacks")
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=20)
+        receiver.stop()
+    assert server.returncode == 0, err
+    codes = [json.loads(body)["code"] for body in receiver.bodies(f"/receipts/sky/{token}")]
+    assert codes == ["N201", "E202"]
+    assert json.loads(receiver.bodies(f"/receipts/sky/{token}")[1])["tracking-id"] == answer.json()["tracking-id"]
+    assert "delivery receipts: posted 0 s after a message is accepted; failed 100%" in out
+    assert f"{receiver.url}/receipts/sky/***" in out and token not in out + err
+
+
+def test_bad_receipt_options_are_usage_errors() -> None:
+    for options in (["--receipts-url", "ftp://x/y"], ["--receipts", "failed=1.5"], ["--receipts", "colour=red"]):
+        out = run_cli(["sandbox", *options])
+        assert out.code == 2, options
+        assert out.stderr.startswith("smsspec: --receipts-url/--receipts: ")
+
+
+def test_send_sandbox_receipts_options_reach_the_sandbox(tmp_path: Path) -> None:
+    specs = copy_examples(tmp_path)
+
+    wrong = run_cli(["send", *specs, "--sandbox-receipts", "failed=1"])
+    assert (wrong.code, wrong.stderr.strip()) == (2, "smsspec: --sandbox-receipts goes with --sandbox")
+    bad = run_cli(["send", *specs, "--sandbox", "--sandbox-receipts", "failed=3"])
+    assert bad.code == 2 and "--sandbox-receipts: the failed share must be between 0 and 1" in bad.stderr
+
+    sent = run_cli(["send", *specs, "--sandbox", "--sandbox-receipts", "failed=1,delay=0", "--format", "json"])
+    assert sent.code == 0, sent.stderr
+    inbox = sent.json()["sandbox_inbox"]
+    decided = {m["provider"]: m["delivery"] and m["delivery"]["outcome"] for m in inbox}
+    assert decided["skycore"] == "failed" and decided["whatcounts"] is None

@@ -100,4 +100,4 @@ def test_completion_offers_commands_and_options(installed: Path, tmp_path: Path)
     done = smsspec(installed, cwd=tmp_path, env={"_SMSSPEC_COMPLETE": "bash_complete", "COMP_WORDS": "smsspec val", "COMP_CWORD": "1"})
     assert done.stdout.split() == ["plain,validate"]
     done = smsspec(installed, cwd=tmp_path, env={"_SMSSPEC_COMPLETE": "bash_complete", "COMP_WORDS": "smsspec validate --format ", "COMP_CWORD": "3"})
-    assert done.stdout.split() == ["plain,text", "plain,json", "plain,github", "plain,sarif"]
+    assert done.stdout.split() == ["plain,text", "plain,json", "plain,github", "plain,sarif", "plain,markdown"]

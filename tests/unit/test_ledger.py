@@ -219,6 +219,30 @@ def test_a_schema_newer_than_this_smsspec_is_refused_clearly(location: str) -> N
             opener(location)
 
 
+def test_the_opt_out_list_is_added_to_listed_and_removed_from(location: str) -> None:
+    with Ledger.open(location) as ledger:
+        assert ledger.add_opt_outs(["+15550001", "+15550002"], "STOP reply") == 2
+        assert ledger.add_opt_outs(["+15550002", "+15550003"], "import stops.csv") == 1  # one was on it
+        assert ledger.remove_opt_outs(["+15550001", "+15550009"]) == 1
+    with Ledger.read(location) as view:
+        assert [(n, s) for n, _, s in view.opt_outs()] == [("+15550002", "STOP reply"), ("+15550003", "import stops.csv")]
+        assert view.opted_out(["+15550001", "+15550002", "+15550004"]) == {"+15550002"}
+    with Ledger.read(location, "another-project") as other:
+        assert other.opt_outs() == []  # each project keeps its own list
+
+
+def test_a_claim_never_takes_a_number_on_the_opt_out_list(location: str) -> None:
+    """Checked in the claim's own transaction: an opt-out written by another connection
+    after a run planned stops that run from sending to the number."""
+    with Ledger.open(location) as run:
+        with Ledger.open(location) as other:
+            other.add_opt_outs(["+15550002"], "STOP reply")
+        [claim] = run.claim([Intent("r1", "acc", "m1", [("+15550001", h("a")), ("+15550002", h("a"))], {})])
+        assert claim.claimed == ("+15550001",)
+        assert claim.opted_out == ("+15550002",) and claim.refused == ()
+        assert run.states_for("m1", ["+15550002"]) == {}
+
+
 def test_import_of_an_old_jsonl_ledger_is_idempotent(location: str, tmp_path: Path) -> None:
     old = tmp_path / "ledger.jsonl"
     at = "2026-01-01T00:00:00+00:00"
@@ -247,6 +271,20 @@ def test_import_of_an_old_jsonl_ledger_is_idempotent(location: str, tmp_path: Pa
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
+
+
+def test_an_older_ledger_reads_as_no_opt_outs_and_gets_the_table_when_a_run_opens_it(db: Path) -> None:
+    with Ledger.open(db):
+        pass
+    with sqlite3.connect(db) as raw:  # as a ledger of schema version 2 (before opt-outs) left it
+        raw.execute("DROP TABLE smsspec_opt_outs")
+        raw.execute("UPDATE smsspec_schema SET version = 2")
+    with Ledger.read(db) as view:
+        assert view.opted_out(["+15550001"]) == set() and view.opt_outs() == []
+    with Ledger.open(db) as ledger:
+        assert ledger.add_opt_outs(["+15550001"], "STOP reply") == 1
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT version FROM smsspec_schema").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_a_new_sqlite_ledger_is_private_and_in_wal_mode(db: Path) -> None:

@@ -97,3 +97,17 @@ def test_usage_errors_are_the_same(tmp_path: Path, spread: list[str]) -> None:
         assert str(one.value) == str(other.value)
     with pytest.raises(UsageError, match="--config"):
         parallel.check_for_report([str(tmp_path)], str(tmp_path / "nope.yaml"))
+
+
+def test_a_broken_opt_out_file_is_reported_once_however_the_files_are_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spread: list[str]
+) -> None:
+    """Every part loads smsspec.yaml and so reads its opt-out files: their problems reach across."""
+    corpus(tmp_path, duplicate_across_files=False)
+    with (tmp_path / "smsspec.yaml").open("a", encoding="utf-8") as config:
+        config.write("opt_out:\n  files: [optouts.txt]\n")
+    (tmp_path / "optouts.txt").write_text("+447400123457\nSTOP\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    alone = check_paths(["."])
+    assert [d.rule for d in alone.diagnostics].count("OPT-OUT-FILE") == 1
+    same(parallel.check_for_report(["."]), alone)

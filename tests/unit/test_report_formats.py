@@ -182,6 +182,8 @@ def test_every_format_reports_a_clean_run(fmt: str) -> None:
         assert json.loads(out)["runs"][0]["results"] == []
     elif fmt == "json":
         assert json.loads(out)["diagnostics"] == []
+    elif fmt == "markdown":
+        assert out.startswith("### smsspec validate: ok\n") and f"Checked {len(specs)} files" in out
     else:
         assert out.strip().splitlines()[-1].startswith(f"ok: checked {len(specs)} files")
 

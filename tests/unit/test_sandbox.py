@@ -717,7 +717,8 @@ def test_format_inbox_shows_a_row_per_message(client: httpx.Client, sandbox: San
     whatcounts(client, message_text="ş" * 100)
     table = format_inbox(sandbox.messages())
     lines = table.splitlines()
-    assert lines[0].split() == ["provider", "recipient", "from", "encoding", "segments", "text"]
+    assert lines[0].split() == ["provider", "recipient", "from", "encoding", "segments", "delivery", "text"]
+    assert "delivered" in lines[2] and "delivered" not in lines[3]  # WhatCounts documents no receipts
     assert "Dunder Miff" in lines[2] and "Hello there" in lines[2] and "GSM-7" in lines[2]
     assert "120162701555" in lines[3] and "UCS-2" in lines[3]
     assert lines[-1] == "2 messages"

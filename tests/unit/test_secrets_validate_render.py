@@ -99,6 +99,7 @@ COMMANDS: dict[str, tuple[list[str], set[int]]] = {
     "render-json": (["render", *VALID, "--format", "json"], {0}),
     "render-curl": (["render", *VALID, "--format", "curl"], {0}),
     "render-one-message": (["render", *VALID, "--message", "short", "--format", "curl"], {0}),
+    "render-curl-env-refs": (["render", *VALID, "--format", "curl", "--env-refs"], {0}),
     "render-no-such-message": (["render", *VALID, "--message", "no-such-message"], {2}),
     "render-errors": (["render", *INVALID], {1}),
     "render-debug": (["render", *VALID, "--format", "curl"], {0}),
@@ -129,7 +130,9 @@ def test_no_command_shows_a_secret(name: str, corpus: Path) -> None:
     assert result.returncode in codes, output[-3000:]
     assert "Traceback" not in output
     assert leaks(output, corpus) == []
-    if name.startswith("render-") and result.returncode == 0 and "message" not in name:
+    if name == "render-curl-env-refs":
+        assert '"$' in output and "***" not in output, "the credentials are shown as variable references"
+    elif name.startswith("render-") and result.returncode == 0 and "message" not in name:
         assert "***" in output, "the credentials are shown redacted"
 
 

@@ -32,8 +32,10 @@ def fix(paths: tuple[str, ...], config_path: str | None, show_diff: bool, rule_i
 
     \b
     Quotes phone numbers, senders and other text written as YAML numbers or
-    booleans (from: 00000 -> from: "00000"), and swaps characters that force
-    UCS-2 for GSM-7 look-alikes (’ -> ') when that saves segments.
+    booleans (from: 00000 -> from: "00000"), swaps characters that force
+    UCS-2 for GSM-7 look-alikes (’ -> ') when that saves segments, in texts
+    and in the CSV recipients files they use, and writes numbers like
+    "+40 712 034 567" in E.164 when that is unambiguous.
 
     \b
     Examples:

@@ -38,7 +38,7 @@ def ledger() -> None:
       smsspec ledger show
       smsspec ledger show --sandbox
     """
-def _shown_ledger(ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> LedgerChoice:
+def shown_ledger(ledger_path: str | None, config_path: str | None, use_sandbox: bool) -> LedgerChoice:
     """The ledger that `ledger show/import/export` work on."""
     configs = []
     if config_path is not None:
@@ -89,7 +89,7 @@ def ledger_show(
       smsspec ledger show
       smsspec ledger show --message welcome --format json
     """
-    choice = _shown_ledger(ledger_path, config_path, use_sandbox)
+    choice = shown_ledger(ledger_path, config_path, use_sandbox)
     view = _open(choice, writable=False)
     try:
         rows = ledger_rows(view, message_ids)
@@ -122,7 +122,7 @@ def ledger_export(
     Examples:
       smsspec ledger export > ledger.jsonl
     """
-    choice = _shown_ledger(ledger_path, config_path, use_sandbox)
+    choice = shown_ledger(ledger_path, config_path, use_sandbox)
     view = _open(choice, writable=False)
     try:
         rows = ledger_rows(view, message_ids)
@@ -148,7 +148,7 @@ def ledger_import(old: str, ledger_path: str | None, config_path: str | None, us
     Examples:
       smsspec ledger import .smsspec/ledger.jsonl
     """
-    choice = _shown_ledger(ledger_path, config_path, use_sandbox)
+    choice = shown_ledger(ledger_path, config_path, use_sandbox)
     ledger = _open(choice, writable=True, importing=True)
     try:
         added, known, skipped = import_jsonl(Path(old), ledger)

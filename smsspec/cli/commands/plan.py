@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 
 import click
 
@@ -19,11 +18,12 @@ from smsspec.cli.options import (
     paths_argument,
 )
 from smsspec.cli.selection import checked_or_exit, select_messages
+from smsspec.cli.step_summary import append_step_summary
 from smsspec.errors import UsageError
-from smsspec.report.plan import gate_failures, summarise, to_json, to_text
+from smsspec.report.plan import gate_failures, summarise, to_json, to_markdown, to_text
 from smsspec.send.ledger import LedgerError
 from smsspec.send.plan import Policy, make_plan
-from smsspec.send.service import ledger_location, open_ledger
+from smsspec.send.service import ledger_location, now, open_ledger
 from smsspec.terminal import printable, printable_lines
 
 
@@ -34,7 +34,8 @@ from smsspec.terminal import printable, printable_lines
 @click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
 @click.option("--ledger", "ledger_path", metavar="PATH|URL", help="Ledger to plan against: a path or a postgresql:// URL (default as for `send`).")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Plan against the sandbox ledger that `send --sandbox` uses.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="Output format; under GitHub Actions the Markdown also goes to $GITHUB_STEP_SUMMARY.")
 @click.option("--max-cost", type=click.FloatRange(0), metavar="AMOUNT", help="Fail (exit 1) if the plan costs more, in each account's currency.")
 @click.option("--max-segments", type=click.IntRange(0), metavar="N", help="Fail (exit 1) if the plan bills more segments.")
 @click.option("--retry-rejected", is_flag=True, help="Plan as `send --retry-rejected` would.")
@@ -64,6 +65,7 @@ def plan(
       smsspec plan messages/
       smsspec plan messages/ --max-cost 50 --max-segments 10000
       smsspec plan examples/*.sms.yaml --sandbox --format json
+      smsspec plan messages/ --format markdown   # for a pull request comment
     """
     result = checked_or_exit(paths, config_path, False)
     selected = select_messages(result, message_ids, account_names)
@@ -75,7 +77,12 @@ def plan(
     except UsageError as exc:
         fail(str(exc))
     try:
-        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), datetime.now(timezone.utc))
+        moment = now()
+    except UsageError as exc:
+        ledger.close()
+        fail(str(exc))
+    try:
+        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), moment)
     except LedgerError as exc:
         echo(f"smsspec: cannot read the ledger: {printable(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)
@@ -83,8 +90,12 @@ def plan(
         ledger.close()
     summary = summarise(selected, planned)
     failures = gate_failures(summary, max_cost, max_segments)
+    markdown = to_markdown(summary, failures)
+    append_step_summary(markdown)
     if fmt == "json":
         echo(json.dumps(to_json(summary, failures), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        echo(markdown, nl=False)
     else:
         echo(printable_lines(to_text(summary, failures)))
     sys.exit(EXIT_PROBLEMS if failures else EXIT_OK)

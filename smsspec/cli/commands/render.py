@@ -16,7 +16,8 @@ from smsspec.cli.options import (
     paths_argument,
     styler,
 )
-from smsspec.render.output import FORMATTERS
+from smsspec.cli.selection import select_messages
+from smsspec.render.output import FORMATTERS, env_markers
 from smsspec.render.requests import not_applied_notes, render_requests
 from smsspec.report.diagnostics import text_report
 
@@ -25,32 +26,50 @@ from smsspec.report.diagnostics import text_report
 @paths_argument
 @config_option
 @click.option("--message", "message_ids", multiple=True, metavar="ID", help="Only this message (repeatable).")
+@click.option("--account", "account_names", multiple=True, metavar="NAME", help="Only messages of this account (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "curl"]), default="text", show_default=True)
+@click.option(
+    "--env-refs", is_flag=True,
+    help='With --format curl: credentials as "$VARIABLE" from smsspec.yaml, so the command runs as is (the value is never printed).',
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also say, on stderr, which defaults each message's provider cannot carry (not applied).")
-def render(paths: tuple[str, ...], config_path: str | None, message_ids: tuple[str, ...], fmt: str, verbose: bool) -> None:
+def render(
+    paths: tuple[str, ...],
+    config_path: str | None,
+    message_ids: tuple[str, ...],
+    account_names: tuple[str, ...],
+    fmt: str,
+    env_refs: bool,
+    verbose: bool,
+) -> None:
     """Show the exact requests each provider would receive (a dry run; secrets shown as ***).
 
     \b
     Examples:
       smsspec render examples/skycore.sms.yaml
       smsspec render messages/ --message welcome --format json > payloads.json
-      smsspec render messages/ --format curl
+      smsspec render messages/ --account skycore-prod --format curl --env-refs
     """
+    if env_refs and fmt != "curl":
+        fail("--env-refs works with --format curl only")
     result = run_checks(paths, config_path)
     if result.errors:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
         sys.exit(exit_code_for(result, False))
     if result.warnings:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
-    selected = [c for c in result.checked if not message_ids or c.message.id in message_ids]
-    if message_ids and not selected:
-        fail(f"no message with id {', '.join(message_ids)} in the given specs")
+    selected = select_messages(result, message_ids, account_names)
     if verbose:
         for line in not_applied_notes(selected):
             echo(line, err=True)
     # A message whose recipients come from a file is rendered part by part, never held whole.
-    requests = (request for checked in selected for part in checked.chunks() for request in render_requests(part))
-    for chunk in FORMATTERS[fmt](requests):
+    requests = (
+        request
+        for checked in selected
+        for part in checked.chunks()
+        for request in render_requests(part, env_markers(checked.account) if env_refs else None)
+    )
+    for chunk in FORMATTERS["curl-env" if env_refs else fmt](requests):
         if not echo(chunk, nl=False):
             break  # the reader has gone (`| head`): render no further
     sys.exit(EXIT_OK)

@@ -36,8 +36,11 @@ from smsspec.cli.selection import checked_or_exit, select_messages
 from smsspec.errors import CredentialError, ProviderError, UsageError
 from smsspec.model import Account, CheckedMessage
 from smsspec.report.send import SendReport
+from smsspec.sandbox import running
 from smsspec.sandbox.inbox import format_inbox
-from smsspec.sandbox.session import PLACEHOLDER_URL, SandboxRun, sandbox_endpoint
+from smsspec.sandbox.receipts import parse_receipt_options
+from smsspec.sandbox.running import RemoteSandbox
+from smsspec.sandbox.session import PLACEHOLDER_URL, WAIT_SECONDS, SandboxRun, sandbox_endpoint
 from smsspec.send.deadline import STOP_GRACE_SECONDS
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice
@@ -58,7 +61,7 @@ from smsspec.send.service import (
     with_ledger_secrets,
 )
 from smsspec.send.transport import Timeouts
-from smsspec.terminal import printable_lines
+from smsspec.terminal import printable, printable_lines
 
 # --------------------------------------------------------------------------- send
 
@@ -82,7 +85,18 @@ from smsspec.terminal import printable_lines
 @click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S", help="Longest wait for the next bytes of an answer.")
 @click.option("--request-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="S", help="Longest one request may take in all, however slowly its answer comes; then it is unknown.  [default: connect timeout + 2 x read timeout]")
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=5, show_default=True, help="Attempts per request when it certainly was not accepted.")
-@click.option("--sandbox", "use_sandbox", is_flag=True, help="Send to a built-in sandbox started for this run, with its own ledger.")
+@click.option(
+    "--sandbox", "use_sandbox", is_flag=True,
+    help="Send to the sandbox running for this project (`smsspec sandbox`), else to one started for this run; with its own ledger.",
+)
+@click.option(
+    "--sandbox-url", metavar="URL",
+    help="Send to the sandbox running at URL (http:// on this machine), with the sandbox ledger; implies --sandbox.",
+)
+@click.option(
+    "--sandbox-receipts", "receipt_options", default="", metavar="NAME=VALUE,...",
+    help="With a sandbox started for this run: its delivery receipts, as `smsspec sandbox --receipts` (delay=0.2, failed=, lost=, duplicated=, reordered=, seed=).",
+)
 def send(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -103,6 +117,8 @@ def send(
     request_deadline: float | None,
     max_attempts: int,
     use_sandbox: bool,
+    sandbox_url: str | None,
+    receipt_options: str,
 ) -> None:
     """Send the messages of spec files, at most once per recipient.
 
@@ -113,16 +129,31 @@ def send(
     \b
     Examples:
       smsspec send examples/*.sms.yaml --sandbox
+      smsspec send messages/ --sandbox-url http://127.0.0.1:9000
       smsspec send messages/ --dry-run
       smsspec send messages/ --message welcome --yes --format json
       smsspec send messages/ --rate 10/s --concurrency 16
     """
+    try:
+        receipts = parse_receipt_options(receipt_options)
+    except ValueError as exc:
+        fail(f"--sandbox-receipts: {exc}")
+    try:
+        now()  # SMSSPEC_TEST_NOW, when set, must be readable
+    except UsageError as exc:
+        fail(str(exc))
     per_second = None
     if rate is not None:
         try:
             per_second = parse_rate(rate)
         except ValueError as exc:
             fail(f"--rate: {exc}")
+    if sandbox_url is not None:
+        if not running.is_local_url(sandbox_url):
+            fail(f"--sandbox-url {sandbox_url}: expected an http:// URL on this machine (127.0.0.1, ::1, localhost)")
+        use_sandbox = True
+    if receipt_options and not use_sandbox:
+        fail("--sandbox-receipts goes with --sandbox")
     result = checked_or_exit(paths, config_path, strict)
     selected = select_messages(result, message_ids, account_names)
     accounts = {c.account.name: c.account for c in selected}
@@ -135,18 +166,24 @@ def send(
     except UsageError as exc:
         fail(str(exc))
     redactor = with_ledger_secrets(redactor, ledger_file)
+    target = _sandbox_target(sandbox_url, selected, dry_run) if use_sandbox else None
+    if target and receipt_options:
+        fail(
+            f"--sandbox-receipts shapes a sandbox started for this run; the running sandbox at {printable(target)}"
+            " sends the receipts it was started with (`smsspec sandbox --receipts-url ... --receipts ...`)"
+        )
     policy = Policy(retry_rejected, retry_unknown, resend_changed)
     again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
-    again += ["--sandbox"] if use_sandbox else []
+    again += ["--sandbox-url", sandbox_url] if sandbox_url else ["--sandbox"] if use_sandbox else []
     again += ["--ledger", ledger_file.location.shown()] if ledger_path else []
     command = " ".join(shlex.quote(part) for part in again)
     timeouts = Timeouts(connect_timeout, read_timeout, request_deadline)
-    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command)
+    options = _SendOptions(concurrency, per_second, timeouts, max_attempts, yes, fmt, command, receipts)
     try:
         if dry_run:
-            _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options)
+            _dry_run(selected, accounts, ledger_file, policy, use_sandbox, redactor, options, target)
         else:
-            _send(selected, accounts, ledger_file, policy, use_sandbox, options)
+            _send(selected, accounts, ledger_file, policy, use_sandbox, options, target)
     except LedgerError as exc:  # the store failed while reading or writing
         text = with_ledger_secrets(redactor, ledger_file).scrub(str(exc))
         fail(f"the ledger {ledger_file.location.shown()} failed: {text}")
@@ -160,6 +197,24 @@ def send(
         fail(f"internal error: {text} (set SMSSPEC_DEBUG=1 for details and please report it)")
 
 
+def _sandbox_target(sandbox_url: str | None, selected: list[CheckedMessage], dry_run: bool) -> str | None:
+    """The URL of a sandbox already running to send to: the one given, or the project's; None
+    to start one for the run."""
+    if sandbox_url is not None:
+        if not running.answers_as_sandbox(sandbox_url.rstrip("/")):
+            fail(f"no sandbox answers at {sandbox_url} (start one with `smsspec sandbox`); nothing was sent")
+        return sandbox_url.rstrip("/")
+    found = running.live_sandbox(c.config.root for c in selected)
+    if found is None:
+        return None
+    echo(
+        f"smsspec: {'a real run would send' if dry_run else 'sending'} to the sandbox already running at {found.url} (pid {found.pid}, recorded in"
+        f" {shown_path(found.path)}); its inbox page is {found.url}/",
+        err=True,
+    )
+    return found.url
+
+
 class _SendOptions:
     def __init__(
         self,
@@ -170,7 +225,9 @@ class _SendOptions:
         yes: bool,
         fmt: str,
         command: str,
+        receipts: dict[str, float | int],
     ) -> None:
+        self.receipts = receipts
         self.concurrency = concurrency
         self.per_second = per_second
         self.timeouts = timeouts
@@ -195,10 +252,11 @@ def _dry_run(
     use_sandbox: bool,
     redactor: Redactor,
     options: _SendOptions,
+    target: str | None,
 ) -> None:
     view = _open(ledger_file, writable=False)
     try:
-        endpoint_for = (lambda a: sandbox_endpoint(PLACEHOLDER_URL, a)) if use_sandbox else None
+        endpoint_for = (lambda a: sandbox_endpoint(target or PLACEHOLDER_URL, a)) if use_sandbox else None
         plan = make_plan(selected, view, policy, now(), endpoint_for)
     finally:
         view.close()
@@ -219,6 +277,7 @@ def _send(
     policy: Any,
     use_sandbox: bool,
     options: _SendOptions,
+    target: str | None,
 ) -> None:
     redactor = with_ledger_secrets(env_redactor([c.config for c in selected]), ledger_file)
     path = ledger_file.location.path
@@ -232,10 +291,14 @@ def _send(
             " SMSSPEC_LEDGER or `ledger:` in smsspec.yaml; see the README)",
             err=True,
         )
-    sandbox_run = None
+    sandbox_run: SandboxRun | RemoteSandbox | None = None
     try:
         if use_sandbox:
-            sandbox_run = SandboxRun.start(accounts)
+            if target:
+                sandbox_run = RemoteSandbox.attach(target, accounts)
+            else:
+                location = ledger_file.location
+                sandbox_run = SandboxRun.start(accounts, options.receipts, (location, ledger_file.project))
         plan = make_plan(
             selected, ledger, policy, now(), sandbox_run.endpoint_for if sandbox_run else None
         )
@@ -247,8 +310,10 @@ def _send(
             except CredentialError as exc:
                 fail(f"{exc}; nothing was sent")
         redactor = Redactor(redactor.forms | Redactor.for_credentials(credentials.values()).forms)
-        _confirm(plan, options)
+        _confirm(plan, options, _sandbox_words(sandbox_run))
         run = _run(plan, ledger, credentials, redactor, options)
+        if isinstance(sandbox_run, SandboxRun) and not run.interrupted:
+            _wait_for_receipts(sandbox_run)
         notes = _notes(ledger.interrupted_on_open, ledger_file.location.shown(), options.fmt)
         if sandbox_run is not None and not plan.outgoing and options.fmt == "text":
             notes += (
@@ -256,7 +321,7 @@ def _send(
                 f" (`smsspec ledger show --sandbox`). To start over, delete {shown_path(ledger_file.location.shown())}.",
             )
         report = SendReport(plan, run, notes, redactor)
-        inbox = sandbox_run.sandbox.messages() if sandbox_run else None
+        inbox = _inbox(sandbox_run)
     finally:
         ledger.close()
         if sandbox_run is not None:
@@ -268,13 +333,42 @@ def _send(
     sys.exit(report.exit_code())
 
 
-def _confirm(plan: Plan, options: _SendOptions) -> None:
+def _sandbox_words(sandbox_run: SandboxRun | RemoteSandbox | None) -> str:
+    if isinstance(sandbox_run, RemoteSandbox):
+        return f", to the sandbox at {sandbox_run.url} (nothing leaves this machine)"
+    if sandbox_run is not None:
+        return ", to a sandbox started for this run (nothing leaves this machine)"
+    return ""
+
+
+def _inbox(sandbox_run: SandboxRun | RemoteSandbox | None) -> list[dict[str, object]] | None:
+    if isinstance(sandbox_run, RemoteSandbox):
+        return sandbox_run.messages()
+    return sandbox_run.sandbox.messages() if sandbox_run is not None else None
+
+
+def _wait_for_receipts(sandbox_run: SandboxRun) -> None:
+    """Before the run's sandbox stops: its receipts, posted and recorded (bounded; said on stderr)."""
+    waiting = sandbox_run.receipts_outstanding()
+    if not waiting:
+        return
+    echo(
+        f"smsspec: waiting for the sandbox's delivery receipts ({waiting} message{'s' if waiting != 1 else ''};"
+        f" giving up after {WAIT_SECONDS:g} s without one)",
+        err=True,
+    )
+    if not sandbox_run.wait_for_receipts(WAIT_SECONDS):
+        left = sandbox_run.receipts_outstanding()
+        echo(f"smsspec: stopped waiting; {left} message{'s' if left != 1 else ''} got no receipt", err=True)
+
+
+def _confirm(plan: Plan, options: _SendOptions, target: str = "") -> None:
     if not plan.outgoing or options.yes or not sys.stdin.isatty():
         return
     count, people = len(plan.outgoing), plan.recipients
     question = (
         f"Send {count} request{'s' if count != 1 else ''} to {people}"
-        f" recipient{'s' if people != 1 else ''} through {', '.join(plan.accounts)}?"
+        f" recipient{'s' if people != 1 else ''} through {', '.join(plan.accounts)}{printable(target)}?"
     )
     if not click.confirm(question, default=False, err=True):
         fail("nothing was sent", EXIT_PROBLEMS)

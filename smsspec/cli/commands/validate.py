@@ -21,9 +21,10 @@ from smsspec.cli.options import (
     paths_argument,
     styler,
 )
+from smsspec.cli.step_summary import append_step_summary
 from smsspec.load.config import find_config
 from smsspec.load.spec import display_path
-from smsspec.report.diagnostics import REPORTERS, Summary
+from smsspec.report.diagnostics import REPORTERS, Summary, markdown_report
 from smsspec.validate.check import CheckResult, find_spec_files
 
 
@@ -31,7 +32,8 @@ from smsspec.validate.check import CheckResult, find_spec_files
 @paths_argument
 @config_option
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
-              help="Report format.  [default: text; github when GITHUB_ACTIONS=true]")
+              help="Report format; under GitHub Actions the Markdown also goes to $GITHUB_STEP_SUMMARY."
+                   "  [default: text; github when GITHUB_ACTIONS=true]")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), metavar="FILE",
               help="Write the report to FILE instead of standard output.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
@@ -64,6 +66,7 @@ def validate(paths: tuple[str, ...], config_path: str | None, fmt: str | None, o
     if quiet:
         diagnostics = [d for d in diagnostics if d.is_error or strict]
     summary = Summary(result.files, result.messages, diagnostics, totals=not quiet)
+    append_step_summary(markdown_report(summary))
     report = REPORTERS[fmt or default_format()](summary, styler(output) if output is not None else styler())
     if report or output is not None or not quiet:
         echo(report, file=output)

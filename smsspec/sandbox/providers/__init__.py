@@ -6,18 +6,31 @@ from collections.abc import Iterable, Mapping
 
 from smsspec.sandbox.providers import inwise, sendmachine, skycore, skycore_xml, whatcounts
 from smsspec.sandbox.providers import skycore_codes as skycore_common
-from smsspec.sandbox.providers.base import JSON_TYPE, TEXT_TYPE, XML_TYPE, Endpoint
+from smsspec.sandbox.providers.base import JSON_TYPE, TEXT_TYPE, XML_TYPE, Endpoint, Query
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("skycore", "POST", skycore.PATH, skycore.handle, JSON_TYPE, 200, skycore_common.SETTINGS),
     Endpoint(
-        "skycore-xml", "POST", skycore_xml.PATH, skycore_xml.handle, XML_TYPE, 200, skycore_common.SETTINGS
+        "skycore", "POST", skycore.PATH, skycore.handle, JSON_TYPE, 200, skycore_common.SETTINGS, skycore.RECEIPTS
+    ),
+    Endpoint(
+        "skycore-xml", "POST", skycore_xml.PATH, skycore_xml.handle, XML_TYPE, 200, skycore_common.SETTINGS,
+        skycore_xml.RECEIPTS,
     ),
     Endpoint("sendmachine", "POST", sendmachine.PATH, sendmachine.handle, JSON_TYPE, 202),
-    Endpoint("inwise", "POST", inwise.PATH, inwise.handle, JSON_TYPE, 200),
+    Endpoint("inwise", "POST", inwise.PATH, inwise.handle, JSON_TYPE, 200, receipts=inwise.RECEIPTS),
     Endpoint("whatcounts", "GET", whatcounts.PATH, whatcounts.handle, TEXT_TYPE, 200, whatcounts.SETTINGS),
 )
 BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
+
+QUERIES: tuple[Query, ...] = (Query("inwise", "GET", inwise.INFO_PATH, inwise.info),)
+"""The providers' status calls the sandbox answers."""
+QUERY_BY_PATH = {query.path.lower(): query for query in QUERIES}
+"""By lower-cased path: inwise writes its paths with ``SMS`` and ``sms`` alike."""
+
+
+def receipt_providers() -> list[str]:
+    """The provider ids whose simulations post delivery receipts (their pages document them)."""
+    return [endpoint.provider for endpoint in ENDPOINTS if endpoint.receipts is not None]
 
 
 def setting_defaults() -> dict[str, object]:
@@ -57,8 +70,12 @@ def endpoint_paths() -> dict[str, str]:
 __all__ = [
     "BY_PATH",
     "ENDPOINTS",
+    "QUERIES",
+    "QUERY_BY_PATH",
     "Endpoint",
+    "Query",
     "endpoint_paths",
+    "receipt_providers",
     "setting_defaults",
     "settings_from",
     "settings_readers",

@@ -52,6 +52,79 @@ Handler = Callable[[Request, ProviderContext], Outcome]
 
 
 @dataclass(frozen=True)
+class QueryContext:
+    """What a provider's status call reads: the credentials, the time, and what the sandbox stored."""
+
+    accounts: SandboxAccounts
+    now: datetime
+    find: Callable[[str], Mapping[str, object] | None]
+    """The stored message of this provider with this provider id (None: none)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A provider's status call: answered from the sandbox's own state, nothing stored."""
+
+    provider: str
+    method: str
+    path: str
+    handler: Callable[[Request, QueryContext], Reply]
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What the sandbox decided happens to one accepted message on its way to the phone."""
+
+    outcome: str
+    """``delivered`` or ``failed``."""
+    code: str | None
+    """The provider's code for a failed delivery (None when delivered)."""
+    reason: str | None
+    """The provider's words for a failed delivery (None when delivered)."""
+    sent_at: datetime
+    """When the provider took the message (sandbox clock)."""
+    due: datetime
+    """When the phone's answer is known and the receipt goes out (sandbox clock)."""
+    lost: bool = False
+    """The receipt never arrives."""
+    duplicated: bool = False
+    """The final receipt arrives twice."""
+    reordered: bool = False
+    """The message's notifications arrive last first."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "outcome": self.outcome,
+            "code": self.code,
+            "reason": self.reason,
+            "due": self.due.isoformat(timespec="milliseconds"),
+            "lost": self.lost,
+            "duplicated": self.duplicated,
+            "reordered": self.reordered,
+        }
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One postback as the provider posts it: exact body bytes and their media type."""
+
+    body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Receipts:
+    """How a provider reports delivery, for the providers whose pages document it."""
+
+    failure: tuple[str, str]
+    """(code, reason) a failed delivery carries in this provider's notifications."""
+    render: Callable[[Accepted, Fate], tuple[Notification, ...]]
+    """The notifications for one message, in the order the provider sends them."""
+    may_fail: Callable[[Accepted], bool] = lambda accepted: True
+    """False for a message whose send answer already gave its final status."""
+
+
+@dataclass(frozen=True)
 class Endpoint:
     provider: str
     method: str
@@ -62,6 +135,8 @@ class Endpoint:
     success_status: int
     settings: Mapping[str, object] = field(default_factory=dict)
     """Account settings the simulation reads, with their defaults."""
+    receipts: Receipts | None = None
+    """How the provider reports delivery; None when its pages document no receipts."""
 
 
 def json_reply(status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:

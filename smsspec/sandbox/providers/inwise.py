@@ -28,15 +28,21 @@ matching ``rcpt`` before the text is stored.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import datetime
+from urllib.parse import parse_qs
 
 from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers.base import (
     Accepted,
+    Fate,
+    Notification,
     Outcome,
     ProviderContext,
+    QueryContext,
+    Receipts,
     json_reply,
     load_json,
     text_reply,
@@ -190,3 +196,54 @@ def _rejection(entry: str | None) -> tuple[str | None, str | None]:
 
 def _error(message: str) -> Reply:
     return json_reply(400, {"status": "error", "message": message})
+
+
+# delivery: the webhook and the status call -----------------------------------------
+#
+# inwise's page says an async send's "final status and reject reason should be
+# then retrieved from GET methods" (``GET /transactional/sms/info``) or from its
+# transactional webhook, and shows neither body. The sandbox uses the
+# per-recipient object of the send answer for both: the webhook posts one
+# object as JSON, the status call answers a JSON list of them. A message sent
+# in sync mode was answered ``sent``, a final status, so it is delivered; a
+# queued one ends ``sent`` or, when the sandbox fails it, ``rejected`` with the
+# reject reason ``bounced`` (one of the reasons the page lists).
+
+INFO_PATH = "/transactional/sms/info"
+RECEIPT_TYPE = "application/json"
+FAILURE = ("bounced", "rejected")
+"""The reject reason of a failed delivery, and its status."""
+
+
+def result(transaction_id: str, number: str, status: str, reason: str | None) -> dict[str, object]:
+    return {"transaction_id": transaction_id, "mobile_number": number, "status": status, "reject_reason": reason}
+
+
+def final_status(outcome: str) -> tuple[str, str | None]:
+    return ("sent", None) if outcome == "delivered" else (FAILURE[1], FAILURE[0])
+
+
+def receipts(accepted: Accepted, fate: Fate) -> tuple[Notification, ...]:
+    status, reason = final_status(fate.outcome)
+    body = result(accepted.provider_id or "", accepted.recipient, status, reason)
+    return (Notification(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), RECEIPT_TYPE),)
+
+
+def info(request: Request, ctx: QueryContext) -> Reply:
+    """``GET /transactional/sms/info?transaction_id=ID``: 200 with a list of one result, 404 unknown."""
+    if request.header("x-api-key") != ctx.accounts.api_key:
+        return text_reply(401, UNAUTHORIZED)
+    wanted = parse_qs(request.query).get("transaction_id", [])
+    if len(wanted) != 1 or not wanted[0]:
+        return _error("transaction_id is missing")
+    record = ctx.find(wanted[0])
+    if record is None:
+        return json_reply(404, {"status": "error", "message": "no such transaction"})
+    status, reason = str(record.get("state")), None
+    delivery = record.get("delivery")
+    if isinstance(delivery, dict) and ctx.now >= datetime.fromisoformat(str(delivery["due"])):
+        status, reason = final_status(str(delivery["outcome"]))
+    return json_reply(200, [result(wanted[0], str(record.get("recipient")), status, reason)])
+
+
+RECEIPTS = Receipts((FAILURE[0], FAILURE[1]), receipts, lambda accepted: accepted.state == "queued")

@@ -20,14 +20,18 @@ stored message keeps the cut mask, which is what a handset would show.
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers import skycore_codes as codes
 from smsspec.sandbox.providers.base import (
     Accepted,
+    Fate,
+    Notification,
     Outcome,
     ProviderContext,
+    Receipts,
     json_reply,
     load_json,
     matches,
@@ -105,3 +109,51 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
         "status-details": QUEUED,
     }
     return Outcome(json_reply(200, payload), (accepted,))
+
+
+# delivery receipts -----------------------------------------------------------------
+#
+# Skycore's "SMS MT Postback V2" page: one JSON postback when the SMS is sent
+# (N201 Sent) and one when the delivery receipt comes (N202 Delivered; E202
+# Rejected for a message the carrier did not deliver). The body is laid out
+# as the page's examples are, one field a line in the page's order, without
+# the indentation of its curl commands. The page sends ``from-mask`` "only if
+# it exists" without showing where; the sandbox leaves it out. The sandbox has
+# no carrier, so ``operator-id`` and ``operator-name`` name the sandbox.
+
+RECEIPT_TYPE = "application/json"
+OPERATOR = ("0000000", "smsspec sandbox")
+SENT = ("N201", "Sent")
+DELIVERED = ("N202", "Delivered")
+FAILURE = ("E202", "Rejected")
+_FIELDS = (
+    "origin", "code", "sent-as", "status", "from", "to", "tracking-id", "operator-id", "operator-name", "timestamp"
+)
+
+
+def postback(values: dict[str, str]) -> str:
+    """An SMS MT postback body, laid out as the page shows it."""
+    lines = ",\n".join(f'"{name}":{json.dumps(values[name], ensure_ascii=False)}' for name in _FIELDS)
+    return "{\n" + lines + "\n}"
+
+
+def receipts(accepted: Accepted, fate: Fate) -> tuple[Notification, ...]:
+    final = DELIVERED if fate.outcome == "delivered" else FAILURE
+    bodies = []
+    for (code, status), moment in ((SENT, fate.sent_at), (final, fate.due)):
+        bodies.append(postback({
+            "origin": "SMS_MT",
+            "code": code,
+            "sent-as": "SMS",
+            "status": status,
+            "from": accepted.sender or "",
+            "to": accepted.recipient,
+            "tracking-id": accepted.provider_id or "",
+            "operator-id": OPERATOR[0],
+            "operator-name": OPERATOR[1],
+            "timestamp": moment.isoformat(timespec="microseconds"),
+        }))
+    return tuple(Notification(body.encode("utf-8"), RECEIPT_TYPE) for body in bodies)
+
+
+RECEIPTS = Receipts(FAILURE, receipts)

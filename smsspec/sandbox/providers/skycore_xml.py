@@ -28,6 +28,7 @@ Answers, on one line, without an XML declaration::
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape
@@ -37,7 +38,15 @@ from defusedxml.ElementTree import fromstring
 
 from smsspec.sandbox.exchange import Reply, Request
 from smsspec.sandbox.providers import skycore_codes as codes
-from smsspec.sandbox.providers.base import Accepted, Outcome, ProviderContext, xml_reply
+from smsspec.sandbox.providers.base import (
+    Accepted,
+    Fate,
+    Notification,
+    Outcome,
+    ProviderContext,
+    Receipts,
+    xml_reply,
+)
 
 PATH = "/skycore/v1/sendsms"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -137,3 +146,96 @@ def handle(request: Request, ctx: ProviderContext) -> Outcome:
         details={"spid": spid} if spid else {},
     )
     return Outcome(success(tracking_id, to), (accepted,))
+
+
+# delivery receipts -----------------------------------------------------------------
+#
+# The sendSMS page shows two postbacks per message, and the sandbox posts them
+# byte for byte as shown (quirks included: the first's double space and
+# upper-case attributes, the second's lower-case attributes, the blank before
+# its CREATED value and the blanks before two of its lines), with the
+# sandbox's values in place of the example's. The second carries the outcome
+# as ``<STATUS PROTOCOL="p" STATUS="s"/>``, read in the SMS protocol code table
+# of the v1.3 appendix: 4/0 "Successfully executed", 4/13 "Could not route
+# message" for a failed delivery. Both are posted raw, as ``text/xml``.
+
+RECEIPT_TYPE = "text/xml"
+DELIVERED_STATUS = ("4", "0")
+FAILED_STATUS = ("4", "13")
+FAILURE = ("4:13", "Could not route message")
+"""The code (``PROTOCOL:STATUS``) and words of a failed delivery."""
+_NOTIFICATION_IDS = itertools.count(1)
+_HISTORY_IDS = itertools.count(1)
+
+_SENT = (
+    '<NOTIFICATION  ID="{id}" CREATED="{created}" >\n'
+    "\t<ORIGIN>SMS_MT</ORIGIN>\n"
+    "\t<CODE>N201</CODE>\n"
+    "\t<BODY>\n"
+    "\t<HISTORYID>{history}</HISTORYID>\n"
+    "\t<TO>{to}</TO>\n"
+    "\t<TRACKINGID>{tracking}</TRACKINGID>\n"
+    "\t<TIMESTAMP>{timestamp}</TIMESTAMP>\n"
+    "\t</BODY>\n"
+    "</NOTIFICATION>"
+)
+_RECEIPT = (
+    '<NOTIFICATION id="{id}" created=" {created}">\n'
+    "\t<ORIGIN>SMS_MT</ORIGIN>\n"
+    " \t<CODE>N201</CODE>\n"
+    "\t<BODY>\n"
+    "\t<HISTORYID>{history}</HISTORYID>\n"
+    " \t<TO>{to}</TO>\n"
+    "\t<TRACKINGID>{tracking}</TRACKINGID>\n"
+    '\t<STATUS PROTOCOL="{protocol}" STATUS="{status}"/>\n'
+    "\t<TIMESTAMP>{timestamp}</TIMESTAMP>\n"
+    "\t</BODY>\n"
+    "</NOTIFICATION>"
+)
+
+
+def postgres_time(moment: datetime) -> str:
+    """A time as the postbacks write it: ``2011-07-26 10:22:25.262743-04``."""
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    zone = f"{sign}{minutes // 60:02d}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") + zone
+
+
+def sent_notification(number: int, created: str, history: int, to: str, tracking: str, timestamp: str) -> str:
+    """The N201 postback "when the SMS is sent"."""
+    return _SENT.format(
+        id=number, created=escape(created), history=history, to=escape(to),
+        tracking=escape(tracking), timestamp=escape(timestamp),
+    )
+
+
+def receipt_notification(
+    number: int, created: str, history: int, to: str, tracking: str, status: tuple[str, str], timestamp: str
+) -> str:
+    """The postback "when we get an SMS delivery receipt"."""
+    return _RECEIPT.format(
+        id=number, created=escape(created), history=history, to=escape(to), tracking=escape(tracking),
+        protocol=status[0], status=status[1], timestamp=escape(timestamp),
+    )
+
+
+def receipts(accepted: Accepted, fate: Fate) -> tuple[Notification, ...]:
+    history = next(_HISTORY_IDS)
+    tracking = accepted.provider_id or ""
+    timestamp = postgres_time(fate.sent_at)
+    status = DELIVERED_STATUS if fate.outcome == "delivered" else FAILED_STATUS
+    sent = sent_notification(
+        next(_NOTIFICATION_IDS), postgres_time(fate.sent_at), history, accepted.recipient, tracking, timestamp
+    )
+    receipt = receipt_notification(
+        next(_NOTIFICATION_IDS), postgres_time(fate.due), history, accepted.recipient, tracking, status, timestamp
+    )
+    return (
+        Notification(sent.encode("utf-8"), RECEIPT_TYPE),
+        Notification(receipt.encode("utf-8"), RECEIPT_TYPE),
+    )
+
+
+RECEIPTS = Receipts(FAILURE, receipts)

@@ -71,6 +71,11 @@ class PostgresLedger(Ledger):
     def _lock_schema(self, db: Any) -> None:
         db.execute("SELECT pg_advisory_xact_lock(%s, 0)", (LOCK_CLASS,))
 
+    def _lock_receipts(self, db: Any, *, shared: bool) -> None:
+        # (LOCK_CLASS, -1): run locks use keys >= 0, migrations (LOCK_CLASS, 0).
+        how = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        db.execute(f"SELECT {how}(%s, -1)", (LOCK_CLASS,))
+
     def _lock_run(self, lock_key: int) -> None:
         with self._guard():
             self._conn().execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_CLASS, lock_key))

@@ -23,9 +23,6 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
-
-
-
 class DeliveryStatus(str, Enum):
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -76,6 +73,45 @@ class DeliveryState:
     sent_at: str | None = None
     answered_at: str | None = None
     in_progress: bool = False
+    delivery: str | None = None
+    delivery_code: str | None = None
+    delivery_reason: str | None = None
+    delivery_at: str | None = None
+
+
+# What the provider said after accepting a delivery, from its receipts or its status call;
+# a later word never lowers the rank, so duplicates and reordering change nothing.
+RECEIPT_STATES = ("pending", "delivered", "failed")
+RECEIPT_RANK = {state: rank for rank, state in enumerate(RECEIPT_STATES)}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One notification about deliveries of ``account``, as read from the provider.
+
+    ``digest``: hex SHA-256 of the body as received (the same notification
+    twice is one record). ``state`` None: the body could not be read
+    (``body`` then keeps its text, for a person to look at). ``source``:
+    ``postback`` (pushed to the receiver) or ``poll`` (a status call's answer).
+    """
+
+    account: str
+    digest: str
+    provider_id: str | None
+    state: str | None
+    code: str | None = None
+    reason: str | None = None
+    body: str | None = None
+    source: str = "postback"
+
+    def __post_init__(self) -> None:
+        check_text(self.account, "account")
+        if not SHA256_HEX.fullmatch(self.digest):
+            raise ValueError("digest must be a lowercase hex SHA-256 digest")
+        if self.state is not None and self.state not in RECEIPT_RANK:
+            raise ValueError(f"state must be one of {', '.join(RECEIPT_STATES)} or None")
+        if self.state is not None:
+            check_text(self.provider_id, "provider_id")
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,7 @@ class DeliveryOutcome:
     provider_id: str | None = None
     error_code: str | None = None
     error_text: str | None = None
+    delivery: str | None = None  # "pending": accepted, the final word comes later (a receipt)
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, DeliveryStatus):
@@ -136,6 +173,7 @@ class Claim:
     request_id: str
     claimed: tuple[str, ...]
     refused: tuple[DeliveryState, ...] = ()
+    opted_out: tuple[str, ...] = ()  # on the ledger's opt-out list when claimed: not sent
 
 
 @dataclass(frozen=True)
@@ -216,5 +254,7 @@ def check_outcome(outcome: RequestOutcome) -> None:
             raise ValueError("an outcome cannot be pending")
         if not isinstance(item.definitive, bool):
             raise TypeError("definitive must be a bool")
+        if item.delivery is not None and (item.delivery != "pending" or item.status is not DeliveryStatus.ACCEPTED):
+            raise ValueError("only an accepted outcome may say its delivery is pending")
         for name in ("provider_id", "error_code", "error_text"):
             check_opt_text(getattr(item, name), name)

@@ -10,6 +10,15 @@ Tables (prefixed ``smsspec_`` so a shared database can hold other things):
   the history.
 * ``smsspec_requests``: every request: its deliveries' account and message,
   meta (file, provider, URL, preview), when it was claimed, sent, answered.
+* ``smsspec_receipts`` (schema 2): what providers said after accepting, one
+  row per notification (keyed by account and the body's SHA-256, so the same
+  notification twice is one row). A delivery's ``delivery`` columns hold the
+  highest-ranked word of its receipts (pending < delivered < failed): the same
+  whatever order they came in. A receipt whose provider id is not known yet
+  while the account has a request in flight is kept (``matched = 0``) and
+  applied when that request's outcome is recorded.
+* ``smsspec_opt_outs`` (schema 3): numbers of the project that must get nothing
+  (``smsspec opt-out``); :meth:`Ledger.claim` never claims one.
 
 A run claims deliveries before it sends them (:meth:`Ledger.claim`): one
 transaction writes the request and turns each delivery to PENDING under this
@@ -38,18 +47,19 @@ from typing import Any, ClassVar
 from smsspec.errors import LedgerError
 from smsspec.send.ledger.location import Location, parse_location
 from smsspec.send.ledger.records import (
+    RECEIPT_RANK,
     Claim,
     DeliveryKey,
     DeliveryState,
     DeliveryStatus,
     Intent,
+    Receipt,
     RequestOutcome,
     check_intent,
     check_opt_text,
     check_outcome,
 )
 
-SCHEMA_VERSION = 1
 DEFAULT_PROJECT = "default"
 STALE_HEARTBEAT_SECONDS = 600.0  # a run on another machine silent this long counts as dead
 
@@ -74,11 +84,38 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         " WHERE status = 'pending'",
         "CREATE INDEX smsspec_runs_open ON smsspec_runs (finished_at)",
     ),
+    2: (
+        """CREATE TABLE smsspec_receipts (
+            project TEXT NOT NULL, account TEXT NOT NULL, digest TEXT NOT NULL,
+            provider_id TEXT, state TEXT, code TEXT, reason TEXT, body TEXT,
+            source TEXT NOT NULL, received_at TEXT NOT NULL,
+            matched INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (project, account, digest))""",
+        "CREATE INDEX smsspec_receipts_by_id ON smsspec_receipts (project, account, provider_id)",
+        "CREATE INDEX smsspec_receipts_waiting ON smsspec_receipts (project, provider_id)"
+        " WHERE matched = 0",
+        "CREATE INDEX smsspec_deliveries_by_id ON smsspec_deliveries (project, account, provider_id)",
+        "ALTER TABLE smsspec_deliveries ADD COLUMN delivery TEXT",
+        "ALTER TABLE smsspec_deliveries ADD COLUMN delivery_code TEXT",
+        "ALTER TABLE smsspec_deliveries ADD COLUMN delivery_reason TEXT",
+        "ALTER TABLE smsspec_deliveries ADD COLUMN delivery_at TEXT",
+    ),
+    3: (
+        """CREATE TABLE smsspec_opt_outs (
+            project TEXT NOT NULL, number TEXT NOT NULL, added_at TEXT NOT NULL,
+            source TEXT NOT NULL, PRIMARY KEY (project, number))""",
+    ),
 }
+SCHEMA_VERSION = max(MIGRATIONS)
 
 _STATE_COLUMNS = (
     "message_id, recipient, account, content_hash, status, definitive, provider_id,"
-    " error_code, error_text, request_id, run_id, at, sent_at, answered_at, interrupted"
+    " error_code, error_text, request_id, run_id, at, sent_at, answered_at, interrupted,"
+    " delivery, delivery_code, delivery_reason, delivery_at"
+)
+# A schema-1 ledger read without migrating has no delivery columns yet.
+_STATE_COLUMNS_V1 = _STATE_COLUMNS.replace(
+    "delivery, delivery_code, delivery_reason, delivery_at", "NULL, NULL, NULL, NULL"
 )
 
 
@@ -131,6 +168,8 @@ class Ledger(AbstractContextManager["Ledger"]):
         self._mutex = threading.RLock()
         self._live: dict[str, bool] = {}
         self._requests: dict[str, tuple[str, frozenset[str]]] = {}
+        self._request_accounts: dict[str, str] = {}
+        self._columns = _STATE_COLUMNS
         self._interrupted: tuple[DeliveryKey, ...] = ()
         self._closed = False
         self._exists = True
@@ -166,6 +205,22 @@ class Ledger(AbstractContextManager["Ledger"]):
                 store._exists = False
             elif version > SCHEMA_VERSION:
                 raise LedgerError(store._newer(version))
+            elif version < 2:
+                store._columns = _STATE_COLUMNS_V1
+        except BaseException:
+            store._disconnect()
+            raise
+        return store
+
+    @classmethod
+    def attach(
+        cls, location: str | os.PathLike[str] | Location, project: str = DEFAULT_PROJECT
+    ) -> Ledger:
+        """Open to record receipts (the receiver, ``status --refresh``): migrate, start no run."""
+        store = cls._store_for(parse_location(_as_text(location)), project, writable=True)
+        try:
+            store._connect()
+            store._migrate()
         except BaseException:
             store._disconnect()
             raise
@@ -241,13 +296,17 @@ class Ledger(AbstractContextManager["Ledger"]):
             version = int(self._query("SELECT version FROM smsspec_schema")[0][0])
             if version > SCHEMA_VERSION:
                 raise LedgerError(self._newer(version))
-            for step in range(version + 1, SCHEMA_VERSION + 1):
+            for step in sorted(s for s in MIGRATIONS if s > version):
                 for statement in MIGRATIONS[step]:
                     db.execute(statement)
                 db.execute(self._sql("UPDATE smsspec_schema SET version = ?"), (step,))
 
     def _lock_schema(self, db: Any) -> None:
         """Serialise migrations between runs (SQLite's write transaction already does)."""
+
+    def _lock_receipts(self, db: Any, *, shared: bool) -> None:
+        """Order a receipt's arrival against a recorded outcome (SQLite's write transaction
+        already does): the receiver holds it exclusively, runs recording outcomes share it."""
 
     def _sql(self, sql: str) -> str:
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
@@ -337,7 +396,8 @@ class Ledger(AbstractContextManager["Ledger"]):
 
     def _state(self, row: Sequence[Any]) -> DeliveryState:
         (message_id, recipient, account, content_hash, status, definitive, provider_id,
-         error_code, error_text, request_id, run_id, at, sent_at, answered_at, interrupted) = row
+         error_code, error_text, request_id, run_id, at, sent_at, answered_at, interrupted,
+         delivery, delivery_code, delivery_reason, delivery_at) = row
         state = DeliveryStatus(status)
         in_progress = False
         if state is DeliveryStatus.PENDING:
@@ -360,6 +420,10 @@ class Ledger(AbstractContextManager["Ledger"]):
             sent_at=sent_at,
             answered_at=answered_at,
             in_progress=in_progress,
+            delivery=delivery if state is DeliveryStatus.ACCEPTED else None,
+            delivery_code=delivery_code,
+            delivery_reason=delivery_reason,
+            delivery_at=delivery_at,
         )
 
     def state(self, key: DeliveryKey) -> DeliveryState | None:
@@ -381,7 +445,7 @@ class Ledger(AbstractContextManager["Ledger"]):
             chunk = recipients[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             found += self._query(
-                f"SELECT {_STATE_COLUMNS} FROM smsspec_deliveries WHERE project = ?"
+                f"SELECT {self._columns} FROM smsspec_deliveries WHERE project = ?"
                 f" AND message_id = ? AND recipient IN ({marks})",
                 (self.project, message_id, *chunk),
             )
@@ -395,13 +459,13 @@ class Ledger(AbstractContextManager["Ledger"]):
             if message_ids:
                 marks = ", ".join("?" * len(message_ids))
                 rows = self._query(
-                    f"SELECT {_STATE_COLUMNS} FROM smsspec_deliveries WHERE project = ?"
+                    f"SELECT {self._columns} FROM smsspec_deliveries WHERE project = ?"
                     f" AND message_id IN ({marks}) ORDER BY message_id, recipient",
                     (self.project, *message_ids),
                 )
             else:
                 rows = self._query(
-                    f"SELECT {_STATE_COLUMNS} FROM smsspec_deliveries WHERE project = ?"
+                    f"SELECT {self._columns} FROM smsspec_deliveries WHERE project = ?"
                     " ORDER BY message_id, recipient",
                     (self.project,),
                 )
@@ -464,6 +528,9 @@ class Ledger(AbstractContextManager["Ledger"]):
                 for message_id, recipient, n, content_hash in wanted
             ]
             with self._writing(), self._transaction() as db:
+                opted_out = self._opted_out_in(sorted({r for _, r, *_ in rows}))
+                if opted_out:
+                    rows = [row for row in rows if row[1] not in opted_out]
                 got = self._claim_rows(db, rows, at)
                 taken = [[r for r, _ in i.deliveries if (i.message_id, r) in got] for i in intents]
                 self._execute_many(
@@ -474,9 +541,13 @@ class Ledger(AbstractContextManager["Ledger"]):
                       _dumps(i.meta), at) for i, claimed in zip(intents, taken, strict=True) if claimed],
                 )
                 self._heartbeat(db, at)
-            claims = [Claim(i.request_id, tuple(claimed)) for i, claimed in zip(intents, taken, strict=True)]
+            claims = [
+                Claim(i.request_id, tuple(claimed), opted_out=tuple(r for r, _ in i.deliveries if r in opted_out))
+                for i, claimed in zip(intents, taken, strict=True)
+            ]
             for intent, claim in zip(intents, claims, strict=True):
                 self._requests[intent.request_id] = (intent.message_id, frozenset(claim.claimed))
+                self._request_accounts[intent.request_id] = intent.account
             return [self._with_refusals(i, claim) for i, claim in zip(intents, claims, strict=True)]
 
     _CLAIM_NEW = (
@@ -489,7 +560,8 @@ class Ledger(AbstractContextManager["Ledger"]):
         "UPDATE smsspec_deliveries SET account = ?, content_hash = ?, status = 'pending',"
         " definitive = 0, provider_id = NULL, error_code = NULL, error_text = NULL,"
         " request_id = ?, run_id = ?, at = ?, sent_at = NULL, answered_at = NULL,"
-        " interrupted = 0"
+        " interrupted = 0, delivery = NULL, delivery_code = NULL, delivery_reason = NULL,"
+        " delivery_at = NULL"
         " WHERE project = ? AND message_id = ? AND recipient = ? AND request_id = ?"
         " AND status <> 'pending'"
     )
@@ -525,11 +597,83 @@ class Ledger(AbstractContextManager["Ledger"]):
             db.execute(self._sql(sql), row)
 
     def _with_refusals(self, intent: Intent, got: Claim) -> Claim:
-        missing = [r for r, _ in intent.deliveries if r not in set(got.claimed)]
+        missing = [r for r, _ in intent.deliveries if r not in set(got.claimed) and r not in set(got.opted_out)]
         if not missing:
             return got
         found = self.states_for(intent.message_id, missing)
-        return Claim(got.request_id, got.claimed, tuple(found[r] for r in missing if r in found))
+        return Claim(got.request_id, got.claimed, tuple(found[r] for r in missing if r in found), got.opted_out)
+
+    # ------------------------------------------------------------------ opt-outs
+
+    def _has_opt_outs(self) -> bool:
+        """False for a ledger from before migration 3 (read-only views do not migrate)."""
+        if not self._exists:
+            return False
+        if not hasattr(self, "_opt_out_table"):
+            self._opt_out_table = self._table_exists("smsspec_opt_outs")
+        return self._opt_out_table
+
+    def _opted_out_in(self, numbers: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        if not numbers or not self._has_opt_outs():
+            return found
+        for start in range(0, len(numbers), 500):
+            chunk = list(numbers[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            found.update(row[0] for row in self._query(
+                f"SELECT number FROM smsspec_opt_outs WHERE project = ? AND number IN ({marks})",
+                (self.project, *chunk),
+            ))
+        return found
+
+    def opted_out(self, numbers: Iterable[str]) -> set[str]:
+        """Which of ``numbers`` (E.164) are on the project's opt-out list."""
+        with self._mutex, self._guard():
+            return self._opted_out_in(sorted(set(numbers)))
+
+    def opt_outs(self) -> list[tuple[str, str, str]]:
+        """The project's opt-out list: (number, added at, source), by number."""
+        with self._mutex, self._guard():
+            if not self._has_opt_outs():
+                return []
+            rows = self._query(
+                "SELECT number, added_at, source FROM smsspec_opt_outs WHERE project = ? ORDER BY number",
+                (self.project,),
+            )
+        return [(str(n), str(a), str(s)) for n, a, s in rows]
+
+    def add_opt_outs(self, numbers: Iterable[str], source: str) -> int:
+        """Put ``numbers`` (E.164) on the opt-out list; how many were not on it. Durable on return:
+        no delivery to them is claimed from then on, by this run or any other."""
+        wanted = sorted(set(numbers))
+        with self._mutex:
+            self._check_usable()
+            source = check_opt_text(source, "source") or ""
+            at = now()
+            with self._writing(), self._transaction() as db:
+                known = self._opted_out_in(wanted)
+                fresh = [n for n in wanted if n not in known]
+                self._execute_many(
+                    db,
+                    "INSERT INTO smsspec_opt_outs (project, number, added_at, source) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (project, number) DO NOTHING",
+                    [(self.project, n, at, source) for n in fresh],
+                )
+            return len(fresh)
+
+    def remove_opt_outs(self, numbers: Iterable[str]) -> int:
+        """Take ``numbers`` off the opt-out list; how many were on it."""
+        wanted = sorted(set(numbers))
+        with self._mutex:
+            self._check_usable()
+            with self._writing(), self._transaction() as db:
+                known = sorted(self._opted_out_in(wanted))
+                self._execute_many(
+                    db,
+                    "DELETE FROM smsspec_opt_outs WHERE project = ? AND number = ?",
+                    [(self.project, n) for n in known],
+                )
+            return len(known)
 
     def record_outcomes(self, outcomes: Sequence[RequestOutcome]) -> None:
         """Record what became of claimed deliveries, in one transaction; durable on return.
@@ -558,7 +702,8 @@ class Ledger(AbstractContextManager["Ledger"]):
                     db,
                     "UPDATE smsspec_deliveries SET status = ?, definitive = ?,"
                     " provider_id = ?, error_code = ?, error_text = ?, at = ?,"
-                    " sent_at = ?, answered_at = ?, interrupted = 0"
+                    " sent_at = ?, answered_at = ?, interrupted = 0, delivery = ?,"
+                    " delivery_code = NULL, delivery_reason = NULL, delivery_at = ?"
                     " WHERE project = ? AND message_id = ? AND recipient = ?"
                     " AND request_id = ?",
                     [(item.status.value, int(item.definitive),
@@ -566,9 +711,15 @@ class Ledger(AbstractContextManager["Ledger"]):
                       check_opt_text(item.error_code, "error_code"),
                       check_opt_text(item.error_text, "error_text"),
                       at, outcomes[n].sent_at, outcomes[n].answered_at,
+                      item.delivery, at if item.delivery else None,
                       self.project, message_id, item.recipient, outcomes[n].request_id)
                      for message_id, _, n, item in items],
                 )
+                self._apply_waiting(db, {
+                    (self._request_accounts[o.request_id], item.provider_id)
+                    for o in outcomes for item in o.deliveries
+                    if item.status is DeliveryStatus.ACCEPTED and item.provider_id
+                })
                 self._execute_many(
                     db,
                     "UPDATE smsspec_requests SET sent_at = ?, answered_at = ?,"
@@ -576,6 +727,117 @@ class Ledger(AbstractContextManager["Ledger"]):
                     [(o.sent_at, o.answered_at, _dumps(o.meta), o.request_id) for o in outcomes],
                 )
                 self._heartbeat(db, at)
+
+    # ------------------------------------------------------------------ receipts
+
+    def _apply_waiting(self, db: Any, ids: set[tuple[str, str]]) -> None:
+        """Apply the receipts that came before these (account, provider id)s were recorded."""
+        if not ids:
+            return
+        self._lock_receipts(db, shared=True)
+        wanted = sorted({provider_id for _, provider_id in ids})
+        waiting: set[tuple[str, str]] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            waiting.update(
+                (account, provider_id)
+                for account, provider_id in self._query(
+                    f"SELECT DISTINCT account, provider_id FROM smsspec_receipts WHERE project = ?"
+                    f" AND matched = 0 AND provider_id IN ({marks})",
+                    (self.project, *chunk),
+                )
+            )
+        for account, provider_id in sorted(waiting & ids):
+            self._apply_receipts(db, account, provider_id)
+
+    def _apply_receipts(self, db: Any, account: str, provider_id: str) -> None:
+        """Set the deliveries carrying ``provider_id`` to the highest-ranked word of their receipts."""
+        rows = self._query(
+            "SELECT state, code, reason, received_at, digest FROM smsspec_receipts"
+            " WHERE project = ? AND account = ? AND provider_id = ? AND state IS NOT NULL",
+            (self.project, account, provider_id),
+        )
+        if not rows:
+            return
+        state, code, reason, received_at, _ = max(rows, key=lambda r: (RECEIPT_RANK[r[0]], r[4]))
+        db.execute(
+            self._sql(
+                "UPDATE smsspec_deliveries SET delivery = ?, delivery_code = ?, delivery_reason = ?,"
+                " delivery_at = ? WHERE project = ? AND account = ? AND provider_id = ?"
+                " AND status = 'accepted'"
+            ),
+            (state, code, reason, received_at, self.project, account, provider_id),
+        )
+        db.execute(
+            self._sql(
+                "UPDATE smsspec_receipts SET matched = 1 WHERE project = ? AND account = ?"
+                " AND provider_id = ? AND matched = 0"
+            ),
+            (self.project, account, provider_id),
+        )
+
+    def record_receipt(self, receipt: Receipt) -> str:
+        """Record one notification, in one transaction; durable on return. What became of it:
+
+        ``applied`` (its deliveries' state follows it), ``kept`` (its provider id is not known
+        yet but a request of the account is in flight: applied when that outcome is recorded),
+        ``unreadable`` (kept for a person to read; no delivery changes), ``duplicate`` (recorded
+        before: nothing changes), ``unknown`` (no delivery of the account has that id and none is
+        in flight: not recorded).
+        """
+        with self._mutex:
+            if self._closed or not self.writable:
+                raise LedgerError("this ledger is closed or was opened read-only")
+            at = now()
+            with self._guard(), self._transaction() as db:
+                self._lock_receipts(db, shared=False)
+                known = receipt.state is not None and bool(self._query(
+                    "SELECT 1 FROM smsspec_deliveries WHERE project = ? AND account = ?"
+                    " AND provider_id = ? LIMIT 1",
+                    (self.project, receipt.account, receipt.provider_id),
+                ))
+                if receipt.state is not None and not known and not self._query(
+                    "SELECT 1 FROM smsspec_deliveries WHERE project = ? AND account = ?"
+                    " AND status = 'pending' AND provider_id IS NULL LIMIT 1",
+                    (self.project, receipt.account),
+                ):
+                    return "unknown"
+                inserted = db.execute(
+                    self._sql(
+                        "INSERT INTO smsspec_receipts (project, account, digest, provider_id, state,"
+                        " code, reason, body, source, received_at, matched)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        " ON CONFLICT (project, account, digest) DO NOTHING"
+                    ),
+                    (self.project, receipt.account, receipt.digest, receipt.provider_id,
+                     receipt.state, check_opt_text(receipt.code, "code"),
+                     check_opt_text(receipt.reason, "reason"), check_opt_text(receipt.body, "body"),
+                     receipt.source, at, int(known or receipt.state is None)),
+                ).rowcount == 1
+                if not inserted:
+                    return "duplicate"
+                if receipt.state is None:
+                    return "unreadable"
+                if not known:
+                    return "kept"
+                assert receipt.provider_id is not None
+                self._apply_receipts(db, receipt.account, receipt.provider_id)
+                return "applied"
+
+    def receipts(self) -> list[dict[str, Any]]:
+        """Every receipt recorded for this project, oldest first (for people and tests)."""
+        if not self._exists or self._columns is _STATE_COLUMNS_V1:
+            return []
+        with self._mutex, self._guard():
+            rows = self._query(
+                "SELECT account, digest, provider_id, state, code, reason, source, received_at,"
+                " matched FROM smsspec_receipts WHERE project = ? ORDER BY received_at, digest",
+                (self.project,),
+            )
+        names = ("account", "digest", "provider_id", "state", "code", "reason", "source",
+                 "received_at", "matched")
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def _heartbeat(self, db: Any, at: str) -> None:
         db.execute(

@@ -1,0 +1,1 @@
+"""Reviewing changes: what a change to the specs does for recipients (diff) and what they will see (preview)."""
