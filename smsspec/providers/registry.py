@@ -27,7 +27,8 @@ from smsspec.errors import ProviderError
 # The common fields each provider schema must say it carries or not (``"not": {}`` under its
 # ``properties``). One policy for those it cannot carry: written on the message, a diagnostic
 # (PROVIDER-UNSUPPORTED-FIELD); inherited from ``defaults``, not applied to that provider.
-PROVIDER_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "type", "tags")
+# (`type` is not one of them: smsspec's own quiet hours read it, whether the provider carries it or not.)
+PROVIDER_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "tags")
 
 
 class _Fields(Protocol):
