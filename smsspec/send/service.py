@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -147,9 +148,17 @@ def run_requests(
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         limiter=RateLimiter(settings.per_second),
     )
+    # Runs sharing a ledger start at different places of the same plan, so their claims
+    # rarely meet (a claim that meets another run's waits for its commit, then is refused).
+    start = secrets.randbelow(len(pairs)) if pairs and getattr(ledger, "shared", False) else 0
     with transport, stop_on_signal(transport.stop, on_stop):
         runner = Runner(ledger, transport, redactor, settings.concurrency, credentials)
-        return runner.run(pairs) if advance is None else runner.run(pairs, advance)
+        turned = pairs[start:] + pairs[:start]
+        run = runner.run(turned) if advance is None else runner.run(turned, advance)
+    if start:  # results in plan order again
+        back = len(pairs) - start
+        run.results = run.results[back:] + run.results[:back]
+    return run
 
 
 @contextlib.contextmanager
