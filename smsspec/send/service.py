@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsspec.errors import CredentialError, UsageError
 from smsspec.load.config import ENV_REFERENCE, resolve_credentials
@@ -24,11 +24,12 @@ from smsspec.model import Account, CheckedMessage, Config, RenderedRequest
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice, choose_ledger, sends_to_sandbox, unimported
 from smsspec.send.plan import Outgoing, Plan, with_credentials
-from smsspec.send.ratelimit import RateLimiter
 from smsspec.send.redact import Redactor
-from smsspec.send.runner import RequestResult, Runner
-from smsspec.send.transport import RetryPolicy, Timeouts, Transport
 from smsspec.sms.send_at import parse_send_at
+
+if TYPE_CHECKING:  # sending is imported when a run sends: `plan` never loads the HTTP stack
+    from smsspec.send.runner import RequestResult
+    from smsspec.send.transport import Timeouts
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,10 @@ def run_requests(
 ) -> Any:
     """Send the requests, recording each in the ledger; a signal stops the run cleanly
     (``on_stop`` is called once when it does, from the signal handler, so the command can say so)."""
+    from smsspec.send.ratelimit import RateLimiter
+    from smsspec.send.runner import Runner
+    from smsspec.send.transport import RetryPolicy, Transport
+
     transport = Transport(
         concurrency=settings.concurrency,
         timeouts=settings.timeouts,
