@@ -3,6 +3,7 @@
     python benchmarks/profiles.py validate [--files 500]
     python benchmarks/profiles.py render [--recipients 100000]
     python benchmarks/profiles.py start
+    python benchmarks/profiles.py recipients [--recipients 200000]   # validate, then render --format json
 
 validate and render run under cProfile and print the functions with the most
 time of their own and the most time below them; start prints what
@@ -74,6 +75,38 @@ def profile_render(recipients: int, limit: int) -> None:
     show(profile, limit)
 
 
+def profile_recipients(rows: int, limit: int) -> None:
+    """The recipients-file path in one process (SMSSPEC_JOBS=1): check, then render as JSON."""
+    from bench_recipients import SPEC, write_recipients
+
+    from smsspec.render.output import json_chunks
+    from smsspec.render.requests import render_requests
+    from smsspec.validate.check import check_paths
+
+    folder = OUT / f"recipients-{rows}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "smsspec.yaml").write_text(config_text(), encoding="utf-8")
+    (folder / "points.sms.yaml").write_text(SPEC, encoding="utf-8")
+    if not (folder / "customers.csv").exists():
+        write_recipients(folder / "customers.csv", rows)
+    os.chdir(folder)
+    os.environ["SMSSPEC_JOBS"] = "1"
+    gc.set_threshold(100_000, 50, 100)
+    profile = cProfile.Profile()
+    result = profile.runcall(check_paths, ["points.sms.yaml"])
+    say(f"=== validate ({rows:,} rows) ===")
+    show(profile, limit)
+
+    def work() -> int:
+        requests = (r for checked in result.checked for r in render_requests(checked))
+        return sum(len(chunk) for chunk in json_chunks(requests))
+
+    profile = cProfile.Profile()
+    profile.runcall(work)
+    say(f"=== render --format json, after validate ({rows:,} rows) ===")
+    show(profile, limit)
+
+
 def profile_start(limit: int) -> None:
     folder = OUT / "one-file"
     folder.mkdir(parents=True, exist_ok=True)
@@ -97,7 +130,7 @@ def profile_start(limit: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["validate", "render", "start"])
+    parser.add_argument("what", choices=["validate", "render", "start", "recipients"])
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--limit", type=int, default=25)
@@ -107,6 +140,8 @@ def main() -> None:
         profile_validate(args.files, args.limit)
     elif args.what == "render":
         profile_render(args.recipients, args.limit)
+    elif args.what == "recipients":
+        profile_recipients(args.recipients, args.limit)
     else:
         profile_start(args.limit)
 

@@ -4,7 +4,8 @@
     python benchmarks/run.py --quick    # small sizes, one run each: a smoke test
     python benchmarks/run.py --only validate --only start
 
-Benchmarks: validate (1), start (2), render (3), send (4), scaling (5).
+Benchmarks: validate (1), start (2), render (3), send (4), scaling (5), ledger (6),
+recipients (7).
 Scratch files go to benchmarks/out/ (ignored by git); the table and the
 figures are also written to benchmarks/out/results.md and results.json.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_ledger
+import bench_recipients
 import bench_render
 import bench_scaling
 import bench_send
@@ -49,6 +51,7 @@ BENCHMARKS_BY_NAME = {
     "send": bench_send.run,
     "scaling": bench_scaling.run,
     "ledger": bench_ledger.run,
+    "recipients": bench_recipients.run,
 }
 
 

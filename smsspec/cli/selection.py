@@ -11,6 +11,7 @@ from smsspec.model import CheckedMessage
 from smsspec.report.diagnostics import text_report
 from smsspec.send.service import env_redactor
 from smsspec.validate.check import CheckResult
+from smsspec.validate.schema import did_you_mean
 
 
 def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool) -> CheckResult:
@@ -28,6 +29,12 @@ def checked_or_exit(paths: Iterable[str], config_path: str | None, strict: bool)
     return result
 
 
+def suggest_message(result: CheckResult, wanted: str) -> str:
+    """"; did you mean 'login-code'?" for `--message login_code`, or nothing."""
+    hint = did_you_mean(wanted, sorted({c.message.id for c in result.checked}))
+    return f"; did you mean {hint!r}?" if hint else ""
+
+
 def select_messages(
     result: CheckResult, message_ids: tuple[str, ...], account_names: tuple[str, ...]
 ) -> list[CheckedMessage]:
@@ -38,7 +45,7 @@ def select_messages(
     present = {c.message.id for c in result.checked}
     missing = [m for m in message_ids if m not in present]
     if missing:
-        fail(f"--message {missing[0]}: no message with that id in the given specs")
+        fail(f"--message {missing[0]}: no message with that id in the given specs{suggest_message(result, missing[0])}")
     return [
         c for c in result.checked
         if (not message_ids or c.message.id in message_ids)

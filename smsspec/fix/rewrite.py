@@ -9,6 +9,8 @@ Fixed rules:
 
 * ``YAML-NUMBER-AS-STRING`` and ``YAML-BOOLEAN``: the plain scalar is wrapped
   in double quotes (``from: 00000`` -> ``from: "00000"``).
+* ``YAML-CURLY-QUOTES``: the typographic quotes around a plain scalar become
+  straight double quotes (``text: “Hi”`` -> ``text: "Hi"``).
 * ``TEXT-GSM-LOOKALIKE``: characters that force UCS-2 and have a GSM-7
   look-alike are replaced inside the text scalar as written (plain, quoted or
   block), escapes included, but only when that lowers the segment count for
@@ -48,7 +50,7 @@ from yaml.scanner import Scanner
 from yaml.tokens import ScalarToken
 
 from smsspec.diagnostics import Diagnostic, Location
-from smsspec.errors import FileChanged, TextError, UsageError
+from smsspec.errors import FileChanged, TextError
 from smsspec.fix.e164 import e164_of
 from smsspec.fix.edits import Edit, FileFixes, Fix, FixResult, SkippedFix, apply_edits
 from smsspec.fix.recipients import plan_recipient_fixes
@@ -60,7 +62,7 @@ from smsspec.model import Config, Message, Spec
 from smsspec.sms import encoding
 from smsspec.templating.text import TextTemplate, compile_text
 from smsspec.validate import semantic
-from smsspec.validate.check import check_paths, find_spec_files, load_spec
+from smsspec.validate.check import check_paths, find_spec_files, load_spec, require_config_file
 from smsspec.validate.file_recipients import confined
 
 __all__ = [
@@ -79,7 +81,8 @@ LOOKALIKE = "TEXT-GSM-LOOKALIKE"
 NUMBER = "YAML-NUMBER-AS-STRING"
 BOOLEAN = "YAML-BOOLEAN"
 PHONE = "PHONE-FORMAT"
-FIXABLE_RULES: tuple[str, ...] = (LOOKALIKE, NUMBER, BOOLEAN, PHONE)
+CURLY = "YAML-CURLY-QUOTES"
+FIXABLE_RULES: tuple[str, ...] = (LOOKALIKE, NUMBER, BOOLEAN, PHONE, CURLY)
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _HEX_WIDTH = dict(Scanner.ESCAPE_CODES)
@@ -93,8 +96,7 @@ def plan_fixes(
 
     Raises :class:`~smsspec.errors.UsageError` for paths that do not exist.
     """
-    if config_path is not None and not Path(config_path).is_file():
-        raise UsageError(f"--config {config_path}: no such file")
+    require_config_file(config_path)
     wanted = set(rule_ids) & set(FIXABLE_RULES)
     spec_files = list(find_spec_files(paths or ["."]))
     checked = check_paths([str(p) for p in spec_files], config_path) if spec_files else None
@@ -196,7 +198,7 @@ def _plan_file(path: Path, display: str, diagnostics: list[Diagnostic], config: 
         return SkippedFix(first.rule, Location(display), "the file is not a single well-formed YAML document")
     fixes = FileFixes(path, display, text)
     candidates: list[Fix | SkippedFix] = []
-    quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN)]
+    quoting = [d for d in diagnostics if d.rule in (NUMBER, BOOLEAN, CURLY)]
     candidates += [_quote(document, d) for d in quoting]
     phones = {d.location for d in diagnostics if d.rule == PHONE}
     lookalikes = [d for d in diagnostics if d.rule == LOOKALIKE]
@@ -305,9 +307,10 @@ def _quote(document: _ParsedFile, diagnostic: Diagnostic) -> Fix | SkippedFix:
     raw = document.text[start:end]
     if raw != node.value:
         return SkippedFix(diagnostic.rule, diagnostic.location, "the value is written over several lines; quote it by hand")
-    quoted = '"' + _escape_double(raw) + '"'
+    value = raw[1:-1] if diagnostic.rule == CURLY else raw  # curly quotes become straight ones
+    quoted = '"' + _escape_double(value) + '"'
     summary = f"{raw} -> {quoted}"
-    return Fix(diagnostic.rule, diagnostic.location, summary, Edit(start, end, quoted, raw, '"'))
+    return Fix(diagnostic.rule, diagnostic.location, summary, Edit(start, end, quoted, value, '"'))
 
 
 def _e164(document: _ParsedFile, spec: Spec, flagged: set[Location]) -> list[Fix | SkippedFix]:

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import os
 import re
 import stat
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_ROW_BYTES = 64 * 1024  # one line, or one CSV record spread over several lines
@@ -43,6 +44,7 @@ class RecipientFile:
     format: str  # "csv" or "jsonl"
     declared: str = ""  # the path as the spec writes it, for messages
     roots: tuple[Path, ...] = ()  # resolved folders the file must lie in; none: it is refused
+    base: str = ""  # the folder `declared` is relative to (the spec's), as shown in messages
 
     @property
     def name(self) -> str:
@@ -73,15 +75,25 @@ def format_for(path: str, declared: str | None) -> str | None:
 
 def read_recipients(source: RecipientFile) -> Iterator[FileRecipient | RowProblem]:
     """Each row as a recipient or a problem; never raises for bad content."""
+    for piece in read_pieces(source):
+        if isinstance(piece, PlainLines):
+            yield from plain_rows(piece)
+        else:
+            yield piece
+
+
+def read_pieces(source: RecipientFile) -> Iterator[PlainLines | FileRecipient | RowProblem]:
+    """read_recipients's rows, runs of plain CSV lines left unparsed (see :func:`plain_rows`)."""
     try:
         handle = open_recipients(source)
         if isinstance(handle, str):
             yield RowProblem(0, 0, handle, fatal=True)
             return
         with handle:
-            lines = _decoded_lines(handle)
-            rows = _csv_rows(lines, source) if source.format == "csv" else _jsonl_rows(lines, source)
-            yield from rows
+            if source.format == "csv":
+                yield from _csv_pieces(handle, source)
+            else:
+                yield from _jsonl_rows(_decoded_lines(handle), source)
     except OSError as exc:
         yield RowProblem(0, 0, f"cannot read {source.name}: {exc.strerror or exc}", fatal=True)
 
@@ -129,6 +141,11 @@ def open_recipients(source: RecipientFile) -> IO[bytes] | str:
                 f"`recipients: allow_outside:` in smsspec.yaml")
     try:
         descriptor = _open_below(root, real)
+    except FileNotFoundError:
+        if not source.base:
+            return f"cannot read {source.name}: no such file"
+        return (f"cannot read {source.name}: no such file: a recipients path is relative to the spec's folder ({source.base}), "
+                f"so `{source.declared}` is {source.display}")
     except OSError as exc:
         kind = _kind(real)
         return _not_regular(source, kind) if kind else f"cannot read {source.name}: {exc.strerror or exc}"
@@ -194,13 +211,18 @@ class _NulByte(Exception):
         self.line = line
 
 
-def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
-    """The file's lines, each at most MAX_ROW_BYTES, at most MAX_FILE_BYTES in all."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    total = 0
-    number = 0
+def _decoded_lines(handle: IO[bytes], number: int = 0, total: int = 0, read: bytes = b"", codec: str = "utf-8-sig") -> Iterator[str]:
+    """The file's lines, each at most MAX_ROW_BYTES, at most MAX_FILE_BYTES in all.
+
+    ``number`` lines and ``total`` bytes were read before; ``read`` holds bytes taken from
+    the handle but not yet used, which come first.
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    early = io.BytesIO(read)
     while True:
-        raw = handle.readline(MAX_ROW_BYTES + 1)
+        raw = early.readline(MAX_ROW_BYTES + 1) if read else b""
+        if len(raw) <= MAX_ROW_BYTES and not raw.endswith(b"\n"):
+            raw += handle.readline(MAX_ROW_BYTES + 1 - len(raw))  # the rest of the line, or the file's
         if not raw:
             return
         number += 1
@@ -221,12 +243,12 @@ def _too_long(line: int) -> RowProblem:
 class _LastLine:
     """Remembers the raw text of the last line the CSV reader consumed, and caps one record's size."""
 
-    def __init__(self, lines: Iterator[str]) -> None:
+    def __init__(self, lines: Iterator[str], number: int = 0) -> None:
         self.lines = lines
         self.last = ""
         self.record = 0  # characters of the record being read
-        self.number = 0
-        self.start = 1  # its first line
+        self.number = number  # lines read before
+        self.start = number + 1  # its first line
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -244,34 +266,153 @@ class _LastLine:
         return self.last
 
 
-def header_problem(header: list[str], column: str) -> str:
+def header_problem(header: list[str], column: str, delimiter: str = ",") -> str:
     """Why the number column is not found, listing the columns only when they look like column names."""
     if not all(not name or _COLUMN_NAME.fullmatch(name) for name in header):
         return (f"the first line is not a header row of column names (it is not shown); a CSV recipients file "
                 f"starts with a header row naming its columns, one of them `{column}`")
     shown = ", ".join(header[:SHOWN_COLUMNS])
     more = f" and {len(header) - SHOWN_COLUMNS} more" if len(header) > SHOWN_COLUMNS else ""
-    return f"no column `{column}` in the header; the columns are {shown}{more}"
+    separated = "" if delimiter == "," else f" (separated by `{_DELIMITER_NAMES.get(delimiter, delimiter)}`)"
+    return f"no column `{column}` in the header; the columns{separated} are {shown}{more}"
 
 
-def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecipient | RowProblem]:
+# Column separators a spreadsheet may save a CSV with, tried when a comma gives one column.
+_OTHER_DELIMITERS = (";", "\t", "|")
+_DELIMITER_NAMES = {"\t": "tab"}
+
+
+def _delimiter_of(header_line: str) -> str:
+    """The separator of a header row that has no comma: `;`, tab or `|` when one splits it."""
+    counts = {d: header_line.count(d) for d in _OTHER_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@dataclass(frozen=True)
+class PlainLines:
+    """Consecutive lines of a CSV file after its header, each a whole record: no quote
+    character, NUL or lone carriage return in them, each short enough, all UTF-8.
+    :func:`plain_rows` gives the rows the line-by-line reader gives for them."""
+
+    first: int  # the line number of lines[0]
+    lines: list[str]  # without their line breaks
+    header: tuple[str, ...]
+    index: int  # of the number column
+
+
+BLOCK_BYTES = 1 << 20
+_Row = TypeVar("_Row")
+
+
+def plain_rows(piece: PlainLines) -> Iterator[FileRecipient | RowProblem]:
+    return plain_records(piece, FileRecipient)
+
+
+def plain_records(piece: PlainLines, make: Callable[[str, dict[str, str], int, int], _Row]) -> Iterator[_Row | RowProblem]:
+    """The rows of plain lines, each made by ``make(number, vars, row, column)``."""
+    header, index = piece.header, piece.index
+    width = len(header)
+    names = header[:index] + header[index + 1:]
+    first = piece.first - 1
+    reader = csv.reader(piece.lines, strict=True)
+    for fields in reader:
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue
+        row = first + reader.line_num
+        if len(fields) != width:
+            yield RowProblem(row, 1, f"row has {len(fields)} fields, the header has {width}")
+            continue
+        # No quoting: the fields and the commas between them are the line itself.
+        number = fields.pop(index)
+        column = 1 + sum(map(len, fields[:index])) + index
+        yield make(number.strip(), dict(zip(names, fields, strict=True)), row, column)
+
+
+def _plain(body: bytes, first: int, header: tuple[str, ...], index: int) -> PlainLines | None:
+    """``body`` (whole lines) as plain lines, or None when it needs the line-by-line reader."""
+    if b'"' in body or b"\0" in body or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")):
+        return None
+    raw = body.split(b"\n")
+    if body.endswith(b"\n"):
+        raw.pop()
+    if max(map(len, raw)) >= MAX_ROW_BYTES:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if body.endswith(b"\n"):
+        lines.pop()
+    return PlainLines(first, lines, header, index)
+
+
+def _csv_pieces(handle: IO[bytes], source: RecipientFile) -> Iterator[PlainLines | FileRecipient | RowProblem]:
+    """The rows of a CSV file, runs of plain lines as :class:`PlainLines`.
+
+    The header is read line by line; then blocks of whole lines are taken as plain lines
+    while they are, and from the first one that is not, the rest of the file is read
+    line by line, as a file that is not plain is read from its start.
+    """
     csv.field_size_limit(_MAX_FIELD)
+    lines = _decoded_lines(handle)
     raw = _LastLine(lines)
     reader = csv.reader(raw, strict=True)
+    delimiter = ","
     try:
         header = next(reader, None)
-        if header is None:
-            yield RowProblem(1, 1, f"the file is empty; it needs a header row naming the `{source.number_column}` column", fatal=True)
-            return
-        header = [name.strip() for name in header]
-        if source.number_column not in header:
-            yield RowProblem(1, 1, header_problem(header, source.number_column), fatal=True)
-            return
-        index = header.index(source.number_column)
+        if header is not None and len(header) == 1 and _delimiter_of(raw.last) != ",":
+            # A spreadsheet's `;` (or tab) separated file: read on with its separator.
+            delimiter = _delimiter_of(raw.last)
+            header = next(csv.reader([raw.last], delimiter=delimiter, strict=True))
+            reader = csv.reader(raw, delimiter=delimiter, strict=True)
+    except (_DecodeFailure, _TooLong, _NulByte, csv.Error) as exc:
+        yield _csv_failure(exc, reader)
+        return
+    if header is None:
+        yield RowProblem(1, 1, f"the file is empty; it needs a header row naming the `{source.number_column}` column", fatal=True)
+        return
+    header = [name.strip() for name in header]
+    if source.number_column not in header:
+        yield RowProblem(1, 1, header_problem(header, source.number_column, delimiter), fatal=True)
+        return
+    index = header.index(source.number_column)
+    if delimiter != ",":  # read line by line by its own reader, which started after the header
         raw.record = 0
+        yield from _csv_records(reader, raw, header, index, 1)
+        return
+    if reader.line_num != 1 or not raw.last.endswith("\n"):
+        raw.record = 0
+        yield from _csv_records(reader, raw, header, index, 0)
+        return
+    number, total = 1, handle.tell()
+    read = b""
+    while True:
+        block = handle.read(BLOCK_BYTES)
+        data = read + block if read else block
+        cut = data.rfind(b"\n") + 1 if block else len(data)
+        body, read = data[:cut], data[cut:]
+        piece = _plain(body, number + 1, tuple(header), index) if body and total + len(body) <= MAX_FILE_BYTES else None
+        if piece is None and (body or len(read) > MAX_ROW_BYTES):
+            break
+        if piece is not None:
+            yield piece
+            number += len(piece.lines)
+            total += len(body)
+        if not block:
+            return
+    lines = _decoded_lines(handle, number, total, data, codec="utf-8")
+    raw = _LastLine(lines, number)
+    yield from _csv_records(csv.reader(raw, strict=True), raw, header, index, number)
+
+
+def _csv_records(reader: Any, raw: _LastLine, header: list[str], index: int, before: int) -> Iterator[FileRecipient | RowProblem]:
+    """The rows after the header, line by line; ``before`` lines were read before ``reader`` started."""
+    try:
         for fields in reader:
             raw.record = 0
-            row = reader.line_num
+            row = before + reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
             if len(fields) != len(header):
@@ -283,15 +424,20 @@ def _csv_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecip
             column = 1 + (found if found >= 0 else earliest)
             variables = {name: value for i, (name, value) in enumerate(zip(header, fields, strict=True)) if i != index}
             yield FileRecipient(fields[index].strip(), variables, row, column)
-    except _DecodeFailure as exc:
-        yield RowProblem(exc.line, 1, "the file is not UTF-8 text here", fatal=True)
-    except _TooLong as exc:
-        yield _too_long(exc.line)
-    except _NulByte as exc:
-        yield RowProblem(exc.line, 1, f"line {exc.line} holds a NUL byte, which no text file does (the line is not "
-                                      "shown); a CSV recipients file is text: is this the right file?", fatal=True)
-    except csv.Error as exc:
-        yield RowProblem(reader.line_num or 1, 1, f"not valid CSV: {exc}", fatal=True)
+    except (_DecodeFailure, _TooLong, _NulByte, csv.Error) as exc:
+        yield _csv_failure(exc, reader, before)
+
+
+def _csv_failure(exc: Exception, reader: Any, before: int = 0) -> RowProblem:
+    if isinstance(exc, _DecodeFailure):
+        return RowProblem(exc.line, 1, "the file is not UTF-8 text here", fatal=True)
+    if isinstance(exc, _TooLong):
+        return _too_long(exc.line)
+    if isinstance(exc, _NulByte):
+        return RowProblem(exc.line, 1, f"line {exc.line} holds a NUL byte, which no text file does (the line is not "
+                                       "shown); a CSV recipients file is text: is this the right file?", fatal=True)
+    line = before + reader.line_num if reader.line_num else before or 1
+    return RowProblem(line, 1, f"not valid CSV: {exc}", fatal=True)
 
 
 def _jsonl_rows(lines: Iterator[str], source: RecipientFile) -> Iterator[FileRecipient | RowProblem]:

@@ -165,6 +165,7 @@ def _recipient_file(to: Mapping[str, Any], spec_dir: Path) -> RecipientFile:
         format=format_for(name, to.get("format")) or "",
         declared=name,
         roots=(spec_dir,),  # until the project's smsspec.yaml is known (see validate.file_recipients.confined)
+        base=display_path(spec_dir),
     )
 
 

@@ -16,7 +16,7 @@ def _field_line(name: str, schema: Mapping[str, Any]) -> str | None:
         return f"  {name:<22} not supported"
     description = schema.get("description", "")
     limits = []
-    if "maxLength" in schema:
+    if "maxLength" in schema and f"at most {schema['maxLength']} characters" not in description:
         limits.append(f"at most {schema['maxLength']} characters")
     if "enum" in schema:
         limits.append("one of " + ", ".join(map(str, schema["enum"])))

@@ -36,10 +36,8 @@ def _readable_body(request: RenderedRequest) -> str:
     return request.body
 
 
-def text_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
-    count = 0
+def text_items(requests: Iterable[RenderedRequest]) -> Iterator[str]:
     for request in requests:
-        count += 1
         recipients = ", ".join(request.recipients)
         head = f"{request.file}  message {request.message_id}  account {request.account} ({request.provider})"
         lines = [
@@ -53,18 +51,20 @@ def text_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
             "",
         ]
         yield "\n".join(lines)
-    if not count:
-        yield "no requests: no messages passed validation\n"
+
+
+def text_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
+    return TEXT.chunks(text_items(requests))
+
+
+def json_items(requests: Iterable[RenderedRequest]) -> Iterator[str]:
+    encode = RequestEncoder().encode
+    for request in requests:
+        yield ",\n  " + encode(request)
 
 
 def json_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
-    yield "["
-    first = True
-    encode = RequestEncoder().encode
-    for request in requests:
-        yield ("\n  " if first else ",\n  ") + encode(request)
-        first = False
-    yield "\n]\n" if not first else "]\n"
+    return JSON.chunks(json_items(requests))
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -146,6 +146,10 @@ def _shell_quote(text: str) -> str:
 
 
 def curl_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
+    return CURL.chunks(curl_items(requests))
+
+
+def curl_items(requests: Iterable[RenderedRequest]) -> Iterator[str]:
     for request in requests:
         parts = ["curl", "-X", _shell_quote(request.method), _shell_quote(request.url)]
         for name, value in request.headers.items():
@@ -206,6 +210,10 @@ def _basic_user(value: str) -> str | None:
 
 def curl_env_chunks(requests: Iterable[RenderedRequest]) -> Iterator[str]:
     """curl commands that read each credential from its environment variable: runnable as they are."""
+    return CURL_ENV.chunks(curl_env_items(requests))
+
+
+def curl_env_items(requests: Iterable[RenderedRequest]) -> Iterator[str]:
     for request in requests:
         parts = ["curl", "-X", _shell_quote(request.method), _shell_word_with_refs(request.url)]
         for name, value in request.headers.items():
@@ -232,13 +240,42 @@ def batched(chunks: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
         yield "".join(pending)
 
 
-def _streamed(formatter: Callable[[Iterable[RenderedRequest]], Iterator[str]]) -> Callable[[Iterable[RenderedRequest]], Iterator[str]]:
-    return lambda requests: batched(formatter(requests))
+@dataclass(frozen=True)
+class Format:
+    """A way to write requests: a head, one item per request, and an end. The items of
+    a stream's parts can be made apart (on other processes) and joined in order."""
+
+    items: Callable[[Iterable[RenderedRequest]], Iterator[str]]
+    head: str = ""
+    lead: int = 0  # characters the very first item drops (JSON's comma)
+    tail: str = ""  # after at least one request
+    empty: str = ""  # after none
+
+    def chunks(self, pieces: Iterable[str]) -> Iterator[str]:
+        """The whole text, from the items (or several items' text joined) in order."""
+        if self.head:
+            yield self.head
+        first = True
+        for piece in pieces:
+            if not piece:
+                continue
+            yield piece[self.lead:] if first else piece
+            first = False
+        if first and self.empty:
+            yield self.empty
+        elif not first and self.tail:
+            yield self.tail
 
 
-FORMATTERS: Mapping[str, Callable[[Iterable[RenderedRequest]], Iterator[str]]] = {
-    "text": _streamed(text_chunks),
-    "json": _streamed(json_chunks),
-    "curl": _streamed(curl_chunks),
-    "curl-env": _streamed(curl_env_chunks),
-}
+TEXT = Format(text_items, empty="no requests: no messages passed validation\n")
+JSON = Format(json_items, head="[", lead=1, tail="\n]\n", empty="]\n")
+CURL = Format(curl_items)
+CURL_ENV = Format(curl_env_items)
+FORMATS: Mapping[str, Format] = {"text": TEXT, "json": JSON, "curl": CURL, "curl-env": CURL_ENV}
+
+
+def _streamed(form: Format) -> Callable[[Iterable[RenderedRequest]], Iterator[str]]:
+    return lambda requests: batched(form.chunks(form.items(requests)))
+
+
+FORMATTERS: Mapping[str, Callable[[Iterable[RenderedRequest]], Iterator[str]]] = {name: _streamed(form) for name, form in FORMATS.items()}

@@ -148,7 +148,9 @@ class _MessageRenderer:
 
     def request(self, numbers: tuple[str, ...], texts: tuple[str, ...]) -> RenderedRequest:
         form = self.phone_format
-        if len(numbers) == 1:
+        if form == "e164":
+            formatted = list(numbers)  # checked numbers are E.164 already
+        elif len(numbers) == 1:
             formatted = [phones.format_number(numbers[0], form)]
         else:
             formatted = [phones.format_number(n, form) for n in numbers]
@@ -162,7 +164,7 @@ class _MessageRenderer:
             body = _replace_all(body, self.stand_ins)
             if self.query:
                 url = _replace_all(url, self.stand_ins)
-        segments = encoding.analyze(texts[0]).segments if len(texts) == 1 else _segments(texts)
+        segments = _one_text_segments(texts[0]) if len(texts) == 1 else _segments(texts)
         return RenderedRequest.make(
             file=self.file, message_id=self.message_id, account=self.account, provider=self.spec.id,
             method=self.spec.request.method, url=url, headers=dict(headers), body=body, recipients=numbers,
@@ -199,6 +201,13 @@ def _same(program: Program, text: str, formatted: list[str], rendered: str) -> b
         return program.body(text, formatted) == rendered
     except Exception:
         return False
+
+
+def _one_text_segments(text: str) -> int:
+    # Up to 70 ASCII characters are one segment in either encoding (at most 140 septets, 70 units).
+    if 0 < len(text) <= encoding.UCS2_SINGLE_UNITS and text.isascii():
+        return 1
+    return encoding.analyze(text).segments
 
 
 def _segments(texts: tuple[str, ...]) -> int:

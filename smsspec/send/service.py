@@ -96,7 +96,11 @@ def env_redactor(configs: Iterable[Config]) -> Redactor:
 
 
 def credentials_for(accounts: Mapping[str, Account], names: Iterable[str]) -> dict[str, dict[str, str]]:
-    """Each named account's credentials from the environment; CredentialError for the first missing."""
+    """Each named account's credentials from the environment; one CredentialError naming every account that lacks them."""
+    names = list(names)
+    problems = missing_credentials(accounts, names)
+    if problems:
+        raise CredentialError("; ".join(problems))
     return {name: resolve_credentials(accounts[name]) for name in names}
 
 

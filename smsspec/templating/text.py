@@ -18,9 +18,10 @@ filters. Work and memory are bounded too:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from smsspec.errors import TextError
@@ -46,6 +47,8 @@ _SPECIAL_NAMES = frozenset({
 
 @dataclass(frozen=True)
 class TextTemplate:
+    """A compiled message text. Plain substitutions (``fields``) are filled in with ``%``."""
+
     source: str
     template: Any  # a compiled Jinja template; None: plain text or substitution
     variables: frozenset[str]  # names the template reads from its context
@@ -55,7 +58,7 @@ class TextTemplate:
     def render(self, variables: Mapping[str, Any]) -> str:
         if self.fields is not None:
             if all(type(key) is str for key in variables):
-                return self._substitute(variables)
+                return self.substitute(variables)
             return _compile_jinja(self.source).render(variables)  # Jinja's own error for such keys
         if self.template is None:
             return self.source
@@ -68,6 +71,30 @@ class TextTemplate:
 
         return render_template(self.template, variables)
 
+
+    def substitute(self, variables: Mapping[str, Any]) -> str:
+        """A plain substitution's text, for variables whose names are all strings."""
+        try:
+            # `%s` is str(), as below; whatever is unusual (a name missing, str() failing,
+            # a text too long) is left to the loop, which names it.
+            text: str = self._format % self._values(variables)
+        except Exception:
+            return self._substitute(variables)
+        return text if len(text) <= MAX_OUTPUT_CHARS else self._substitute(variables)
+
+    @cached_property
+    def _format(self) -> str:
+        assert self.fields is not None
+        return "".join(part.replace("%", "%%") if index % 2 == 0 else "%s" for index, part in enumerate(self.fields))
+
+    @cached_property
+    def _values(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        assert self.fields is not None
+        names = self.fields[1::2]
+        if len(names) == 1:
+            one = itemgetter(names[0])
+            return lambda variables: (one(variables),)
+        return itemgetter(*names)
 
     def _substitute(self, variables: Mapping[str, Any]) -> str:
         assert self.fields is not None

@@ -8,14 +8,23 @@ recipient's E.164 number and rendered text, so render and send never redo work.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from smsspec.diagnostics import Diagnostic, Location, Severity, apply_rule_settings, count, error
+from smsspec.diagnostics import (
+    Diagnostic,
+    Location,
+    Severity,
+    apply_rule_settings,
+    count,
+    error,
+    warning,
+)
 from smsspec.errors import TextError, UsageError
 from smsspec.load.config import CONFIG_NAME, find_config
-from smsspec.load.spec import display_path, is_spec_file, spec_from
+from smsspec.load.spec import SPEC_SUFFIXES, display_path, is_spec_file, spec_from
 from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.model import CheckedMessage, Config, Message, Spec
@@ -24,6 +33,7 @@ from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
 from smsspec.validate.compliance import check_compliance
 from smsspec.validate.config_checks import load_config
+from smsspec.validate.cores import jobs
 from smsspec.validate.file_recipients import (
     FileColumn,
     FileDeliveries,
@@ -33,7 +43,7 @@ from smsspec.validate.file_recipients import (
 )
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean, schema_validator
-from smsspec.validate.shape import shape_diagnostics
+from smsspec.validate.shape import changed_text_values, curly_quoted_values, shape_diagnostics
 from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
@@ -66,17 +76,35 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
     if document is None or document.data is None:
         return None, diagnostics
     shape = shape_diagnostics(schema_validator("spec.schema.json"), document.data, document.source, display)
+    shape += changed_text_values(document.data, document.source) + curly_quoted_values(document.data, document.source)
     return spec_from(document, path, display, shape), diagnostics + shape
 
 
-def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Spec files named on the command line, and those found below named folders."""
+def find_spec_files(paths: Sequence[str], misnamed: list[Path] | None = None) -> Iterator[Path]:
+    """Spec files named on the command line, and those found below named folders.
+
+    ``misnamed`` receives the YAML files below named folders that hold a spec's
+    top-level `messages:` under another name (`shop.yaml`), which are not checked."""
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and not is_spec_file(path.name):
             # A folder named like a spec is listed too: the loader says it is not a file.
-            found = sorted(p for p in path.rglob("*") if is_spec_file(p.name) and not _hidden(p, path))
+            found: list[Path] = []
+            others: list[Path] = []
+            for item in path.rglob("*"):
+                if _hidden(item, path):
+                    continue
+                if is_spec_file(item.name):
+                    found.append(item)
+                elif item.suffix in (".yaml", ".yml") and item.name != CONFIG_NAME and _looks_like_a_spec(item):
+                    others.append(item)
+            found.sort()
+            others.sort()
+            if not found:
+                raise UsageError(f"{raw}: no spec files ({', '.join('*' + s for s in SPEC_SUFFIXES)}) in this folder or below it{_misnamed_hint(others)}")
+            if misnamed is not None:
+                misnamed += others
         elif path.exists() or path.is_symlink():
             found = [path]
         else:
@@ -86,6 +114,57 @@ def find_spec_files(paths: Sequence[str]) -> Iterator[Path]:
             if key not in seen:
                 seen.add(key)
                 yield item
+
+
+_SPEC_LIKE = re.compile(rb"^messages[ \t]*:", re.MULTILINE)
+_PEEK_BYTES = 64 * 1024
+
+
+def _looks_like_a_spec(candidate: Path) -> bool:
+    """A YAML file with a top-level `messages:` in its first 64 KiB."""
+    try:
+        if not candidate.is_file():  # a FIFO is never opened: that could wait forever
+            return False
+        with candidate.open("rb") as handle:
+            return _SPEC_LIKE.search(handle.read(_PEEK_BYTES)) is not None
+    except OSError:
+        return False
+
+
+def _renamed(path: Path) -> str:
+    return f"{path.name[: -len(path.suffix)]}.sms{path.suffix}"
+
+
+def _misnamed_hint(misnamed: Sequence[Path]) -> str:
+    """What to do about YAML files that hold a spec's `messages:` under another name."""
+    hints = [
+        f"; {display_path(p)} has `messages:` but is not named *.sms.yaml: rename it to "
+        f"{_renamed(p)}, or name it on the command line"
+        for p in misnamed[:3]
+    ]
+    if len(misnamed) > 3:
+        hints.append(f" (and {len(misnamed) - 3} more)")
+    return "".join(hints)
+
+
+def misnamed_warnings(misnamed: Sequence[Path]) -> list[Diagnostic]:
+    """SPEC-FILE-NAME for each YAML file a folder search passed over although it looks like a spec."""
+    return [
+        warning("SPEC-FILE-NAME", f"{path.name} has a top-level `messages:` but is not named *.sms.yaml, so it was "
+                f"not checked; rename it to {_renamed(path)}", Location(display_path(path), 1, 1), fix=_renamed(path))
+        for path in misnamed
+    ]
+
+
+def require_config_file(config_path: str | None) -> None:
+    """UsageError unless ``--config`` names a file; a folder is told which file to name."""
+    if config_path is None or Path(config_path).is_file():
+        return
+    if Path(config_path).is_dir():
+        inside = Path(config_path) / CONFIG_NAME
+        hint = f"did you mean --config {display_path(inside)}?" if inside.is_file() else f"--config takes the path of a {CONFIG_NAME} file"
+        raise UsageError(f"--config {config_path}: is a folder, not a file; {hint}")
+    raise UsageError(f"--config {config_path}: no such file")
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -127,13 +206,13 @@ def check_paths(
     seen_ids: SeenIds | None = None,
 ) -> CheckResult:
     """``seen_ids`` receives each (project root, message id) and where it is first used."""
-    if config_path is not None and not Path(config_path).is_file():
-        raise UsageError(f"--config {config_path}: no such file")
+    require_config_file(config_path)
     result = CheckResult()
     configs = ConfigCache(config_path)
     suppressions = Suppressions()
     ids: SeenIds = {} if seen_ids is None else seen_ids
-    for spec_path in find_spec_files(paths or ["."]):
+    misnamed: list[Path] = []
+    for spec_path in find_spec_files(paths or ["."], misnamed):
         result.files += 1
         display = display_path(spec_path)
         spec, diagnostics = load_spec(str(spec_path), display)
@@ -154,7 +233,7 @@ def check_paths(
             continue  # its own diagnostics say why
         for message in spec.messages:
             result.diagnostics += _check_message(spec, message, config, ids, result, suppressions)
-    result.diagnostics = suppressions.apply(result.diagnostics)
+    result.diagnostics = suppressions.apply(result.diagnostics) + misnamed_warnings(misnamed)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 
@@ -182,6 +261,8 @@ def _check_message(
     if not message.account:
         found.append(error("SPEC-NO-ACCOUNT", f"message {message.id!r} has no account; add `account:` to the file or the message", locate(message.path), message_id=message.id))
         return found
+    if account is None and _written_but_unusable(config, message.account):
+        return found  # the account's own problem in smsspec.yaml is the one to report
     if account is None:
         hint = did_you_mean(message.account, list(config.accounts))
         text = f"message {message.id!r}: account {message.account!r} is not defined in {config.path}"
@@ -196,6 +277,7 @@ def _check_message(
     except TextError as exc:
         found.append(error(exc.rule, f"message {message.id!r}: {exc}", locate(message.origins.get("text", message.path)), message_id=message.id))
         return found
+    found += semantic.check_placeholders(message, locate)
     variables = sorted(template.variables)
     source = confined(message.recipient_file, config) if message.recipient_file is not None else None
     place = row_locator(locate, source) if source is not None else locate
@@ -204,6 +286,7 @@ def _check_message(
         """Every rule that looks at recipients, their numbers and their rendered texts."""
         phone_problems, numbers = semantic.check_phones(part, place)
         render_problems, texts = semantic.render_texts(part, template, place)
+        render_problems += semantic.check_empty_vars(part, template, place)
         problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place)
         problems += check_provider(part, account, provider, variables, numbers, texts, place)
         problems += _check_fallbacks(part, config, variables, numbers, texts, place)
@@ -212,7 +295,7 @@ def _check_message(
 
     if source is not None:
         declared_at = locate((*message.origins.get("to", message.path), "file"))
-        problems, sendable = check_file_message(message, source, declared_at, check_recipients)
+        problems, sendable = check_file_message(message, source, declared_at, check_recipients, jobs())
         numbers: Sequence[str | None] = ()
         texts: Sequence[str | None] = ()
     else:
@@ -229,6 +312,11 @@ def _check_message(
     return found
 
 
+def _written_but_unusable(config: Config, name: str) -> bool:
+    """An account smsspec.yaml defines but could not load (an unknown provider, say)."""
+    return config.source is not None and config.source.node_at(("accounts", name)) is not None
+
+
 def _check_fallbacks(
     message: Message,
     config: Config,
@@ -243,6 +331,8 @@ def _check_fallbacks(
     origin = message.origins.get("also_valid_for", message.path)
     for index, name in enumerate(fallbacks):
         account = config.accounts.get(name)
+        if account is None and _written_but_unusable(config, name):
+            continue
         if account is None:
             hint = did_you_mean(name, list(config.accounts))
             text = f"message {message.id!r}: fallback account {name!r} is not defined in {config.path}"

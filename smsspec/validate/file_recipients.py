@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import islice
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
-from smsspec.load.recipients import FileRecipient, RecipientFile, RowProblem, read_recipients
+from smsspec.load.recipients import (
+    FileRecipient,
+    PlainLines,
+    RecipientFile,
+    RowProblem,
+    plain_records,
+    read_pieces,
+    read_recipients,
+)
 from smsspec.model import ROW_PATH, Config, Message, Recipient
 from smsspec.templating.text import TextTemplate
+from smsspec.validate.cores import as_worker, can_fork
 
 CHUNK_ROWS = 5_000
 SHOWN_PER_RULE = 10
@@ -84,16 +93,109 @@ class CappedDiagnostics:
 
 
 def as_recipient(row: FileRecipient) -> Recipient:
-    return Recipient(number=row.number, vars=row.vars, path=(ROW_PATH, row.row, row.column), row=row.row, column=row.column)
+    return _recipient(row.number, row.vars, row.row, row.column)
+
+
+def _recipient(number: str, variables: Mapping[str, Any], row: int, column: int) -> Recipient:
+    return Recipient(number, variables, (ROW_PATH, row, column), row, column)
+
+
+@dataclass
+class _ChunkDone:
+    """What checking one chunk gives, in plain data (a worker process sends it back)."""
+
+    diagnostics: list[Diagnostic]  # in the order they were found
+    sendable: bool
+    recipients: int
+    digits: list[int]  # the chunk's usable E.164 numbers as integers (distinct within the chunk)
+    # For each usable number: the recipient as written, its row and column (to name a duplicate);
+    # None from a worker (the chunk is checked again in the parent if a duplicate needs it).
+    where: list[tuple[str, int, int]] | None
+
+
+Piece = PlainLines | FileRecipient | RowProblem
+
+
+def _chunks(source: RecipientFile, size: int | None = None) -> Iterator[list[Piece]]:
+    """The file's rows in chunks of ``size`` (CHUNK_ROWS) rows (a problem counts as one),
+    plain lines kept unparsed and cut where a chunk ends."""
+    rows_per_chunk = size or CHUNK_ROWS
+    job: list[Piece] = []
+    count = 0
+    for piece in read_pieces(source):
+        if not isinstance(piece, PlainLines):
+            job.append(piece)
+            count += 1
+        else:
+            lines = piece.lines
+            # A line is a row unless it is blank (plain_rows skips those).
+            rows = list(compress(range(len(lines)), map(str.strip, lines)))
+            cursor = taken = 0
+            while taken < len(rows):
+                take = min(rows_per_chunk - count, len(rows) - taken)
+                taken += take
+                end = rows[taken] if taken < len(rows) else len(lines)
+                job.append(PlainLines(piece.first + cursor, lines[cursor:end], piece.header, piece.index))
+                cursor = end
+                count += take
+                if count == rows_per_chunk:
+                    yield job
+                    job, count = [], 0
+            continue
+        if count == rows_per_chunk:
+            yield job
+            job, count = [], 0
+    if job:
+        yield job
+
+
+def _rows(job: Sequence[Piece], make: Callable[[str, dict[str, str], int, int], Any] = FileRecipient) -> Iterator[Any]:
+    """The rows of a chunk: problems, and recipients made by ``make`` (FileRecipient for
+    plain lines; the reader's own rows come as they are)."""
+    for piece in job:
+        if isinstance(piece, PlainLines):
+            yield from plain_records(piece, make)
+        else:
+            yield piece
+
+
+def _check_chunk(
+    job: Sequence[Piece], message: Message, source: RecipientFile, declared_at: Location, check_chunk: ChunkCheck, where: bool = True
+) -> _ChunkDone:
+    found: list[Diagnostic] = []
+    sendable = True
+    chunk: list[Recipient] = []
+    for row in _rows(job, _recipient):
+        if isinstance(row, RowProblem):
+            sendable = False
+            at = declared_at if row.row == 0 else Location(source.display, row.row, row.column)
+            found.append(error("RECIPIENTS-FILE", f"message {message.id!r}: {row.message}", at, message_id=message.id))
+            continue
+        if not NUMBER_LIKE.fullmatch(row.number):
+            sendable = False
+            found.append(error("PHONE-FORMAT", f"message {message.id!r}: the `{source.number_column}` value is not a phone number: "
+                               "it holds characters a number cannot have, or is too long (the value is not shown)",
+                               Location(source.display, row.row, row.column), message_id=message.id))
+            continue
+        chunk.append(row if isinstance(row, Recipient) else as_recipient(row))
+    if not chunk:
+        return _ChunkDone(found, sendable, 0, [], [])
+    diagnostics, numbers, texts = check_chunk(replace(message, recipients=tuple(chunk)))
+    found += diagnostics
+    digits = [int(number[1:]) for number in numbers if number is not None]
+    rows = [(r.number, r.row or 1, r.column or 1) for r, number in zip(chunk, numbers, strict=True) if number is not None] if where else None
+    sendable = sendable and None not in numbers and None not in texts
+    return _ChunkDone(found, sendable, len(chunk), digits, rows)
 
 
 def check_file_message(
-    message: Message, source: RecipientFile, declared_at: Location, check_chunk: ChunkCheck
+    message: Message, source: RecipientFile, declared_at: Location, check_chunk: ChunkCheck, workers: int = 1
 ) -> tuple[list[Diagnostic], bool]:
     """Diagnostics for every row, and whether every row can be sent.
 
     ``declared_at`` is where the spec names the file: problems with the file as
-    a whole are reported there.
+    a whole are reported there. With ``workers`` > 1, a file of more than one chunk
+    is checked on that many processes; the report is the same.
     """
     found = CappedDiagnostics(source)
     sendable = True
@@ -101,48 +203,70 @@ def check_file_message(
     if source.format not in ("csv", "jsonl"):
         found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: cannot tell the format of {source.name}; name it .csv or .jsonl, or set `format:`", declared_at, message_id=message.id))
         return found.result(), False
-    rows = read_recipients(source)
     total = 0
-    while True:
-        chunk: list[Recipient] = []
-        consumed = 0
-        for row in islice(rows, CHUNK_ROWS):
-            consumed += 1
-            if isinstance(row, RowProblem):
-                sendable = False
-                if row.row == 0:
-                    found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {row.message}", declared_at, message_id=message.id))
-                else:
-                    found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {row.message}", Location(source.display, row.row, row.column), message_id=message.id))
-                continue
-            if not NUMBER_LIKE.fullmatch(row.number):
-                sendable = False
-                found.add(error("PHONE-FORMAT", f"message {message.id!r}: the `{source.number_column}` value is not a phone number: "
-                                "it holds characters a number cannot have, or is too long (the value is not shown)",
-                                Location(source.display, row.row, row.column), message_id=message.id))
-                continue
-            chunk.append(as_recipient(row))
-        if not consumed:
-            break
-        if not chunk:
-            continue
-        total += len(chunk)
-        diagnostics, numbers, texts = check_chunk(replace(message, recipients=tuple(chunk)))
-        for diagnostic in diagnostics:
+    task = (message, source, declared_at, check_chunk)
+    for job, done in _checked_chunks(_chunks(source), task, workers):
+        for diagnostic in done.diagnostics:
             found.add(diagnostic)
-        for recipient, number in zip(chunk, numbers, strict=True):
-            if number is None:
-                continue
-            digits = int(number[1:])
+        sendable = sendable and done.sendable
+        total += done.recipients
+        if seen.isdisjoint(done.digits):  # numbers are distinct within a chunk
+            seen.update(done.digits)
+            continue
+        where = done.where if done.where is not None else _check_chunk(job, *task).where
+        assert where is not None
+        for digits, (number, row, column) in zip(done.digits, where, strict=True):
             if digits in seen:
-                found.add(error("PHONE-DUPLICATE", f"message {message.id!r}: {recipient.number!r} is already a recipient earlier in the file; it would get the message twice", Location(source.display, recipient.row or 1, recipient.column or 1), message_id=message.id))
+                found.add(error("PHONE-DUPLICATE", f"message {message.id!r}: {number!r} is already a recipient earlier in the file; it would get the message twice", Location(source.display, row, column), message_id=message.id))
                 sendable = False
             seen.add(digits)
-        sendable = sendable and None not in numbers and None not in texts
     if total == 0 and sendable:
         found.add(error("RECIPIENTS-FILE", f"message {message.id!r}: {source.name} has no recipients", Location(source.display, 1, 1), message_id=message.id))
         sendable = False
     return found.result(), sendable
+
+
+_Task = tuple[Message, RecipientFile, Location, ChunkCheck]
+_task: _Task | None = None  # what a worker process checks, inherited when it is forked
+_AHEAD = 3  # chunks handed out per worker before the first comes back: bounds memory
+
+
+def _check_in_worker(job: list[Piece]) -> _ChunkDone:
+    assert _task is not None
+    return _check_chunk(job, *_task, where=False)
+
+
+def _checked_chunks(jobs: Iterator[list[Piece]], task: _Task, workers: int) -> Iterator[tuple[list[Piece], _ChunkDone]]:
+    """Each chunk checked, in order: here, or on ``workers`` forked processes once there are two."""
+    first = next(jobs, None)
+    if first is None:
+        return
+    second = next(jobs, None) if workers > 1 and can_fork() else None
+    if second is None:
+        yield first, _check_chunk(first, *task)
+        for job in jobs:
+            yield job, _check_chunk(job, *task)
+        return
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    global _task
+    _task = task
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=as_worker) as pool:
+            pending: deque[tuple[list[Piece], Future[_ChunkDone]]] = deque(
+                (job, pool.submit(_check_in_worker, job)) for job in (first, second))
+            for job in jobs:
+                pending.append((job, pool.submit(_check_in_worker, job)))
+                while len(pending) >= workers * _AHEAD:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+    finally:
+        _task = None
 
 
 @dataclass
@@ -155,11 +279,28 @@ class FileDeliveries:
     _all: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def stream(self) -> Iterator[tuple[str, str]]:
+        shared = self.message.vars
+        render = self.template.render
+        if self.template.fields is not None and all(type(key) is str for key in shared):
+            render = self.template.substitute  # a file's column names are text
         for row in read_recipients(self.source):
             if isinstance(row, FileRecipient):
                 # Validation accepted only strict E.164, which is its own normal form.
-                variables = {**self.message.vars, **row.vars} if row.vars else self.message.vars
-                yield row.number, self.template.render(variables)
+                variables = {**shared, **row.vars} if row.vars and shared else row.vars or shared
+                yield row.number, render(variables)
+
+    def parts(self, size: int) -> Iterator[list[Piece]]:
+        """The rows in parts of ``size``, as :meth:`pairs` reads them (a part may go to another process)."""
+        return _chunks(self.source, size)
+
+    def pairs(self, part: Sequence[Piece]) -> list[tuple[str, str]]:
+        """(number, text) of a part's rows, as :meth:`stream` gives them."""
+        shared = self.message.vars
+        render = self.template.render
+        if self.template.fields is not None and all(type(key) is str for key in shared):
+            render = self.template.substitute
+        return [(row.number, render({**shared, **row.vars} if row.vars and shared else row.vars or shared))
+                for row in _rows(part) if isinstance(row, FileRecipient)]
 
     def columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self._all is None:

@@ -10,11 +10,10 @@ order and sorted as ``check_paths`` sorts, so the report is the same.
 
 Two things reach across files: a message id used in two files
 (SPEC-DUPLICATE-ID names the first use), and smsspec.yaml, whose own
-diagnostics and suppressions every part would report. When the parts show
-either (an id in two parts, a diagnostic located in a configuration file or
-in a file it names, such as an opt-out list),
-the files are checked again in one process, so the report never depends on
-how the files were cut.
+diagnostics every part that loads it reports (and those of files it names,
+such as an opt-out list). Those are kept once (an unused suppression in
+smsspec.yaml only when no part used it); an id in two parts sends the files
+to one process, so the report never depends on how the files were cut.
 
 ``SMSSPEC_JOBS`` sets the number of processes (1: never spread).
 """
@@ -22,7 +21,6 @@ how the files were cut.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,8 +29,15 @@ from pathlib import Path
 from smsspec.diagnostics import Diagnostic
 from smsspec.load.config import CONFIG_NAME
 from smsspec.load.spec import display_path
-from smsspec.validate.check import CheckResult, SeenIds, check_paths, find_spec_files
+from smsspec.validate.check import (
+    CheckResult,
+    SeenIds,
+    check_paths,
+    find_spec_files,
+    misnamed_warnings,
+)
 from smsspec.validate.config_checks import load_config
+from smsspec.validate.cores import as_worker, can_fork, jobs
 
 __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 
@@ -40,18 +45,6 @@ __all__ = ["MIN_FILES", "check_for_report", "jobs"]
 MIN_FILES = 200
 _MAX_PART = 400  # files per part: bounds a worker's memory
 _PARTS_PER_JOB = 4  # more parts than processes, so a slow part does not hold the others up
-JOBS_ENV = "SMSSPEC_JOBS"
-
-
-def jobs() -> int:
-    """Processes to use: SMSSPEC_JOBS, else the CPUs this process may run on."""
-    configured = os.environ.get(JOBS_ENV, "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 @dataclass
@@ -85,10 +78,6 @@ def _check_part(paths: Sequence[str], config_path: str | None) -> _Part:
     return _Part(result.files, result.messages, result.diagnostics, configs, list(ids))
 
 
-def _worker_start() -> None:
-    gc.freeze()  # what the parent had loaded is never garbage: stop scanning it
-
-
 def _parts(files: Sequence[str], workers: int) -> list[list[str]]:
     size = max(1, min(_MAX_PART, -(-len(files) // (workers * _PARTS_PER_JOB))))
     return [list(files[i : i + size]) for i in range(0, len(files), size)]
@@ -102,28 +91,63 @@ def _config_files(config_path: str | None) -> set[str]:
     return {display_path(Path(config_path))} if config_path else set()
 
 
-def _reaches_across(parts: Sequence[_Part], config_path: str | None) -> bool:
-    """True when joining the parts could differ from checking the files in one go."""
+def _reaches_across(parts: Sequence[_Part]) -> bool:
+    """True when a message id is used in two parts: SPEC-DUPLICATE-ID must name the first use."""
     seen: set[tuple[str, str]] = set()
     for part in parts:
         mine = set(part.ids)
         if mine & seen:
             return True
         seen |= mine
+    return False
+
+
+def _config_diagnostics(parts: Sequence[_Part], config_path: str | None) -> list[list[Diagnostic]]:
+    """Each part's diagnostics located in a configuration file, as one process reports them.
+
+    Every part that loads a configuration file finds its own diagnostics, the same ones:
+    they are kept from the first part that has them. The exception is a suppression in
+    it that is unused, which depends on the files a part checked: it is unused in one
+    process only when it is unused in every part that loaded the file.
+    """
     explicit = _config_files(config_path)
-    return any(
-        Path(d.location.file).name == CONFIG_NAME or d.location.file in explicit or d.rule in _FROM_CONFIG
-        for part in parts
-        for d in part.diagnostics
-    )
+    owner: dict[str, int] = {}  # configuration file -> the first part with diagnostics in it
+    for index, part in enumerate(parts):
+        for d in part.diagnostics:
+            if _in_config(d, explicit):
+                owner.setdefault(d.location.file, index)
+    loaded: dict[str, list[int]] = {}  # configuration file -> the parts that loaded it
+    for index, part in enumerate(parts):
+        for _, shown in part.configs:
+            loaded.setdefault(shown, []).append(index)
+    kept: list[list[Diagnostic]] = []
+    for index, part in enumerate(parts):
+        mine = []
+        for d in part.diagnostics:
+            if not _in_config(d, explicit) or owner[d.location.file] != index:
+                continue
+            if d.rule == _UNUSED and not all(d in parts[other].diagnostics for other in loaded.get(d.location.file, [])):
+                continue
+            mine.append(d)
+        kept.append(mine)
+    return kept
 
 
-def _joined(parts: Sequence[_Part]) -> CheckResult:
+_UNUSED = "SUPPRESSION-UNUSED"
+
+
+def _in_config(diagnostic: Diagnostic, explicit: set[str]) -> bool:
+    """Located in a configuration file, or reported while one loads (every part repeats it)."""
+    return Path(diagnostic.location.file).name == CONFIG_NAME or diagnostic.location.file in explicit or diagnostic.rule in _FROM_CONFIG
+
+
+def _joined(parts: Sequence[_Part], config_path: str | None) -> CheckResult:
     result = CheckResult()
-    for part in parts:
+    explicit = _config_files(config_path)
+    for part, config_diagnostics in zip(parts, _config_diagnostics(parts, config_path), strict=True):
         result.files += part.files
         result.messages += part.messages
-        result.diagnostics += part.diagnostics
+        result.diagnostics += [d for d in part.diagnostics if not _in_config(d, explicit)] + config_diagnostics
         for path, shown in part.configs:
             if path not in result.configs:
                 config, _ = load_config(Path(path), shown)
@@ -144,19 +168,16 @@ def _prepare() -> None:
         provider_validator(provider)
 
 
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and os.name == "posix" and os.uname().sysname != "Darwin"
-
-
 def check_for_report(paths: Sequence[str], config_path: str | None = None) -> CheckResult:
     """Diagnostics and counts for ``paths``, as ``check_paths`` finds them; no checked messages.
 
     Raises :class:`~smsspec.errors.UsageError` as ``check_paths`` does.
     """
     workers = jobs()
-    if workers < 2 or not _can_fork() or (config_path is not None and not Path(config_path).is_file()):
+    if workers < 2 or not can_fork() or (config_path is not None and not Path(config_path).is_file()):
         return _serial(paths, config_path)
-    files = [str(path) for path in find_spec_files(paths or ["."])]
+    misnamed: list[Path] = []
+    files = [str(path) for path in find_spec_files(paths or ["."], misnamed)]
     if len(files) < MIN_FILES:
         return _serial(paths, config_path)
     import multiprocessing
@@ -165,11 +186,13 @@ def check_for_report(paths: Sequence[str], config_path: str | None = None) -> Ch
     _prepare()
     chunks = _parts(files, workers)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=_worker_start) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=as_worker) as pool:
         parts = list(pool.map(_check_part, chunks, [config_path] * len(chunks)))
-    if _reaches_across(parts, config_path):
+    if _reaches_across(parts):
         return _serial(paths, config_path)
-    return _joined(parts)
+    joined = _joined(parts, config_path)
+    joined.diagnostics = sorted(joined.diagnostics + misnamed_warnings(misnamed), key=Diagnostic.sort_key)
+    return joined
 
 
 def _serial(paths: Sequence[str], config_path: str | None) -> CheckResult:

@@ -16,7 +16,7 @@ from smsspec.providers.registry import Provider
 from smsspec.sms import phones
 from smsspec.validate.catalog import all_rules
 from smsspec.validate.schema import problems, provider_validator
-from smsspec.validate.semantic import Locate
+from smsspec.validate.semantic import Locate, text_note
 
 _FALLBACK_RULES = {"required": "PROVIDER-REQUIRED", "additionalProperties": "PROVIDER-OPTION"}
 
@@ -35,10 +35,10 @@ def message_view(
     view["settings"] = dict(account.settings)
     view["template_variables"] = sorted(variables)
     names = set(message.vars)
-    for recipient in message.recipients:
-        names.update(recipient.vars)
+    names.update(*[recipient.vars for recipient in message.recipients])
     view["variable_names"] = sorted(str(n) for n in names)
-    view["recipient_calling_codes"] = sorted({phones.calling_code(n) for n in numbers if n})
+    # A calling code is in the first three digits: look each distinct beginning up once.
+    view["recipient_calling_codes"] = sorted({phones.calling_code(start) for start in {n[:4] for n in numbers if n}})
     distinct: dict[str, int] = {}
     for index, text in enumerate(texts):
         if text is not None and text not in distinct:
@@ -59,12 +59,16 @@ def check_provider(
     locate: Locate,
 ) -> list[Diagnostic]:
     view, text_owner = message_view(message, account, variables, numbers, texts)
+    # One text for every recipient: its problems are the text's, reported where it is written.
+    shared_text = len(view["texts"]) == 1
 
     def source_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
         if not path:
             return message.path
         head, rest = path[0], path[1:]
         if head == "texts" and rest and isinstance(rest[0], int):
+            if shared_text:
+                return message.origins.get("text", message.path)
             return message.recipients[text_owner[rest[0]]].path
         if head in ("template_variables",):
             return message.origins.get("text", message.path)
@@ -82,7 +86,7 @@ def check_provider(
         values: dict[str, Any] = {"account": account.name, "provider": provider.id,
                                   "mask": view.get("sender_mask"), "send_at": view.get("send_at"), "message": message.id}
         if len(path) >= 2 and path[0] == "texts" and isinstance(path[1], int):
-            values["recipient"] = view["texts"][path[1]]["recipient"]
+            values["recipient"] = "every recipient" if shared_text and len(message.recipients) > 1 else view["texts"][path[1]]["recipient"]
         return values
 
     found: list[Diagnostic] = []
@@ -111,5 +115,20 @@ def check_provider(
                 text = f"message {message.id!r}: {provider.title} {problem.text.replace('missing required field', 'needs')}"
             else:
                 text = f"message {message.id!r}: `{field}` {problem.text} ({provider.id})"
-        found.append(Diagnostic(rule, severity, text, where, message_id=message.id, fix=problem.suggestion))
-    return found
+        if path and path[0] == "texts" and not shared_text:
+            text += text_note(locate(message.origins.get("text", message.path)), where)
+        found.append(Diagnostic(rule, severity, text, where, message_id=message.id, fix=problem.suggestion, extra={"view_path": path}))
+    return _without_implied(found, provider)
+
+
+def _without_implied(found: list[Diagnostic], provider: Provider) -> list[Diagnostic]:
+    """Drops a finding that another one at the same place already implies (a provider rule's
+    `implied_by`: a text over WhatCounts' 160 characters needs no warning about segments too)."""
+    reported = {(d.rule, d.location, str(d.extra.get("view_path"))) for d in found}
+    kept = []
+    for diagnostic in found:
+        implied_by = provider.rules.get(diagnostic.rule, {}).get("implied_by", ())
+        place = (diagnostic.location, str(diagnostic.extra.get("view_path")))
+        if not any((rule, *place) in reported for rule in implied_by):
+            kept.append(diagnostic)
+    return kept

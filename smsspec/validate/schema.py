@@ -273,11 +273,16 @@ def _explain(
     expected_value: Any = err.validator_value
 
     if keyword == "additionalProperties" and isinstance(err.instance, Mapping):
-        known = list(schema.get("properties", {}))
+        properties = schema.get("properties", {})
+        known = list(properties)
         for extra in sorted(k for k in err.instance if k not in known):
-            hint = did_you_mean(extra, known)
+            meant = [name for name, sub in properties.items() if isinstance(sub, Mapping) and extra.lower() in sub.get("x-synonyms", ())]
+            hint = meant[0] if meant else did_you_mean(extra, known)
             text = f"unknown field `{extra}`"
-            text += f"; did you mean `{hint}`?" if hint else (f"; known fields: {', '.join(known)}" if known else "")
+            if meant:
+                text += f"; did you mean {' or '.join(f'`{name}`' for name in meant)}?"
+            else:
+                text += f"; did you mean `{hint}`?" if hint else (f"; known fields: {', '.join(known)}" if known else "")
             yield SchemaProblem(rule, severity, keyword, (*path, extra), text, hint, extra)
         return
     if keyword == "required" and isinstance(err.instance, Mapping):

@@ -7,11 +7,14 @@ the file tells what the user meant, and the diagnostic says to quote it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from smsspec.diagnostics import Diagnostic, Location, error
 from smsspec.load.yaml.source_map import PathKey, SourceMap
+from smsspec.load.yaml.wording import shorten
 from smsspec.validate.schema import SchemaChecker, SchemaProblem, problems
 
 if TYPE_CHECKING:
@@ -76,15 +79,133 @@ def trap_diagnostic(problem: SchemaProblem, data: Any, source: SourceMap, displa
     return None
 
 
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _how(raw: str, value: float) -> str:
+    """Why YAML read ``raw`` as ``value``, when the reason is not plain to see."""
+    text = raw.lstrip("+-").lower()
+    if ":" in text:
+        return " (YAML 1.1 reads `a:b` as a base 60 number)"
+    if _OCTAL.fullmatch(raw):
+        return " (a leading 0 makes it octal)"
+    if text.startswith(("0x", "0b", "0o")):
+        return " (" + {"x": "hexadecimal", "b": "binary", "o": "octal"}[text[1]] + ")"
+    return ""
+
+
+def changed_text_values(data: Any, source: SourceMap) -> list[Diagnostic]:
+    """Variables (``vars``) whose plain scalar YAML turned into something that reads
+    differently in a text: ``012345`` is 5349 and ``yes`` shows as True. A number or
+    boolean that reads back as written (``3``, ``true``) is what the user meant."""
+    found: list[Diagnostic] = []
+    for path, value in _variables(data):
+        if isinstance(value, bool):
+            raw = source.raw_scalar(path)
+            if raw is None or raw.lower() == str(value).lower():
+                continue
+            rule, reading = "YAML-BOOLEAN", str(value).lower()
+        elif isinstance(value, (int, float)):
+            raw = source.raw_scalar(path)
+            if raw is None or raw == str(value):
+                continue
+            rule, reading = "YAML-NUMBER-AS-STRING", f"the number {value}{_how(raw, value)}"
+        else:
+            continue
+        found.append(error(
+            rule,
+            f"{describe_path(data, path)} is written {raw} without quotes, which YAML reads as {reading}; "
+            f'the text would show {value}; write "{raw}"',
+            source.locate(path), fix=f'"{raw}"', message_id=_message_id(data, path),
+            extra={"intended": raw, "path": path},
+        ))
+    return found
+
+
+_OPENING = "“”„‘’‚«»"
+_CLOSING = "“”‘’»«"
+
+
+def curly_quoted_values(data: Any, source: SourceMap) -> list[Diagnostic]:
+    """Plain values written between typographic quotes (`text: “Hi”`): YAML quotes only
+    with ' and ", so the curly ones are part of the value and would be sent."""
+    found: list[Diagnostic] = []
+    for path, value in _fields(data):
+        if not (isinstance(value, str) and len(value) >= 2 and value[0] in _OPENING and value[-1] in _CLOSING):
+            continue
+        if source.raw_scalar(path) is None:
+            continue  # quoted with ' or ": the curly quotes are the user's choice
+        inner = value[1:-1]
+        straight = '"' + inner.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        found.append(error(
+            "YAML-CURLY-QUOTES",
+            f"{describe_path(data, path)} starts with {value[0]} and ends with {value[-1]}, which YAML does not read "
+            f"as quotes: both would be sent as part of the text; write straight quotes: {shorten(straight)}",
+            source.locate(path), fix=straight, message_id=_message_id(data, path),
+            extra={"intended": inner, "path": path},
+        ))
+    return found
+
+
+def _fields(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """The scalar fields of defaults and messages, and every variable."""
+    if not isinstance(data, Mapping):
+        return
+    owners: list[tuple[tuple[str | int, ...], Any]] = [(("defaults",), data.get("defaults"))]
+    messages = data.get("messages")
+    owners += [(("messages", i), m) for i, m in enumerate(messages if isinstance(messages, list) else ())]
+    for path, owner in owners:
+        if isinstance(owner, Mapping):
+            for name, value in owner.items():
+                if not isinstance(value, (Mapping, list)):
+                    yield (*path, name), value
+    yield from _variables(data)
+
+
+def _variables(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every scalar under a ``vars`` mapping of the spec: defaults, messages, recipients."""
+    if not isinstance(data, Mapping):
+        return
+    owners: list[tuple[tuple[str | int, ...], Any]] = [(("defaults",), data.get("defaults"))]
+    messages = data.get("messages")
+    for index, message in enumerate(messages if isinstance(messages, list) else ()):
+        owners.append((("messages", index), message))
+        to = message.get("to") if isinstance(message, Mapping) else None
+        for number, recipient in enumerate(to if isinstance(to, list) else ()):
+            owners.append((("messages", index, "to", number), recipient))
+    for path, owner in owners:
+        if isinstance(owner, Mapping) and isinstance(owner.get("vars"), Mapping):
+            yield from _scalars(owner["vars"], (*path, "vars"))
+
+
+def _scalars(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _scalars(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _scalars(item, (*path, index))
+    else:
+        yield path, value
+
+
+def _message_id(data: Any, path: Sequence[str | int]) -> str | None:
+    if len(path) >= 2 and path[0] == "messages" and isinstance(path[1], int):
+        message_id = value_at(data, ["messages", path[1], "id"])
+        return message_id if isinstance(message_id, str) else None
+    return None
+
+
 def shape_diagnostics(validator: SchemaChecker | Validator, data: Any, source: SourceMap, display: str, base: PathKey = ()) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for problem in problems(validator, data):
         path = (*base, *problem.path)
         where = describe_path(data, problem.path)
+        message_id = _message_id(data, problem.path)
         if problem.keyword == "type":
             trap = trap_diagnostic(problem, data, source, display, where)
             if trap is not None:
-                found.append(_with_path(trap, path))
+                found.append(_with_path(replace(trap, message_id=message_id), path))
                 continue
         rule = problem.rule or _GENERIC_RULES.get(problem.keyword, "SPEC-VALUE")
         location: Location
@@ -95,7 +216,7 @@ def shape_diagnostics(validator: SchemaChecker | Validator, data: Any, source: S
         else:
             location = source.locate(path)
             text = problem.text if problem.worded or where == "the file" else f"{where}: {problem.text}"
-        found.append(error(rule, text, location, fix=problem.suggestion, extra={"path": path}))
+        found.append(error(rule, text, location, fix=problem.suggestion, message_id=message_id, extra={"path": path}))
     return found
 
 

@@ -15,6 +15,9 @@ from smsspec.send.ledger import DeliveryStatus, Ledger
 from tests.e2e.send_helpers import Project, account_name, closed_port, received, run_cli
 
 FAST = ["--format", "json", "--read-timeout", "0.5", "--connect-timeout", "0.5"]
+# For faults the sandbox answers at once (a reset, a cut, a broken body): timeouts long enough
+# that a busy machine never turns them into a read timeout before the sandbox has read the request.
+PATIENT = ["--format", "json", "--read-timeout", "20", "--connect-timeout", "10"]
 
 
 def states(project: Project) -> dict[str, Any]:
@@ -140,7 +143,7 @@ def test_a_broken_answer_is_unknown_and_not_retried(
     spec = project.provider_spec(provider)
     sandbox.add_fault(fault, provider)
 
-    out = run_cli(["send", str(spec), *FAST])
+    out = run_cli(["send", str(spec), *PATIENT])
 
     assert out.code == 1, out.stdout
     [row] = out.json()["requests"]

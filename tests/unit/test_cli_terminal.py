@@ -196,7 +196,8 @@ def test_rules_explain_every_rule(rule_id: str) -> None:
 # Examples that describe a file rather than show one, or need more than fits in an example.
 # The compliance rules need an smsspec.yaml and an opt-out file beside the spec: tests/cases/compliance has them.
 DESCRIBED_ONLY = {"FILE-UNREADABLE", "FILE-TOO-LARGE", "YAML-ENCODING", "YAML-ALIAS-LIMIT", "YAML-NESTING",
-                  "CONFIG-NOT-FOUND", "TEXT-CHARACTER", "RECIPIENT-OPTED-OUT", "OPT-OUT-FILE", "QUIET-HOURS"}
+                  "CONFIG-NOT-FOUND", "TEXT-CHARACTER", "RECIPIENT-OPTED-OUT", "OPT-OUT-FILE", "QUIET-HOURS",
+                  "SPEC-FILE-NAME"}
 EXAMPLE_BASE = {"id": "example", "text": "Hello", "to": '["+447400123456"]'}
 TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from smsspec.cli import main
-from smsspec.validate import file_recipients
+from smsspec.validate import cores, file_recipients
 from smsspec.validate.check import check_paths
 from tests.conftest import ROOT
 
@@ -111,3 +111,120 @@ def test_send_delivers_every_row_once(project: Path) -> None:
     assert json.loads(first.stdout)["summary"]["accepted"] == 4
     again = CliRunner().invoke(main, ["send", str(spec), "--sandbox", "--format", "json"])
     assert json.loads(again.stdout)["summary"]["accepted"] == 0
+
+
+def _messy_rows(quoted: bool = True) -> str:
+    """Rows with every kind of problem, spread so chunks of 7 rows cut through them."""
+    rows = []
+    for n in range(120):
+        if n % 17 == 3:
+            rows.append(f"+4474001{n - 1:05d},P{n},{n}")  # a duplicate of the row before (same chunk, or the one before)
+        elif n % 23 == 5:
+            rows.append(f"+4474001{n % 7:05d},P{n},{n}")  # a duplicate of an early row, chunks away
+        elif n % 19 == 7:
+            rows.append(f"+4474,P{n},{n}")  # too short
+        elif n % 29 == 11:
+            rows.append(f"not a number,P{n},{n}")
+        elif n % 31 == 13:
+            rows.append(f"+4474001{n:05d},P{n}")  # a field short
+        elif n % 37 == 17:
+            rows.append("")  # blank
+        elif n % 41 == 19 and quoted:
+            rows.append(f'"+4474001{n:05d}","P, {n}",{n}')  # quoted: the rest is read line by line
+        else:
+            rows.append(f"+4474001{n:05d},P{n},{n}")
+    return "phone,first_name,points\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_file_checked_on_several_processes_gives_the_serial_report(
+    project: Path, monkeypatch: pytest.MonkeyPatch, workers: int, quoted: bool
+) -> None:
+    if not cores.can_fork():
+        pytest.skip("needs fork: both runs would be one process's")
+    monkeypatch.setattr(file_recipients, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(file_recipients, "SHOWN_PER_RULE", 1000)  # every problem shown, not only the first
+    spec = write(project, "people.csv", _messy_rows(quoted))
+    monkeypatch.setenv("SMSSPEC_JOBS", "1")
+    serial = check_paths([str(spec)])
+    monkeypatch.setenv("SMSSPEC_JOBS", str(workers))
+    parallel = check_paths([str(spec)])
+    assert parallel.diagnostics == serial.diagnostics
+    assert {d.rule for d in serial.diagnostics} == {"PHONE-DUPLICATE", "PHONE-IMPOSSIBLE", "PHONE-FORMAT", "RECIPIENTS-FILE"}
+    assert len(serial.diagnostics) > 20
+    assert [d.message for d in serial.diagnostics if "already a recipient (line" in d.message]  # a duplicate inside a chunk
+    assert [d.message for d in serial.diagnostics if "earlier in the file" in d.message]  # and across chunks
+
+
+def test_a_clean_file_checked_on_several_processes_is_sendable(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(file_recipients, "CHUNK_ROWS", 7)
+    monkeypatch.setenv("SMSSPEC_JOBS", "2")
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(50))
+    result = check_paths([str(spec)])
+    assert result.diagnostics == []
+    [checked] = result.checked
+    assert len(checked.numbers) == 50
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+@pytest.mark.parametrize("size", [1, 2, 7, 5000])
+def test_chunks_hold_the_rows_the_reader_gives_cut_every_chunk_rows(
+    project: Path, monkeypatch: pytest.MonkeyPatch, size: int, quoted: bool
+) -> None:
+    from itertools import islice
+
+    from smsspec.load.recipients import RecipientFile, read_recipients
+
+    monkeypatch.setattr(file_recipients, "CHUNK_ROWS", size)
+    write(project, "people.csv", _messy_rows(quoted) + "\n\n" + numbered(30, start=500))
+    source = RecipientFile(project / "people.csv", "people.csv", "phone", "csv", roots=(project.resolve(),))
+    rows = read_recipients(source)
+    expected = list(iter(lambda: list(islice(rows, size)), []))
+    assert [list(file_recipients._rows(job)) for job in file_recipients._chunks(source)] == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "curl"])
+def test_render_on_several_processes_writes_the_serial_output(project: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    from smsspec.render import spread
+    from smsspec.render.output import FORMATTERS
+    from smsspec.render.requests import render_requests
+
+    if not cores.can_fork():
+        pytest.skip("needs fork: both outputs would be one process's")
+    monkeypatch.setattr(spread, "PART", 7)
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(40) + "\n\n" + numbered(9, start=100))
+    spec.write_text(spec.read_text(encoding="utf-8") + """  - id: inline
+    from: "60856"
+    campaign: c
+    text: "Hello {{ name }}"
+    to:
+      - {number: "+447400123456", vars: {name: Ann}}
+""", encoding="utf-8")
+    checked = check_paths([str(spec)]).checked
+    one_process = "".join(FORMATTERS[fmt](r for c in checked for part in c.chunks(7) for r in render_requests(part)))
+    assert "".join(spread.formatted(checked, fmt, workers=2)) == one_process
+    assert "".join(spread.formatted(checked, fmt, workers=1)) == one_process
+    monkeypatch.setenv("SMSSPEC_JOBS", "2")
+    out = CliRunner().invoke(main, ["render", str(spec), "--format", fmt])
+    assert out.exit_code == 0 and out.stdout == one_process
+    if fmt == "json":
+        assert len(json.loads(one_process)) == 50
+
+
+def test_curl_with_env_refs_on_several_processes_writes_the_serial_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smsspec.render import spread
+    from smsspec.render.output import FORMATTERS, env_markers
+    from smsspec.render.requests import render_requests
+
+    if not cores.can_fork():
+        pytest.skip("needs fork: both outputs would be one process's")
+    monkeypatch.setattr(spread, "PART", 7)
+    spec = write(project, "people.csv", "phone,first_name,points\n" + numbered(30))
+    checked = check_paths([str(spec)]).checked
+    one_process = "".join(FORMATTERS["curl-env"](
+        r for c in checked for part in c.chunks(7) for r in render_requests(part, env_markers(c.account))))
+    monkeypatch.setenv("SMSSPEC_JOBS", "2")
+    out = CliRunner().invoke(main, ["render", str(spec), "--format", "curl", "--env-refs"])
+    assert out.exit_code == 0 and out.stdout == one_process
+    assert one_process.count("curl ") == 30 and '"$' in one_process

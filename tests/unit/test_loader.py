@@ -614,7 +614,7 @@ def test_moderately_deep_but_allowed_with_long_lines() -> None:
         (
             "messages:\n  - id: a\n  body: x\n",
             (3, 3),
-            "`- ` list item here, aligned with the list (it starts on line 2)",
+            "like the `- ` items of the list on line 2, but is not an item; to belong to the item above, indent it 4 spaces, like `id` on line 2",
         ),
     ],
 )

@@ -21,16 +21,18 @@ CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 def joined_from_the_first_number(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test checks the joined rules (a run builds them after BUILD_AFTER numbers)."""
     monkeypatch.setattr(phones, "BUILD_AFTER", 0)
+    monkeypatch.setattr(phones, "_KNOWN", {})  # shapes another test's rules left
 
 
 def test_the_first_numbers_of_a_code_and_length_are_checked_by_libphonenumber(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(phones, "BUILD_AFTER", 3)
     monkeypatch.setattr(phones, "_checked", {})
+    monkeypatch.setattr(phones, "_KNOWN", {})
     phones._rules_for_length.cache_clear()
     texts = [f"+1206555{n:04d}" for n in range(6)]
-    answers = [check_number.__wrapped__(t) for t in texts[:3]]
+    answers = [phones.check_number_uncached(t) for t in texts[:3]]
     assert phones._rules_for_length.cache_info().currsize == 0  # no +1 rules joined yet
-    answers += [check_number.__wrapped__(t) for t in texts[3:]]
+    answers += [phones.check_number_uncached(t) for t in texts[3:]]
     assert phones._rules_for_length.cache_info().currsize == 1
     assert answers == [_reference(t) for t in texts]
 
@@ -164,7 +166,7 @@ _CODE = st.one_of(st.sampled_from(CODES), st.integers(0, 999)).map(str)
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(_REALISH, st.tuples(_CODE, st.one_of(_DIGITS, _LEADING_ZEROS)).map(lambda t: f"+{t[0]}{t[1]}")))
 def test_any_e164_digits_get_libphonenumbers_answers(text: str) -> None:
-    assert check_number.__wrapped__(text) == _reference(text)
+    assert phones.check_number_uncached(text) == _reference(text)
 
 
 def test_patterns_that_cannot_be_joined_are_left_to_libphonenumber(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,7 +175,7 @@ def test_patterns_that_cannot_be_joined_are_left_to_libphonenumber(monkeypatch: 
     try:
         texts = [m for e164 in EXAMPLES[::20] for m in _mutations(e164)]
         assert phones._rules_for_length(44, 10) is None
-        assert [check_number.__wrapped__(t) for t in texts] == [_reference(t) for t in texts]
+        assert [phones.check_number_uncached(t) for t in texts] == [_reference(t) for t in texts]
     finally:
         phones._rules_for_length.cache_clear()
 
@@ -205,3 +207,19 @@ def test_number_types_are_matched_as_libphonenumber_matches_them(mobile_pattern:
             assert (pattern is not None and re.fullmatch(pattern, national) is not None) == has_type, national
             answers.append(has_type)
     assert 0 < sum(answers) < len(answers)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(_REALISH, st.tuples(_CODE, st.one_of(_DIGITS, _LEADING_ZEROS)).map(lambda t: f"+{t[0]}{t[1]}")))
+def test_numbers_of_a_known_shape_get_libphonenumbers_answers(text: str) -> None:
+    """The second number of a calling code and length is answered from the shape the first left."""
+    assert not phones.known_valid(text) or phones.check_number_uncached(text).valid
+    phones.check_number_uncached(text)
+    if phones._known_shape(text) is None:
+        return  # not E.164 digits, or rules that cannot be joined: libphonenumber answers
+    # Numbers of the same shape: the same first three digits and length.
+    neighbours = [text] if len(text) <= 4 else [text, text[:-1] + str((int(text[-1]) + 3) % 10), text[:4] + "0" * (len(text) - 4)]
+    for neighbour in neighbours:
+        reference = _reference(neighbour)
+        assert phones._known_shape(neighbour) == reference, neighbour
+        assert phones.known_valid(neighbour) == (reference.possible and reference.valid), neighbour

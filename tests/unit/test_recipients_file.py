@@ -108,3 +108,42 @@ def test_a_folder_swapped_for_a_symlink_after_the_check_is_not_followed(tmp_path
     declared = RecipientFile(project / "data" / "people.csv", "data/people.csv", "phone", "csv", roots=(project,))
     [problem] = list(read_recipients(declared))
     assert isinstance(problem, RowProblem) and problem.fatal and problem.message.startswith("cannot read data/people.csv")
+
+
+# The block reader (runs of plain lines) must give exactly what the line-by-line reader gives.
+_CSV_PIECES = st.sampled_from(["a", "b c", ",", "\n", "\r\n", "\r", '"', '""', " ", "+447400123456", "é", "\ufeff", "\0", "\xff", "\t"])
+
+
+def _both_readers(tmp_path: Path, content: bytes, monkeypatch: pytest.MonkeyPatch, block: int) -> tuple[list[object], list[object]]:
+    path = tmp_path / "people.csv"
+    path.write_bytes(content)
+    monkeypatch.setattr(recipients, "BLOCK_BYTES", block)
+    fast = list(read_recipients(source(path)))
+    monkeypatch.setattr(recipients, "_plain", lambda *args: None)
+    slow = list(read_recipients(source(path)))
+    monkeypatch.undo()
+    return fast, slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    header=st.sampled_from(["name,phone\n", "phone,name,city\n", "\ufeffphone\r\n", "x,y,phone\n", "phone"]),
+    body=st.lists(_CSV_PIECES, max_size=40).map("".join),
+    raw_tail=st.sampled_from([b"", b"\xff\n", b"\xc3", b"a,b\n"]),
+    block=st.sampled_from([1, 3, 8, 64, 1 << 20]),
+)
+def test_block_reader_gives_the_line_by_line_readers_rows(
+    tmp_path_factory: pytest.TempPathFactory, header: str, body: str, raw_tail: bytes, block: int
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("csv")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, slow = _both_readers(tmp_path, (header + body).encode("utf-8", "surrogatepass") + raw_tail, monkeypatch, block)
+    assert fast == slow
+
+
+def test_block_reader_takes_over_at_a_long_line_with_the_same_line_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = "".join(f"Ann,+4474001{i:05d}\n" for i in range(50))
+    content = ("name,phone\n" + rows + "x" * recipients.MAX_ROW_BYTES + "\n" + rows).encode()
+    fast, slow = _both_readers(tmp_path, content, monkeypatch, 256)
+    assert fast == slow
+    assert isinstance(fast[-1], RowProblem) and fast[-1].row == 52

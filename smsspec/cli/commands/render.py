@@ -17,9 +17,10 @@ from smsspec.cli.options import (
     styler,
 )
 from smsspec.cli.selection import select_messages
-from smsspec.render.output import FORMATTERS, env_markers
-from smsspec.render.requests import render_requests
+from smsspec.render.output import env_markers
+from smsspec.render.spread import formatted
 from smsspec.report.diagnostics import text_report
+from smsspec.validate.cores import jobs
 
 
 @click.command(context_settings=CONTEXT)
@@ -54,17 +55,13 @@ def render(
     if result.errors:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
         sys.exit(exit_code_for(result, False))
+    if message_ids:  # only the chosen messages' warnings (and the file's own, which name no message)
+        result.diagnostics = [d for d in result.diagnostics if d.message_id is None or d.message_id in message_ids]
     if result.warnings:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
     selected = select_messages(result, message_ids, account_names)
-    # A message whose recipients come from a file is rendered part by part, never held whole.
-    requests = (
-        request
-        for checked in selected
-        for part in checked.chunks()
-        for request in render_requests(part, env_markers(checked.account) if env_refs else None)
-    )
-    for chunk in FORMATTERS["curl-env" if env_refs else fmt](requests):
+    credentials = (lambda checked: env_markers(checked.account)) if env_refs else None
+    for chunk in formatted(selected, "curl-env" if env_refs else fmt, jobs(), credentials):
         if not echo(chunk, nl=False):
             break  # the reader has gone (`| head`): render no further
     sys.exit(EXIT_OK)

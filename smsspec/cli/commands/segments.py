@@ -30,7 +30,8 @@ def segments(text: str, fmt: str) -> None:
         return
     echo(f"encoding:   {analysis.encoding}")
     echo(f"characters: {analysis.characters}")
-    unit = "septets" if analysis.encoding == "GSM-7" else "UTF-16 code units"
+    unit = "septet" if analysis.encoding == "GSM-7" else "UTF-16 code unit"
+    unit += "" if analysis.units == 1 else "s"
     echo(f"units:      {analysis.units} {unit}")
     echo(f"segments:   {analysis.segments}")
     for forcing in analysis.forcing:

@@ -266,7 +266,7 @@ def _dry_run(
     report = SendReport(plan, None, notes, redactor)
     _emit(report, options, redactor)
     if missing:
-        fail(f"{missing[0]}; a real send would stop here")
+        fail(f"{'; '.join(missing)}; a real send would stop here")
     sys.exit(report.exit_code())
 
 
