@@ -189,7 +189,11 @@ def make_plan(
     """
     outgoing: list[Outgoing] = []
     skipped: list[SkippedDelivery] = []
-    for item in checked:
+    items = list(checked)
+    # The ledger is asked about all deliveries at once: a few round trips, not two per message.
+    states = ledger.states_of((item.message.id, number) for item in items for number in item.numbers)
+    on_list = ledger.opted_out(number for item in items for number in item.numbers)
+    for item in items:
         account, message = item.account, item.message
         due = held_until(item, now)
         hashed = _hasher(item)
@@ -197,8 +201,8 @@ def make_plan(
         hashes: list[str] = []
         expected: dict[str, str] = {}
         seen: set[str] = set()
-        known = ledger.states_for(message.id, item.numbers)
-        opted_out = _opted_out(item, ledger)
+        known = {n: states[(message.id, n)] for n in item.numbers if (message.id, n) in states}
+        opted_out = _opted_out(item, on_list)
         quiet = _quiet_check(item, now)
         for index, number in enumerate(item.numbers):
             key = DeliveryKey(account.name, message.id, number)
@@ -240,9 +244,9 @@ def make_plan(
     return Plan(tuple(outgoing), tuple(skipped))
 
 
-def _opted_out(item: CheckedMessage, ledger: LedgerView) -> frozenset[str] | set[str]:
-    """The message's numbers on an opt-out list: the config's files, the ledger's table."""
-    found = ledger.opted_out(item.numbers)
+def _opted_out(item: CheckedMessage, on_list: set[str]) -> frozenset[str] | set[str]:
+    """The message's numbers on an opt-out list: the config's files, the ledger's table (``on_list``)."""
+    found = {n for n in item.numbers if n in on_list}
     listed = item.config.opt_outs
     if listed:
         found |= {n for n in item.numbers if n in listed}

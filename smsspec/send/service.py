@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsspec.errors import CredentialError, UsageError
 from smsspec.load.config import ENV_REFERENCE, resolve_credentials
@@ -23,11 +24,12 @@ from smsspec.model import Account, CheckedMessage, Config, RenderedRequest
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice, choose_ledger, sends_to_sandbox, unimported
 from smsspec.send.plan import Outgoing, Plan, with_credentials
-from smsspec.send.ratelimit import RateLimiter
 from smsspec.send.redact import Redactor
-from smsspec.send.runner import RequestResult, Runner
-from smsspec.send.transport import RetryPolicy, Timeouts, Transport
 from smsspec.sms.send_at import parse_send_at
+
+if TYPE_CHECKING:  # sending is imported when a run sends: `plan` never loads the HTTP stack
+    from smsspec.send.runner import RequestResult
+    from smsspec.send.transport import Timeouts
 
 
 @dataclass(frozen=True)
@@ -145,15 +147,27 @@ def run_requests(
 ) -> Any:
     """Send the requests, recording each in the ledger; a signal stops the run cleanly
     (``on_stop`` is called once when it does, from the signal handler, so the command can say so)."""
+    from smsspec.send.ratelimit import RateLimiter
+    from smsspec.send.runner import Runner
+    from smsspec.send.transport import RetryPolicy, Transport
+
     transport = Transport(
         concurrency=settings.concurrency,
         timeouts=settings.timeouts,
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         limiter=RateLimiter(settings.per_second),
     )
+    # Runs sharing a ledger start at different places of the same plan, so their claims
+    # rarely meet (a claim that meets another run's waits for its commit, then is refused).
+    start = secrets.randbelow(len(pairs)) if pairs and getattr(ledger, "shared", False) else 0
     with transport, stop_on_signal(transport.stop, on_stop):
         runner = Runner(ledger, transport, redactor, settings.concurrency, credentials)
-        return runner.run(pairs) if advance is None else runner.run(pairs, advance)
+        turned = pairs[start:] + pairs[:start]
+        run = runner.run(turned) if advance is None else runner.run(turned, advance)
+    if start:  # results in plan order again
+        back = len(pairs) - start
+        run.results = run.results[back:] + run.results[:back]
+    return run
 
 
 @contextlib.contextmanager

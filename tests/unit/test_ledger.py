@@ -421,3 +421,30 @@ def test_decide(
     previous: DeliveryState | None, content_hash: str, flags: dict[str, bool], expected: Decision
 ) -> None:
     assert decide(previous, content_hash, **{**NO_FLAGS, **flags}) is expected
+
+
+def test_states_of_many_messages_returns_exactly_the_pairs_asked_for(location: str) -> None:
+    # 3 messages x 300 recipients: more than one query's worth, and the asked pairs cross
+    # (m1 to +1..., m2 to +2...), so rows of other pairs must not leak into the answer.
+    numbers = {m: [f"+1555{m[-1]}{n:06d}" for n in range(300)] for m in ("m1", "m2", "m3")}
+    with Ledger.open(location) as ledger:
+        ledger.claim([Intent(f"r-{m}", "acc", m, [(n, h(m)) for n in numbers[m]]) for m in numbers])
+        asked = [(m, n) for m in ("m1", "m2") for n in numbers[m][::2]] + [("m1", numbers["m2"][1]), ("m9", "+15550001")]
+        found = ledger.states_of(asked)
+        assert set(found) == {(m, n) for m in ("m1", "m2") for n in numbers[m][::2]}
+        assert all(s.status is P and s.key.message_id == m and s.key.recipient == n for (m, n), s in found.items())
+        assert ledger.states_of([]) == {}
+    assert Ledger.read(location).states_of([("m3", numbers["m3"][7])])[("m3", numbers["m3"][7])].request_id == "r-m3"
+
+
+def test_one_claim_batch_reports_each_intents_refusals_with_their_states(location: str) -> None:
+    with Ledger.open(location) as first, Ledger.open(location) as second:
+        first.claim([Intent("a1", "acc", "m1", [("+15550001", h("a"))]), Intent("a2", "acc", "m2", [("+15550002", h("a"))])])
+        got = second.claim([
+            Intent("b1", "acc", "m1", [("+15550001", h("a")), ("+15550003", h("a"))]),
+            Intent("b2", "acc", "m2", [("+15550002", h("a"))]),
+            Intent("b3", "acc", "m3", [("+15550001", h("a"))]),
+        ])
+    assert [c.claimed for c in got] == [("+15550003",), (), ("+15550001",)]
+    assert [[(s.key.message_id, s.request_id, s.in_progress) for s in c.refused] for c in got] == [
+        [("m1", "a1", True)], [("m2", "a2", True)], []]

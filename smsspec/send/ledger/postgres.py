@@ -23,6 +23,7 @@ CONNECT_TIMEOUT = 10
 
 class PostgresLedger(Ledger):
     placeholder = "%s"
+    shared = True
     _db: Any = None
 
     def _connect(self) -> None:

@@ -159,6 +159,8 @@ class Ledger(AbstractContextManager["Ledger"]):
     """
 
     placeholder: ClassVar[str] = "?"
+    # Runs on many machines share it (PostgreSQL): each run starts at its own place in its plan.
+    shared: ClassVar[bool] = False
 
     def __init__(self, location: Location, project: str, *, writable: bool) -> None:
         self.location = location
@@ -439,6 +441,28 @@ class Ledger(AbstractContextManager["Ledger"]):
             rows = self._select_states(message_id, wanted)
             return {row[1]: self._state(row) for row in rows}
 
+    def states_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], DeliveryState]:
+        """The states of many (message id, recipient) deliveries, in a few queries (a plan of
+        many messages costs a round trip per ~500 deliveries, not per message)."""
+        wanted: dict[str, dict[str, None]] = {}
+        for message_id, recipient in keys:
+            wanted.setdefault(message_id, {})[recipient] = None
+        found: dict[tuple[str, str], DeliveryState] = {}
+        if not self._exists or not wanted:
+            return found
+        with self._mutex, self._guard():
+            for messages, recipients in _chunks(wanted, 500):
+                rows = self._query(
+                    f"SELECT {self._columns} FROM smsspec_deliveries WHERE project = ?"
+                    f" AND message_id IN ({', '.join('?' * len(messages))})"
+                    f" AND recipient IN ({', '.join('?' * len(recipients))})",
+                    (self.project, *messages, *recipients),
+                )
+                for row in rows:  # the IN lists cross: keep only the pairs asked for
+                    if row[1] in wanted[row[0]]:
+                        found[(row[0], row[1])] = self._state(row)
+        return found
+
     def _select_states(self, message_id: str, recipients: list[str]) -> list[tuple[Any, ...]]:
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(recipients), 500):
@@ -548,7 +572,7 @@ class Ledger(AbstractContextManager["Ledger"]):
             for intent, claim in zip(intents, claims, strict=True):
                 self._requests[intent.request_id] = (intent.message_id, frozenset(claim.claimed))
                 self._request_accounts[intent.request_id] = intent.account
-            return [self._with_refusals(i, claim) for i, claim in zip(intents, claims, strict=True)]
+            return self._with_refusals(intents, claims)
 
     _CLAIM_NEW = (
         "INSERT INTO smsspec_deliveries (account, content_hash, status, request_id,"
@@ -596,12 +620,19 @@ class Ledger(AbstractContextManager["Ledger"]):
         for row in rows:
             db.execute(self._sql(sql), row)
 
-    def _with_refusals(self, intent: Intent, got: Claim) -> Claim:
-        missing = [r for r, _ in intent.deliveries if r not in set(got.claimed) and r not in set(got.opted_out)]
-        if not missing:
-            return got
-        found = self.states_for(intent.message_id, missing)
-        return Claim(got.request_id, got.claimed, tuple(found[r] for r in missing if r in found), got.opted_out)
+    def _with_refusals(self, intents: Sequence[Intent], claims: Sequence[Claim]) -> list[Claim]:
+        """Each claim with the current state of the recipients it did not get (one lookup for all)."""
+        missing = [
+            [r for r, _ in intent.deliveries if r not in set(got.claimed) and r not in set(got.opted_out)]
+            for intent, got in zip(intents, claims, strict=True)
+        ]
+        found = self.states_of((i.message_id, r) for i, rs in zip(intents, missing, strict=True) for r in rs)
+        return [
+            got if not rs else Claim(got.request_id, got.claimed,
+                                     tuple(found[(i.message_id, r)] for r in rs if (i.message_id, r) in found),
+                                     got.opted_out)
+            for i, got, rs in zip(intents, claims, missing, strict=True)
+        ]
 
     # ------------------------------------------------------------------ opt-outs
 
@@ -905,6 +936,26 @@ class _Poison:
             raise
         if exc is not None and not isinstance(exc, ValueError):
             self._ledger._failure = exc
+
+
+def _chunks(wanted: Mapping[str, Mapping[str, None]], size: int) -> Iterator[tuple[list[str], list[str]]]:
+    """Messages and their recipients in groups of about ``size`` parameters (a message with
+    more recipients than that gets groups of its own)."""
+    messages: list[str] = []
+    recipients: dict[str, None] = {}
+    for message_id, numbers in wanted.items():
+        listed = list(numbers)
+        if messages and len(messages) + len(recipients) + len(listed) > size:
+            yield messages, list(recipients)
+            messages, recipients = [], {}
+        if len(listed) > size:
+            for start in range(0, len(listed), size):
+                yield [message_id], listed[start : start + size]
+            continue
+        messages.append(message_id)
+        recipients.update(dict.fromkeys(listed))
+    if messages:
+        yield messages, list(recipients)
 
 
 def _as_text(location: str | os.PathLike[str] | Location) -> str | Location:
