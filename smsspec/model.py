@@ -73,6 +73,10 @@ class Message:
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)
 
+    def inherited(self, name: str) -> bool:
+        """Whether the field's value comes from the file's ``defaults``, not the message itself."""
+        return self.origins.get(name, ())[:1] == ("defaults",)
+
 
 @dataclass(frozen=True)
 class Spec:

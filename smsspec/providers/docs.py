@@ -54,6 +54,8 @@ def describe_provider(provider: Provider) -> str:
     per = provider.batching.per_request
     batching = "one recipient per request" if per == 1 else (
         f"recipients with the same text share a request (at most {per})" if per else "recipients with the same text share a request")
+    if provider.batching.per_request_setting:
+        batching = batching.replace(f"(at most {per})", f"(at most {per} by default, the account setting {provider.batching.per_request_setting} chooses)")
     lines.append(f"  {batching}; numbers sent as {provider.batching.phone_format} (e.g. {PHONE_FORMATS[provider.batching.phone_format]})"
                  + (f", unless the account setting {provider.batching.phone_format_setting} chooses another" if provider.batching.phone_format_setting else ""))
     codes = f", error codes {', '.join(sorted(provider.retry_error_codes))}" if provider.retry_error_codes else ""
@@ -76,10 +78,15 @@ def describe_provider(provider: Provider) -> str:
     settings = settings_schema(provider)["properties"]
     lines.append("")
     lines.append("Account settings (under `settings:` in smsspec.yaml)")
-    lines += [f"  {name:<22} {spec.get('description', '')}" for name, spec in settings.items()]
+    for name, spec in settings.items():
+        lines.append(f"  {name:<22} {spec.get('description', '')}")
+        lines += [f"    source: {spec['x-source']}"] if spec.get("x-source") else []
     lines.append("")
     lines.append("Rules")
-    lines += [f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}" for rule_id, info in provider.rules.items()] or ["  only the common rules"]
+    for rule_id, info in provider.rules.items():
+        lines.append(f"  {rule_id:<28} {info.get('severity', 'error'):<8} {info.get('summary', '')}")
+        lines.append(f"    source: {info['source']}")
+    lines += [] if provider.rules else ["  only the common rules"]
     pause = provider.quiet_hours
     if pause:
         kinds = " and ".join(pause.get("types", ())) or "all"

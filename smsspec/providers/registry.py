@@ -19,10 +19,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from smsspec.data import data_dir
 from smsspec.errors import ProviderError
+
+# The common fields each provider schema must say it carries or not (``"not": {}`` under its
+# ``properties``). One policy for those it cannot carry: written on the message, a diagnostic
+# (PROVIDER-UNSUPPORTED-FIELD); inherited from ``defaults``, not applied to that provider.
+# (`type` is not one of them: smsspec's own quiet hours read it, whether the provider carries it or not.)
+PROVIDER_FIELDS = ("from", "sender_mask", "campaign", "click_tracking", "tags")
+
+
+class _Fields(Protocol):
+    """What ``not_applied`` reads of a :class:`~smsspec.model.Message`."""
+
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+    def inherited(self, name: str) -> bool: ...
 
 PROVIDER_PATH_ENV = "SMSSPEC_PROVIDER_PATH"
 DESCRIPTOR_SCHEMA = "provider-descriptor.schema.json"
@@ -50,6 +64,12 @@ class Batching:
     group_by_text: bool  # recipients whose rendered text is identical may share a request
     phone_format: str  # see smsspec.sms.phones.PHONE_FORMATS
     phone_format_setting: str | None = None  # an account setting that may choose another phone format
+    per_request_setting: str | None = None  # an account setting that may choose another per_request
+
+    def most_per_request(self, settings: Mapping[str, Any]) -> int | None:
+        """per_request, or the account's choice when the descriptor names a setting for it."""
+        chosen = settings.get(self.per_request_setting) if self.per_request_setting else None
+        return chosen if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen >= 1 else self.per_request
     scheduling: str = "hold"  # "native": send_at goes in the payload; "hold": send only once send_at has come
 
 
@@ -75,6 +95,27 @@ class Provider:
     @property
     def template_path(self) -> Path:
         return self.template_dir / self.request.template
+
+    def appended(self, options: Any) -> str:
+        """What the provider adds to each text, given the message's options (descriptor ``appends``)."""
+        rule = self.schema["x-smsspec"].get("appends")
+        if not rule or not isinstance(options, Mapping) or not any(options.get(name) is True for name in rule["when"]):
+            return ""
+        value = options.get(rule["option"])
+        return value if isinstance(value, str) else ""
+
+    def carries(self, name: str) -> bool:
+        """Whether the provider's request has a place for the common message field ``name``."""
+        return name in self.schema.get("properties", {}) and not _unsupported(self.schema["properties"][name])
+
+    def not_applied(self, message: _Fields) -> tuple[str, ...]:
+        """The fields ``message`` inherits from ``defaults`` that this provider cannot carry: left out for it."""
+        return tuple(name for name in PROVIDER_FIELDS
+                     if message.fields.get(name) is not None and message.inherited(name) and not self.carries(name))
+
+
+def _unsupported(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and schema.get("not") == {}
 
 
 def _provider_dirs() -> list[tuple[Path, Path]]:
@@ -123,6 +164,10 @@ def _descriptor_problems(schema: Any, template_dir: Path) -> list[_Problem]:
     for key in ("credential", "username", "password"):
         if key in auth and auth[key] not in meta["credentials"]:
             found.append((("x-smsspec", "request", "auth", key), f"credential {auth[key]!r} is not listed in x-smsspec.credentials", False))
+    properties = schema.get("properties", {})
+    for name in PROVIDER_FIELDS:
+        if name not in properties:
+            found.append((("properties",), f"the common field `{name}` is not declared: describe it, or mark it not carried with \"not\": {{}}", False))
     if not (template_dir / request["template"]).is_file():
         found.append((("x-smsspec", "request", "template"), f"no template {request['template']!r} in {template_dir}", False))
     return found
@@ -178,6 +223,7 @@ def _parse(path: Path, template_dir: Path) -> Provider:
             group_by_text=bool(recipients.get("group_by_text")),
             phone_format=recipients.get("phone_format", "e164"),
             phone_format_setting=recipients.get("phone_format_setting"),
+            per_request_setting=recipients.get("per_request_setting"),
             scheduling=meta.get("scheduling", "hold"),
         ),
         response=meta.get("response", {}),

@@ -1,7 +1,9 @@
 """The receiver: an ASGI application taking providers' notifications at
 ``POST /receipts/<account>/<token>`` and recording them in the ledger.
 
-Answers: 200 for a notification read and recorded, a repeat, one for a
+Answers: 200 for a notification read and recorded (a provider's documented
+opt-out notification puts its number on the ledger's opt-out list, source
+``provider STOP, <account>``), a repeat, one for a
 provider id nobody here sent, and one that cannot be read (kept as
 unreadable): a provider retries anything else, so each of these stops it.
 404 for anything but a POST to a served account with its token (compared in
@@ -25,7 +27,7 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from smsspec.errors import LedgerError
 from smsspec.receipts.inboxes import Inbox
@@ -39,6 +41,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+T = TypeVar("T")
 
 
 class ReceiptsApp:
@@ -95,6 +98,12 @@ class ReceiptsApp:
         assert inbox.reading is not None
         content_type = (_header(scope, b"content-type") or "")[:200]
         notice = read_notice(inbox.reading, body, content_type)
+        if notice.opted_out is not None:
+            try:
+                await asyncio.to_thread(self._opt_out, notice.opted_out, inbox.account)
+            except LedgerError:
+                return 503, {"error": "the ledger cannot take it now; try again later"}
+            return 200, {"recorded": "opted-out"}
         receipt = Receipt(
             inbox.account,
             hashlib.sha256(body).hexdigest(),
@@ -139,11 +148,18 @@ class ReceiptsApp:
     # ------------------------------------------------------------------ ledger
 
     def _record(self, receipt: Receipt) -> str:
+        return self._write(lambda ledger: ledger.record_receipt(receipt))
+
+    def _opt_out(self, number: str, account: str) -> None:
+        """A provider's STOP: the number goes on the ledger's opt-out list (again: no change)."""
+        self._write(lambda ledger: ledger.add_opt_outs([number], f"provider STOP, {account}"))
+
+    def _write(self, action: Callable[[Ledger], T]) -> T:
         with self._lock:
             if self._ledger is None:
                 self._ledger = Ledger.attach(self.location, self.project)
             try:
-                return self._ledger.record_receipt(receipt)
+                return action(self._ledger)
             except LedgerError:
                 self._ledger.close()  # a broken connection: the next notification opens anew
                 self._ledger = None

@@ -7,7 +7,8 @@ call answers)::
     {"format": "json" | "xml" | "form", "form_field": NAME,
      "provider_id": PATH | [PATH, ...],
      "status": [{"fields": [PATH, ...], "map": {VALUE: STATE}, "otherwise": STATE}, ...],
-     "reason": PATH | [PATH, ...], "reasons": {CODE: TEXT}}
+     "reason": PATH | [PATH, ...], "reasons": {CODE: TEXT},
+     "opt_out": {"when": {PATH: VALUE, ...}, "number": PATH | [PATH, ...], "number_prefix": TEXT}}
 
 A PATH names keys (JSON, form) or child elements below the XML root (tag
 case ignored) joined by ``/``; ``@NAME`` at its end reads an XML attribute.
@@ -17,6 +18,13 @@ The first ``status`` entry whose fields all hold a value, and whose value
 the code. Nothing here raises on a body: what cannot be read comes back with
 ``state`` None and the reason. XML goes through defusedxml with DTDs refused,
 so no entity is ever expanded.
+
+``opt_out``, where a provider documents a notification that a number opted
+out (a STOP): a body whose ``when`` paths all hold their values (case
+ignored) is that notification, and the number is read at ``number`` (with
+``number_prefix`` put in front when the provider writes it without, e.g.
+``+`` for international digits) and normalised to E.164 as every opt-out is
+(:func:`smsspec.compliance.optout.normalise`).
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from smsspec.compliance.optout import normalise
+
 MAX_VALUE_CHARS = 500  # a provider id, code or reason longer than this is cut
 
 
@@ -43,6 +53,7 @@ class Notice:
     code: str | None = None
     reason: str | None = None
     problem: str | None = None
+    opted_out: str | None = None  # an opt-out notification: the number (E.164), state None
 
 
 def _unreadable(problem: str) -> Notice:
@@ -113,8 +124,26 @@ def _first(data: Any, paths: str | Sequence[str] | None) -> str | None:
     return None
 
 
+def _opt_out(reading: Mapping[str, Any], data: Any) -> Notice | None:
+    """The opt-out ``data`` notifies, per the descriptor's ``opt_out``; None if it is no opt-out."""
+    rule = reading.get("opt_out")
+    if not rule or any((_value(data, path) or "").lower() != str(value).lower() for path, value in rule["when"].items()):
+        return None
+    found = _first(data, rule["number"])
+    if found is None:
+        return _unreadable("an opt-out notification with no number where the provider's documentation puts it")
+    prefix = str(rule.get("number_prefix", ""))
+    number, _ = normalise(found if found.startswith(prefix) else prefix + found)
+    if number is None:
+        return _unreadable("an opt-out notification whose number is not a phone number")
+    return Notice(None, None, opted_out=number)
+
+
 def read_data(reading: Mapping[str, Any], data: Any) -> Notice:
     """The notice in parsed ``data`` (a JSON object, a form, an XML root)."""
+    opted_out = _opt_out(reading, data)
+    if opted_out is not None:
+        return opted_out
     provider_id = _first(data, reading["provider_id"])
     if provider_id is None:
         return _unreadable("no provider id where the provider's documentation puts it")

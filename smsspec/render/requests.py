@@ -15,7 +15,7 @@ others are rendered in full for every request.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -25,10 +25,12 @@ from jinja2.exceptions import SecurityError
 
 from smsspec.errors import ProviderError, TextError
 from smsspec.model import VIEW_FIELDS, CheckedMessage, RenderedRequest
-from smsspec.providers.registry import Provider, read_limited
+from smsspec.providers.registry import PROVIDER_FIELDS, Provider, read_limited
 from smsspec.render.escapes import payload_environment
+from smsspec.render.personal import Values, personalised
 from smsspec.render.program import Program, proven, record_program, recording_environment
 from smsspec.sms import encoding, phones
+from smsspec.terminal import printable_path
 
 REDACTED = "***"
 
@@ -82,13 +84,31 @@ def payload_template(provider: Provider) -> jinja2.Template:
     return _provider_templates(provider).payload
 
 
+def applied_fields(checked: CheckedMessage) -> dict[str, Any]:
+    """The message fields the payload template sees: those its provider cannot carry are None (see
+    PROVIDER_FIELDS; written on the message they are an error unless suppressed, from defaults they are
+    not applied)."""
+    provider, fields = checked.provider, checked.message.fields
+    return {name: fields.get(name) if name not in PROVIDER_FIELDS or provider.carries(name) else None for name in VIEW_FIELDS}
+
+
+def not_applied_notes(checked: Iterable[CheckedMessage]) -> Iterator[str]:
+    """One line per message that inherits defaults its provider cannot carry (for ``render -v``)."""
+    for one in checked:
+        left_out = one.provider.not_applied(one.message)
+        if left_out:
+            yield (f"{printable_path(one.spec.path)}: message {one.message.id!r} ({one.provider.id}): defaults not applied: "
+                   f"{', '.join(left_out)} ({one.provider.title} cannot carry them)")
+
+
 def _one_per_request(provider: Provider) -> bool:
     return provider.batching.per_request == 1 or not provider.batching.group_by_text
 
 
-def batches(provider: Provider, texts: Sequence[str]) -> list[list[int]]:
-    """Recipient indexes grouped into requests, as the provider's descriptor allows."""
-    most = provider.batching.per_request
+def batches(provider: Provider, texts: Sequence[str], settings: Mapping[str, Any] | None = None) -> list[list[int]]:
+    """Recipient indexes grouped into requests, as the provider's descriptor (and the account's
+    ``settings``, when the descriptor names a setting for the batch size) allows."""
+    most = provider.batching.most_per_request(settings or {})
     if _one_per_request(provider):
         return [[i] for i in range(len(texts))]
     groups: dict[str, list[int]] = {}
@@ -119,6 +139,7 @@ class _MessageRenderer:
     account: str
     query: bool  # the payload is the URL's query, not the body
     phone_format: str  # the descriptor's, or the one the account's settings choose
+    appended: str = ""  # what the provider adds to each text: counted in the segments, never sent
     headers: dict[str, str] | None = None  # worked out with the first request, after its payload, as they always were
     programs: dict[int, Program] = field(default_factory=dict)  # by number of recipients
     unproven: set[int] = field(default_factory=set)  # numbers of recipients rendered in full
@@ -128,7 +149,7 @@ class _MessageRenderer:
         provider, account, message = checked.provider, checked.account, checked.message
         secrets = dict(credentials) if credentials is not None else _stand_ins(provider)
         constants = {
-            "message": {name: message.fields.get(name) for name in VIEW_FIELDS},
+            "message": applied_fields(checked),
             "options": dict(message.fields.get("options") or {}),
             "settings": account.settings,
             "credentials": secrets,
@@ -144,9 +165,12 @@ class _MessageRenderer:
         templates = _provider_templates(provider)
         setting = provider.batching.phone_format_setting
         form = str(account.settings.get(setting) or provider.batching.phone_format) if setting else provider.batching.phone_format
-        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query, form)
+        appended = provider.appended(constants["options"])
+        return cls(provider, templates, constants, url, stand_ins, checked.spec.path, message.id, account.name, query, form, appended)
 
-    def request(self, numbers: tuple[str, ...], texts: tuple[str, ...]) -> RenderedRequest:
+    def request(self, numbers: tuple[str, ...], texts: tuple[str, ...], personal: tuple[str, tuple[Values, ...]] | None = None) -> RenderedRequest:
+        """One request; with ``personal`` (the placeholder text and each recipient's values) the provider
+        fills the texts in, which are then only counted, not sent."""
         form = self.phone_format
         if form == "e164":
             formatted = list(numbers)  # checked numbers are E.164 already
@@ -154,8 +178,11 @@ class _MessageRenderer:
             formatted = [phones.format_number(numbers[0], form)]
         else:
             formatted = [phones.format_number(n, form) for n in numbers]
-        program = self.programs.get(len(formatted))
-        rendered = program.body(texts[0], formatted) if program else self._payload(texts[0], formatted)
+        program = self.programs.get(len(formatted)) if personal is None else None
+        if personal is not None:
+            rendered = self._full(personal[0], formatted, [[list(pair) for pair in values] for values in personal[1]])
+        else:
+            rendered = program.body(texts[0], formatted) if program else self._payload(texts[0], formatted)
         if self.spec.request.form_field is not None:
             rendered = urlencode({self.spec.request.form_field: rendered})
         url, body = (self.url + rendered, "") if self.query else (self.url, rendered)
@@ -164,7 +191,10 @@ class _MessageRenderer:
             body = _replace_all(body, self.stand_ins)
             if self.query:
                 url = _replace_all(url, self.stand_ins)
-        segments = _one_text_segments(texts[0]) if len(texts) == 1 else _segments(texts)
+        if self.appended:
+            segments = _segments(tuple(text + self.appended for text in texts))
+        else:
+            segments = _one_text_segments(texts[0]) if len(texts) == 1 else _segments(texts)
         return RenderedRequest.make(
             file=self.file, message_id=self.message_id, account=self.account, provider=self.spec.id,
             method=self.spec.request.method, url=url, headers=dict(headers), body=body, recipients=numbers,
@@ -178,12 +208,15 @@ class _MessageRenderer:
         self.headers = headers
         return headers
 
-    def _payload(self, text: str, formatted: list[str]) -> str:
-        """A full render; the first for a number of recipients also decides whether its program can be trusted."""
+    def _full(self, text: str, formatted: list[str], fields: list[list[list[str]]] | None = None) -> str:
         try:
-            rendered = self.templates.payload.render(text=text, to=formatted[0], recipients=formatted, **self.constants)
+            return self.templates.payload.render(text=text, to=formatted[0], recipients=formatted, fields=fields, **self.constants)
         except Exception as exc:  # the sandbox refused, or the template fails on these values
             raise _template_error(self.spec, exc, secrets=self.stand_ins is None) from None
+
+    def _payload(self, text: str, formatted: list[str]) -> str:
+        """A full render; the first for a number of recipients also decides whether its program can be trusted."""
+        rendered = self._full(text, formatted)
         size = len(formatted)
         if size in self.unproven:
             return rendered
@@ -229,8 +262,19 @@ def render_requests(checked: CheckedMessage, credentials: Mapping[str, str] | No
         for index, text in enumerate(texts):
             yield renderer.request((numbers[index],), (text,))
         return
-    for group in batches(checked.provider, texts):
-        yield renderer.request(tuple(numbers[i] for i in group), tuple(texts[i] for i in group))
+    personal = personalised(checked.message.text, texts, checked.provider.schema["x-smsspec"].get("personalisation"))
+    rest: Sequence[int] = range(len(texts))
+    if personal is not None:
+        filled = [i for i, values in enumerate(personal.values) if values is not None]
+        step = checked.provider.batching.most_per_request(checked.account.settings) or len(filled)
+        for start in range(0, len(filled), step):
+            group = filled[start : start + step]
+            values = tuple(personal.values[i] or () for i in group)
+            yield renderer.request(tuple(numbers[i] for i in group), tuple(texts[i] for i in group), (personal.text, values))
+        rest = [i for i, values in enumerate(personal.values) if values is None]
+    own = [texts[i] for i in rest]
+    for group in batches(checked.provider, own, checked.account.settings):
+        yield renderer.request(tuple(numbers[rest[i]] for i in group), tuple(own[i] for i in group))
 
 
 def request_headers(provider: Provider, secrets: Mapping[str, str]) -> dict[str, str]:

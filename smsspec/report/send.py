@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smsspec.send.ledger import DeliveryKey, DeliveryStatus
+from smsspec.send.ledger.records import NOT_SENT_CODE
 from smsspec.send.plan import (
     IN_PROGRESS,
     LATE,
@@ -29,7 +30,7 @@ from smsspec.send.plan import (
     skipped_elsewhere,
 )
 from smsspec.send.redact import Redactor
-from smsspec.send.runner import NOT_SENT_CODE, RequestResult, RunResult
+from smsspec.send.runner import RequestResult, RunResult
 from smsspec.terminal import printable, printable_path
 
 Style = Callable[[str, str], str]
@@ -329,7 +330,7 @@ class SendReport:
             lines += ["", style("rejected by the provider:", "error"), *rejected]
         if not_sent:
             lines += ["", style("not sent (the provider did not take them):", "warning"), *not_sent]
-            lines.append(f"  To try these again: {command} --retry-rejected")
+            lines.append(f"  The next run sends these again: {command}")
         if unknown:
             lines += ["", style("unknown (the provider may have accepted them):", "error"), *unknown]
             lines.append(

@@ -5,8 +5,11 @@ is, and BASE after :func:`smsspec.review.git.export_tree` wrote its files
 into a temporary folder. Messages are matched by project and id; each is
 added, removed, changed (its rendered texts, recipients, sender, account or
 payload fields differ) or unchanged. Counts and cost are ``plan``'s
-(:func:`smsspec.report.plan.message_plan`), without the ledger: a diff is
-about what the specs say, not about what was sent already.
+(:func:`smsspec.report.plan.message_plan`), without the ledger's record of
+what was sent already: a diff is about what the specs say. Recipients on an
+opt-out list are counted apart and left out of texts, segments and cost, as
+``plan`` leaves them out (:mod:`smsspec.review.optouts`): each side with its
+own opt-out files, both with the ledger's list as it is today.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from smsspec.load.config import find_config
 from smsspec.model import VIEW_FIELDS, CheckedMessage
 from smsspec.report.plan import AccountPlan, message_plan
 from smsspec.review.git import Base, export_tree, is_revision, repository, resolve_base
+from smsspec.review.optouts import OptOutLists, opt_out_lists
 from smsspec.sms.encoding import analyze
 from smsspec.validate.check import CheckResult, check_paths
 
@@ -43,6 +47,7 @@ class Side:
     texts: Mapping[str, str]  # E.164 number -> rendered text, in the spec's order
     segments: Mapping[str, int]  # E.164 number -> segments of its text
     planned: AccountPlan  # requests, recipients, billed segments and cost, as `plan` counts them
+    opted_out: frozenset[str] = frozenset()  # recipients an opt-out list removes (not in texts)
 
     @property
     def sample(self) -> str | None:
@@ -73,12 +78,17 @@ class DiffResult:
     errors_before: int = 0
     errors_after: int = 0
     counts: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # e.g. why the ledger's opt-out list is not counted
 
     def of(self, status: str) -> list[MessageChange]:
         return [m for m in self.messages if m.status == status]
 
 
-def side_of(item: CheckedMessage) -> Side:
+def side_of(item: CheckedMessage, opted_out: frozenset[str] = frozenset()) -> Side:
+    """``item`` as a review shows it, without the recipients in ``opted_out``."""
+    if opted_out:
+        kept = [i for i, n in enumerate(item.numbers) if n not in opted_out]
+        item = replace(item, numbers=tuple(item.numbers[i] for i in kept), texts=tuple(item.texts[i] for i in kept))
     texts: dict[str, str] = {}
     by_text: dict[str, int] = {}
     segments: dict[str, int] = {}
@@ -89,16 +99,17 @@ def side_of(item: CheckedMessage) -> Side:
         segments[number] = by_text[text]
     fields = {name: item.message.get(name) for name in VIEW_FIELDS}
     sender = next((str(fields[f]) for f in SENDER_FIELDS if fields.get(f) not in (None, "")), None)
-    return Side(item.message.id, item.spec.path, item.account.name, item.provider.id, sender, fields, texts, segments, message_plan(item))
+    return Side(item.message.id, item.spec.path, item.account.name, item.provider.id, sender, fields, texts, segments,
+                message_plan(item), opted_out)
 
 
 def _project(item: CheckedMessage, top: Path) -> str:
     return PurePath(os.path.relpath(item.config.root, top)).as_posix()
 
 
-def _sides(result: CheckResult, top: Path) -> tuple[dict[tuple[str, str], Side], set[str]]:
+def _sides(result: CheckResult, top: Path, lists: OptOutLists) -> tuple[dict[tuple[str, str], Side], set[str]]:
     """Checked messages by (project, id), and the ids of messages with errors (not comparable)."""
-    sides = {(_project(item, top), item.message.id): side_of(item) for item in result.checked}
+    sides = {(_project(item, top), item.message.id): side_of(item, lists.of(item)) for item in result.checked}
     failing = {d.message_id for d in result.diagnostics if d.is_error and d.message_id}
     return sides, failing - {message_id for _, message_id in sides}
 
@@ -109,18 +120,23 @@ def _changes(before: Side, after: Side) -> tuple[str, ...]:
         found.append("account")
     if before.sender != after.sender or any(before.fields.get(f) != after.fields.get(f) for f in SENDER_FIELDS):
         found.append("sender")
-    if before.texts.keys() != after.texts.keys():
+    if before.texts.keys() | before.opted_out != after.texts.keys() | after.opted_out:
         found.append("recipients")
+    if before.opted_out != after.opted_out:
+        found.append("opt-outs")
     if any(before.texts[n] != text for n, text in after.texts.items() if n in before.texts):
         found.append("text")
     found += [f for f in VIEW_FIELDS if f not in SENDER_FIELDS and before.fields.get(f) != after.fields.get(f)]
     return tuple(found)
 
 
-def compare(base: Base, before: CheckResult, after: CheckResult, top: Path) -> DiffResult:
+def compare(
+    base: Base, before: CheckResult, after: CheckResult, top: Path, lists: OptOutLists | None = None
+) -> DiffResult:
     """Both sides' checked messages matched by (project folder relative to ``top``, id)."""
-    old, old_failing = _sides(before, top)
-    new, new_failing = _sides(after, top)
+    lists = lists or OptOutLists()
+    old, old_failing = _sides(before, top, lists)
+    new, new_failing = _sides(after, top, lists)
     found: list[MessageChange] = []
     for key in dict.fromkeys([*new, *old]):
         was, now = old.get(key), new.get(key)
@@ -141,7 +157,8 @@ def compare(base: Base, before: CheckResult, after: CheckResult, top: Path) -> D
     several = len({project for project, _ in [*old, *new]}) > 1
     found = [replace(m, name=f"{m.key[0]}:{m.key[1]}" if several else m.key[1]) for m in found]
     counts = {status: sum(m.status == status for m in found) for status in (ADDED, REMOVED, CHANGED, UNCHANGED, NOT_COMPARED)}
-    return DiffResult(base, tuple(found), before.errors, after.errors, counts)
+    notes = (lists.note,) if lists.note else ()
+    return DiffResult(base, tuple(found), before.errors, after.errors, counts, notes)
 
 
 def _project_folders(paths: Sequence[str], config_path: str | None, top: Path) -> list[str]:
@@ -197,7 +214,8 @@ def diff(paths: Sequence[str], config_path: str | None, revision: str | None) ->
             old_config = None
         before = check_paths(old_paths, old_config) if old_paths else CheckResult()
         before = _renamed(before, root, top)
-        return compare(base, before, after, top)
+        with opt_out_lists(after.checked) as lists:
+            return compare(base, before, after, top, lists)
 
 
 def _renamed(result: CheckResult, root: Path, top: Path) -> CheckResult:
@@ -217,18 +235,20 @@ def _renamed(result: CheckResult, root: Path, top: Path) -> CheckResult:
     return replace(result, checked=checked)
 
 
-def totals(sides: Iterable[Side]) -> tuple[int, int, dict[str, float], list[str]]:
-    """Recipients, segments, cost by currency and the unpriced accounts of ``sides``."""
-    recipients = segments = 0
+def totals(sides: Iterable[Side]) -> tuple[int, int, dict[str, float], list[str], int]:
+    """Recipients, segments, cost by currency, the unpriced accounts and the recipients
+    opt-outs remove, of ``sides``."""
+    recipients = segments = opted_out = 0
     costs: dict[str, float] = {}
     unpriced: list[str] = []
     for side in sides:
         recipients += side.planned.recipients
         segments += side.planned.segments
+        opted_out += len(side.opted_out)
         if side.planned.cost is None:
             if side.planned.segments and side.account not in unpriced:
                 unpriced.append(side.account)
         else:
             key = side.planned.currency or ""
             costs[key] = round(costs.get(key, 0.0) + side.planned.cost, 6)
-    return recipients, segments, costs, unpriced
+    return recipients, segments, costs, unpriced, opted_out

@@ -58,7 +58,8 @@ def _figure(before: Any, after: Any) -> str:
 
 
 def figures(change: MessageChange) -> dict[str, str]:
-    """Recipients, segments and cost, as ``before -> after`` where they differ."""
+    """Recipients, segments, cost and the recipients opt-outs remove, as ``before -> after``
+    where they differ."""
     was, now = change.before, change.after
     def cost(side: Side | None) -> str | None:
         return None if side is None else cost_text(side.planned.cost, side.planned.currency)
@@ -66,7 +67,13 @@ def figures(change: MessageChange) -> dict[str, str]:
         "recipients": _figure(was and was.planned.recipients, now and now.planned.recipients),
         "segments": _figure(was and was.planned.segments, now and now.planned.segments),
         "cost": _figure(cost(was), cost(now)),
+        "opted out": _figure(was and len(was.opted_out), now and len(now.opted_out)),
     }
+
+
+def _listed(shown: dict[str, str]) -> str:
+    """Figures as text; ``opted out`` only when an opt-out removes someone on either side."""
+    return ", ".join(f"{k} {v}" for k, v in shown.items() if k != "opted out" or v not in ("0", "0 -> 0"))
 
 
 def _segments_figure(was: Side | None, now: Side | None, number: str) -> str:
@@ -116,7 +123,7 @@ def _compared_totals(result: DiffResult) -> tuple[Any, Any]:
 def _totals(result: DiffResult) -> dict[str, str]:
     old, new = _compared_totals(result)
     return {"recipients": _figure(old[0], new[0]), "segments": _figure(old[1], new[1]),
-            "cost": _figure(_costs(old[2], old[3]), _costs(new[2], new[3]))}
+            "cost": _figure(_costs(old[2], old[3]), _costs(new[2], new[3])), "opted out": _figure(old[4], new[4])}
 
 
 def _where(side: Side) -> str:
@@ -138,14 +145,15 @@ def to_text(result: DiffResult) -> str:
             continue
         if change.status == CHANGED and change.before and change.after and _where(change.before) != _where(change.after):
             lines.append(printable(f"    was {_where(change.before)}"))
-        lines.append("    " + ", ".join(f"{k} {v}" for k, v in figures(change).items()))
+        lines.append("    " + _listed(figures(change)))
         for heading, diff_lines in _samples(change):
             lines.append(printable(f"    {heading}:"))
             lines += [printable("      " + line) for line in diff_lines]
+    lines += [printable(f"note: {note}") for note in result.notes]
     if result.errors_after or result.errors_before:
         lines.append(f"note: {result.errors_after} error(s) in the work tree, {result.errors_before} at the base; "
                      "messages with errors are not compared (run smsspec validate)")
-    lines.append("total: " + ", ".join(f"{k} {v}" for k, v in _totals(result).items()))
+    lines.append("total: " + _listed(_totals(result)))
     return "\n".join(lines)
 
 
@@ -156,7 +164,7 @@ def _side_json(side: Side | None) -> dict[str, Any] | None:
     return {
         "file": side.file, "account": side.account, "provider": side.provider, "sender": side.sender,
         "requests": planned.requests, "recipients": planned.recipients, "segments": planned.segments,
-        "cost": planned.cost, "currency": planned.currency,
+        "cost": planned.cost, "currency": planned.currency, "opted_out": len(side.opted_out),
         "sample": {"recipient": side.sample, "text": side.texts[side.sample], "segments": side.segments[side.sample]} if side.sample else None,
         "worst": {"recipient": side.worst, "text": side.texts[side.worst], "segments": side.segments[side.worst]} if side.worst else None,
     }
@@ -173,9 +181,10 @@ def to_json(result: DiffResult) -> dict[str, Any]:
             for m in result.messages
         ],
         "errors": {"before": result.errors_before, "after": result.errors_after},
+        "notes": list(result.notes),
         "totals": {
-            "before": {"recipients": old[0], "segments": old[1], "cost": old[2], "unpriced": old[3]},
-            "after": {"recipients": new[0], "segments": new[1], "cost": new[2], "unpriced": new[3]},
+            "before": {"recipients": old[0], "segments": old[1], "cost": old[2], "unpriced": old[3], "opted_out": old[4]},
+            "after": {"recipients": new[0], "segments": new[1], "cost": new[2], "unpriced": new[3], "opted_out": new[4]},
         },
     }
 
@@ -198,11 +207,13 @@ def to_markdown(result: DiffResult) -> str:
     rows = []
     for m in listed:
         what = f"{m.status}: {', '.join(m.changes)}" if m.changes else m.status
-        shown = figures(m) if m.status != NOT_COMPARED else {"recipients": "", "segments": "", "cost": ""}
+        shown = figures(m) if m.status != NOT_COMPARED else {"recipients": "", "segments": "", "cost": "", "opted out": ""}
         rows.append([code(m.name, cell=True), text(what), *(_md_figure(v) for v in shown.values())])
     total = _totals(result)
     rows.append(["**total**", "", *(_md_figure(v) for v in total.values())])
-    lines += ["", table(["message", "change", "recipients", "segments", "cost"], rows)]
+    lines += ["", table(["message", "change", "recipients", "segments", "cost", "opted out"], rows)]
+    for note in result.notes:
+        lines += ["", f"Note: {text(note)}"]
     for m in listed[:MAX_DETAILS]:
         side = m.after or m.before
         lines += ["", f"#### {code(m.name)}: {text(m.status)}" + (f" ({text(', '.join(m.changes))})" if m.changes else "")]

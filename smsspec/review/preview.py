@@ -6,7 +6,9 @@ shows the sender or mask, the text cut at its real segment boundaries
 (:func:`smsspec.sms.encoding.split_segments`), the characters that force UCS-2
 marked with their GSM-7 look-alikes (:func:`smsspec.sms.encoding.gsm_lookalike`),
 and the segments; each message shows its account, provider, recipients,
-segments and cost as ``plan`` counts them.
+segments and cost as ``plan`` counts them, and how many recipients an
+opt-out list removes (they are left out of the phones and the figures; see
+:mod:`smsspec.review.optouts`).
 
 The page is built with Jinja's autoescape: every value from a spec is text,
 never markup. Control characters are written as references (``&#13;``: an
@@ -16,7 +18,7 @@ says so in its Content-Security-Policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from markupsafe import Markup, escape
 from smsspec.model import CheckedMessage
 from smsspec.report.plan import cost_text
 from smsspec.review.diff import Side, side_of
+from smsspec.review.optouts import OptOutLists
 from smsspec.sms.encoding import GSM_CHARS, analyze, gsm_lookalike, split_segments
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
@@ -88,8 +91,8 @@ def phone(role: str, number: str, text: str) -> Phone:
     return Phone(role, number, text, tuple(pieces(s, ucs2) for s in split_segments(text)), analysis.encoding, analysis.units)
 
 
-def card(item: CheckedMessage) -> Card:
-    side = side_of(item)
+def card(item: CheckedMessage, opted_out: frozenset[str] = frozenset()) -> Card:
+    side = side_of(item, opted_out)
     phones = []
     if side.sample is not None:
         phones.append(phone("sample recipient", side.sample, side.texts[side.sample]))
@@ -113,11 +116,13 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def render_preview(checked: Iterable[CheckedMessage], failing: Sequence[str] = ()) -> str:
-    """The page; ``failing`` names messages not shown because they have errors."""
+def render_preview(checked: Sequence[CheckedMessage], failing: Sequence[str] = (), lists: OptOutLists | None = None) -> str:
+    """The page; ``failing`` names messages not shown because they have errors; ``lists``
+    the opt-out lists to count (default: the config's files only)."""
+    lists = lists or OptOutLists()
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters["text"] = _text
     environment.filters["plural"] = _plural
     template = environment.from_string(_TEMPLATE.read_text(encoding="utf-8"))
-    cards = [card(item) for item in checked]
-    return template.render(cards=cards, failing=list(failing), csp=CSP)
+    cards = [card(item, lists.of(item)) for item in checked]
+    return template.render(cards=cards, failing=list(failing), csp=CSP, notes=[lists.note] if lists.note else [])

@@ -38,6 +38,7 @@ from smsspec.send.ledger import (
     Ledger,
     RequestOutcome,
 )
+from smsspec.send.ledger.records import NOT_SENT_CODE
 from smsspec.send.ledger.store import now
 from smsspec.send.plan import Outgoing, narrowed
 from smsspec.send.redact import Redactor
@@ -45,7 +46,6 @@ from smsspec.send.responses import read_answer, retry_on
 from smsspec.send.transport import Exchange, FailureKind, Transport, describe
 
 PREVIEW_CHARS = 40
-NOT_SENT_CODE = "not-sent"
 
 
 @dataclass(frozen=True)

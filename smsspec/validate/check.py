@@ -29,6 +29,7 @@ from smsspec.load.yaml.files import load_yaml_file
 from smsspec.load.yaml.source_map import PathKey, SourceMap
 from smsspec.model import CheckedMessage, Config, Message, Spec
 from smsspec.providers import registry
+from smsspec.providers.registry import Provider
 from smsspec.templating.text import compile_text
 from smsspec.validate import semantic
 from smsspec.validate.compliance import check_compliance
@@ -43,7 +44,12 @@ from smsspec.validate.file_recipients import (
 )
 from smsspec.validate.provider_rules import check_provider
 from smsspec.validate.schema import did_you_mean, schema_validator
-from smsspec.validate.shape import changed_text_values, curly_quoted_values, shape_diagnostics
+from smsspec.validate.shape import (
+    changed_text_values,
+    curly_quoted_values,
+    shape_diagnostics,
+    unsets_default,
+)
 from smsspec.validate.suppressions import Suppressions
 
 # (project root, message id) -> (file, its source map, path): where the id is first used.
@@ -78,6 +84,7 @@ def load_spec(path: str, display: str) -> tuple[Spec | None, list[Diagnostic]]:
     if document is None or document.data is None:
         return None, diagnostics
     shape = shape_diagnostics(schema_validator("spec.schema.json"), document.data, document.source, display)
+    shape = [d for d in shape if not unsets_default(d.extra.get("path", ()), document.data)]
     shape += changed_text_values(document.data, document.source) + curly_quoted_values(document.data, document.source)
     return spec_from(document, path, display, shape), diagnostics + shape
 
@@ -282,7 +289,6 @@ def _check_message(
         found.append(error(exc.rule, f"message {message.id!r}: {exc}", locate(message.origins.get("text", message.path)), message_id=message.id))
         return found
     found += semantic.check_placeholders(message, locate)
-    variables = sorted(template.variables)
     source = confined(message.recipient_file, config) if message.recipient_file is not None else None
     place = row_locator(locate, source) if source is not None else locate
 
@@ -291,9 +297,9 @@ def _check_message(
         phone_problems, numbers = semantic.check_phones(part, place)
         render_problems, texts = semantic.render_texts(part, template, place)
         render_problems += semantic.check_empty_vars(part, template, place)
-        problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place)
-        problems += check_provider(part, account, provider, variables, numbers, texts, place)
-        problems += _check_fallbacks(part, config, variables, numbers, texts, place)
+        problems = phone_problems + render_problems + semantic.check_texts(part, account, texts, place, provider.appended(part.get("options")))
+        problems += check_provider(part, account, provider, numbers, texts, place)
+        problems += _check_fallbacks(part, config, numbers, texts, place)
         problems += check_compliance(part, config, account, provider, numbers, place)
         return problems, numbers, texts
 
@@ -305,7 +311,7 @@ def _check_message(
     else:
         problems, numbers, texts = check_recipients(message)
         sendable = None not in numbers and None not in texts
-    found = suppressions.filter(apply_rule_settings(found + problems, config.rules))
+    found = suppressions.filter(apply_rule_settings(_without_superseded(found + problems, provider), config.rules))
     if sendable and not any(d.severity is Severity.ERROR for d in found):
         if source is not None:
             deliveries = FileDeliveries(message, source, template)
@@ -316,6 +322,13 @@ def _check_message(
     return found
 
 
+def _without_superseded(found: list[Diagnostic], provider: Provider) -> list[Diagnostic]:
+    """Drops a common rule's finding that a provider rule found for the message says better
+    (the provider rule's `supersedes`: `#field1#` in an inwise text is its placeholder)."""
+    superseded = {rule for d in found for rule in provider.rules.get(d.rule, {}).get("supersedes", ())}
+    return [d for d in found if d.rule not in superseded] if superseded else found
+
+
 def _written_but_unusable(config: Config, name: str) -> bool:
     """An account smsspec.yaml defines but could not load (an unknown provider, say)."""
     return config.source is not None and config.source.node_at(("accounts", name)) is not None
@@ -324,7 +337,6 @@ def _written_but_unusable(config: Config, name: str) -> bool:
 def _check_fallbacks(
     message: Message,
     config: Config,
-    variables: list[str],
     numbers: Sequence[str | None],
     texts: Sequence[str | None],
     locate: semantic.Locate,
@@ -346,8 +358,9 @@ def _check_fallbacks(
         provider = registry.get(account.provider)
         assert provider is not None
         prefix = f"(fallback account {name!r}, {provider.id}) "
-        for diagnostic in semantic.check_texts(message, account, texts, locate) + check_provider(
-            message, account, provider, variables, numbers, texts, locate
+        appended = provider.appended(message.get("options"))
+        for diagnostic in semantic.check_texts(message, account, texts, locate, appended) + check_provider(
+            message, account, provider, numbers, texts, locate
         ):
             if diagnostic.rule == "TEXT-GSM-LOOKALIKE":
                 continue  # the same for every account; reported once for the main one

@@ -2,7 +2,12 @@
 
 The view holds the message's fields (defaults merged), the account settings,
 and facts computed from the rendered texts and numbers, so a provider schema
-can say everything about its provider in JSON Schema and custom keywords.
+can say everything about its provider in JSON Schema and custom keywords:
+
+* ``texts``: each distinct rendered text, with its first recipient;
+* ``recipient_countries``: each distinct country of the recipients (``code``, the
+  calling code; ``region``, libphonenumber's region such as "US" or "CA", null when
+  the number's range is unknown), with its first recipient.
 """
 
 from __future__ import annotations
@@ -24,27 +29,34 @@ _FALLBACK_RULES = {"required": "PROVIDER-REQUIRED", "additionalProperties": "PRO
 def message_view(
     message: Message,
     account: Account,
-    variables: Sequence[str],
+    provider: Provider,
     numbers: Sequence[str | None],
     texts: Sequence[str | None],
-) -> tuple[dict[str, Any], dict[int, int]]:
-    """The view, and for each entry of view["texts"] the index of its first recipient."""
-    view: dict[str, Any] = {name: message.fields[name] for name in VIEW_FIELDS if message.fields.get(name) is not None}
+) -> tuple[dict[str, Any], dict[str, dict[int, int]]]:
+    """The view, and for each entry of view["texts"] and view["recipient_countries"] the index of its
+    first recipient."""
+    left_out = provider.not_applied(message)
+    view: dict[str, Any] = {name: message.fields[name] for name in VIEW_FIELDS
+                            if message.fields.get(name) is not None and name not in left_out}
     view["id"] = message.id
     view["text"] = message.text
     view["settings"] = dict(account.settings)
-    view["template_variables"] = sorted(variables)
-    names = set(message.vars)
-    names.update(*[recipient.vars for recipient in message.recipients])
-    view["variable_names"] = sorted(str(n) for n in names)
-    # A calling code is in the first three digits: look each distinct beginning up once.
-    view["recipient_calling_codes"] = sorted({phones.calling_code(start) for start in {n[:4] for n in numbers if n}})
+    countries: dict[tuple[int, str | None], int] = {}
+    codes: dict[str, int] = {}  # a calling code is in the first three digits: look each beginning up once
+    for index, number in enumerate(numbers):
+        if number:
+            code = codes.get(number[:4])
+            if code is None:
+                code = codes[number[:4]] = phones.calling_code(number)
+            countries.setdefault((code, phones.check_number(number).region), index)
+    view["recipient_countries"] = [{"code": code, "region": region, "recipient": message.recipients[i].number}
+                                   for (code, region), i in countries.items()]
     distinct: dict[str, int] = {}
     for index, text in enumerate(texts):
         if text is not None and text not in distinct:
             distinct[text] = index
     view["texts"] = [{"text": text, "recipient": message.recipients[i].number} for text, i in distinct.items()]
-    return view, dict(enumerate(distinct.values()))
+    return view, {"texts": dict(enumerate(distinct.values())), "recipient_countries": dict(enumerate(countries.values()))}
 
 
 
@@ -53,12 +65,11 @@ def check_provider(
     message: Message,
     account: Account,
     provider: Provider,
-    variables: Sequence[str],
     numbers: Sequence[str | None],
     texts: Sequence[str | None],
     locate: Locate,
 ) -> list[Diagnostic]:
-    view, text_owner = message_view(message, account, variables, numbers, texts)
+    view, owners = message_view(message, account, provider, numbers, texts)
     # One text for every recipient: its problems are the text's, reported where it is written.
     shared_text = len(view["texts"]) == 1
 
@@ -66,16 +77,10 @@ def check_provider(
         if not path:
             return message.path
         head, rest = path[0], path[1:]
-        if head == "texts" and rest and isinstance(rest[0], int):
-            if shared_text:
-                return message.origins.get("text", message.path)
-            return message.recipients[text_owner[rest[0]]].path
-        if head in ("template_variables",):
+        if head == "texts" and shared_text and rest and isinstance(rest[0], int):
             return message.origins.get("text", message.path)
-        if head == "variable_names":
-            return message.origins.get("vars", message.path)
-        if head == "recipient_calling_codes":
-            return message.origins.get("to", message.path)
+        if head in owners and rest and isinstance(rest[0], int):
+            return message.recipients[owners[head][rest[0]]].path
         if head == "settings":
             return message.origins.get("account", message.path)
         if isinstance(head, str) and head in message.origins:
@@ -85,8 +90,10 @@ def check_provider(
     def context(path: tuple[str | int, ...]) -> Mapping[str, Any]:
         values: dict[str, Any] = {"account": account.name, "provider": provider.id,
                                   "mask": view.get("sender_mask"), "send_at": view.get("send_at"), "message": message.id}
-        if len(path) >= 2 and path[0] == "texts" and isinstance(path[1], int):
-            values["recipient"] = "every recipient" if shared_text and len(message.recipients) > 1 else view["texts"][path[1]]["recipient"]
+        if len(path) >= 2 and path[0] in owners and isinstance(path[1], int):
+            values.update(view[path[0]][path[1]])
+            if path[0] == "texts" and shared_text and len(message.recipients) > 1:
+                values["recipient"] = "every recipient"
         return values
 
     found: list[Diagnostic] = []

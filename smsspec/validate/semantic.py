@@ -114,10 +114,13 @@ def budget(message: Message, account: Account) -> int | None:
     return value if isinstance(value, int) else account.max_segments
 
 
-def check_texts(message: Message, account: Account, texts: Sequence[str | None], locate: Locate) -> list[Diagnostic]:
+def check_texts(
+    message: Message, account: Account, texts: Sequence[str | None], locate: Locate, appended: str = ""
+) -> list[Diagnostic]:
+    """``appended``: what the provider adds to each text, counted against the segment budget."""
     found: list[Diagnostic] = []
     most = budget(message, account)
-    if len(texts) > 1 and _plain_gsm(texts, most):
+    if len(texts) > 1 and not appended and _plain_gsm(texts, most):
         return found
     reported: set[str] = set()
 
@@ -140,13 +143,15 @@ def check_texts(message: Message, account: Account, texts: Sequence[str | None],
                 found.append(error("TEXT-CHARACTER", f"message {message.id!r}: the text for {recipient.number} holds a lone surrogate, which cannot be sent", text_at(), message_id=message.id))
             continue
         analysis = encoding.analyze(text)
-        if most is not None and analysis.segments > most and "segments" not in reported:
+        received = encoding.analyze(text + appended) if appended else analysis
+        if most is not None and received.segments > most and "segments" not in reported:
             reported.add("segments")
+            added = f", with the {len(appended)} characters the provider adds" if appended else ""
             where = text_at() if shared_text else locate(recipient.path)
             found.append(error(
                 "TEXT-SEGMENTS",
-                f"message {message.id!r}: the text for {recipient.number} needs {analysis.segments} segments "
-                f"({analysis.encoding}, {analysis.units} units), over the budget of {most}"
+                f"message {message.id!r}: the text for {recipient.number} needs {received.segments} segments "
+                f"({received.encoding}, {received.units} units{added}), over the budget of {most}"
                 + ("" if shared_text else text_note(text_at(), where)),
                 where, message_id=message.id,
             ))

@@ -196,6 +196,16 @@ def _message_id(data: Any, path: Sequence[str | int]) -> str | None:
     return None
 
 
+def unsets_default(path: Any, data: Any) -> bool:
+    """Whether ``path`` is a message field written ``null`` to unset the file's default of that field:
+    allowed, not an empty value by mistake (which stays YAML-NULL)."""
+    if not (isinstance(path, tuple) and len(path) == 3 and path[0] == "messages" and isinstance(path[1], int)):
+        return False
+    defaults = data.get("defaults") if isinstance(data, Mapping) else None
+    return (isinstance(defaults, Mapping) and path[2] in defaults and path[2] not in ("id", "text", "to")
+            and value_at(data, path) is None)
+
+
 def shape_diagnostics(validator: SchemaChecker | Validator, data: Any, source: SourceMap, display: str, base: PathKey = ()) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for problem in problems(validator, data):

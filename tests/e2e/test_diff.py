@@ -118,8 +118,8 @@ def test_diff_lists_added_removed_and_changed_messages_with_texts_segments_and_c
     assert (before["cost"], after["cost"]) == (pytest.approx(0.02), pytest.approx(0.03))
     welcome = next(m for m in report["messages"] if m["id"] == "welcome")
     assert welcome["before"] is None and welcome["after"]["recipients"] == 3
-    assert report["totals"]["before"] == {"recipients": 4, "segments": 4, "cost": {"USD": 0.04}, "unpriced": []}
-    assert report["totals"]["after"] == {"recipients": 6, "segments": 7, "cost": {"USD": 0.07}, "unpriced": []}
+    assert report["totals"]["before"] == {"recipients": 4, "segments": 4, "cost": {"USD": 0.04}, "unpriced": [], "opted_out": 0}
+    assert report["totals"]["after"] == {"recipients": 6, "segments": 7, "cost": {"USD": 0.07}, "unpriced": [], "opted_out": 0}
 
     # The figures are plan's: the work tree's totals are what `plan` counts for the same specs.
     planned = json.loads(smsspec(repo, "plan", "messages", "--format", "json", "--ledger", str(repo.parent / "l.db")).stdout)
@@ -225,7 +225,7 @@ messages:
     assert html.all(tag="img") == [] and html.all(tag="script") == [] and html.all(tag="b") == []
     assert html.all(tag="a") == [] and html.all(tag="em") == []
     rows = html.one(tag="tbody").all(tag="tr")
-    assert [len(r.all(tag="td")) for r in rows] == [5, 5]
+    assert [len(r.all(tag="td")) for r in rows] == [6, 6]
     assert rows[0].all(tag="td")[0].text == "hostile"
     blocks = [c.text for c in html.all(tag="code") if "language-diff" in c.attrs.get("class", "")]
     assert blocks == [f"+{HOSTILE} <b>x</b> | `tick`\n"]
@@ -281,3 +281,56 @@ def test_control_characters_from_specs_are_escaped_in_every_format(repo: Path) -
     report = json.loads(smsspec(repo, "diff", "--format", "json").stdout)
     goodbye = next(m for m in report["messages"] if m["id"] == "goodbye")
     assert goodbye["after"]["sample"]["text"] == "We will miss you.\x1b[2J\n::error file=x::fake\r"  # JSON keeps the value
+
+
+def test_diff_counts_what_opt_outs_remove_each_side_with_its_own_files_and_never_creates_a_ledger(repo: Path) -> None:
+    # BASE names an opt-out file that lists nobody in the specs; the work tree adds Bob to it,
+    # and a new message goes to a number on the ledger's own list (counted on both sides).
+    messages = repo / "messages"
+    (messages / "optouts.csv").write_text("number\n+447700900999\n", encoding="utf-8")
+    with (messages / "smsspec.yaml").open("a", encoding="utf-8") as config:
+        config.write("opt_out: {files: [optouts.csv]}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "an opt-out file")
+    git(repo, "branch", "-f", "main")
+    (messages / "optouts.csv").write_text("number\n+447700900999\n+447911123456\n", encoding="utf-8")
+
+    first = smsspec(repo, "diff", "--format", "json")
+    assert first.returncode == 0, first.stderr
+    assert not (messages / ".smsspec").exists()  # diff reads a ledger, never makes one
+    shipped = next(m for m in json.loads(first.stdout)["messages"] if m["id"] == "shipped")
+    assert shipped["status"] == "changed" and shipped["changes"] == ["opt-outs"]
+    assert (shipped["before"]["opted_out"], shipped["after"]["opted_out"]) == (0, 1)
+    assert (shipped["before"]["recipients"], shipped["after"]["recipients"]) == (2, 1)
+
+    added = smsspec(repo, "opt-out", "add", "+447700900123", "--source", "STOP reply",
+                    "--config", str(messages / "smsspec.yaml"))
+    assert added.returncode == 0, added.stderr
+    spec = (messages / "orders.sms.yaml").read_text(encoding="utf-8")
+    (messages / "orders.sms.yaml").write_text(spec + '''  - id: welcome
+    text: "Welcome aboard!"
+    to: ["+447400123456", "+447911123456", "+447700900123"]
+''', encoding="utf-8")
+
+    report = json.loads(smsspec(repo, "diff", "--format", "json").stdout)
+    welcome = next(m for m in report["messages"] if m["id"] == "welcome")
+    # Bob (the work tree's file) and +447700900123 (the ledger) are out: one recipient, one segment
+    assert welcome["after"]["opted_out"] == 2
+    assert (welcome["after"]["recipients"], welcome["after"]["segments"]) == (1, 1)
+    assert welcome["after"]["cost"] == pytest.approx(0.01)
+    assert {r["recipient"] for r in (welcome["after"]["sample"], welcome["after"]["worst"]) if r} == {"+447400123456"}
+    assert report["totals"]["before"]["opted_out"] == 0
+    assert report["totals"]["after"]["opted_out"] == 3  # shipped's Bob, welcome's two
+    assert report["totals"]["after"]["recipients"] == 1 + 1 + 1 + 1  # shipped, goodbye, steady, welcome
+
+    lines = smsspec(repo, "diff").stdout.splitlines()
+    assert "~ changed shipped sky (skycore), sender 60856: opt-outs" in lines
+    assert "    recipients 2 -> 1, segments 2 -> 1, cost 0.02 USD -> 0.01 USD, opted out 0 -> 1" in lines
+    assert "    recipients 1, segments 1, cost 0.01 USD, opted out 2" in lines
+    assert lines[-1] == "total: recipients 4, segments 4, cost 0.04 USD, opted out 0 -> 3"
+
+    html = parse(_render(smsspec(repo, "diff", "--format", "markdown").stdout))
+    header = [c.text for c in html.one(tag="thead").all(tag="th")]
+    assert header[-1] == "opted out"
+    cells = {r.all(tag="td")[0].text: r.all(tag="td")[-1].text for r in html.one(tag="tbody").all(tag="tr")}
+    assert cells["shipped"] == "0 → 1" and cells["welcome"] == "2" and cells["total"] == "0 → 3"

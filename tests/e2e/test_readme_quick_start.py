@@ -60,5 +60,4 @@ def test_the_quick_start_runs_from_init_to_send_in_an_empty_folder(tmp_path: Pat
     assert "accepted  1" in outputs["send"] and "Hi Ann, welcome aboard!" in outputs["send"]
     assert (cwd / ".smsspec" / "sandbox-ledger.db").exists()
     assert not (cwd / ".smsspec" / "ledger.db").exists()  # a sandbox send never touches the real ledger
-    if "status" in outputs:
-        assert "welcome" in outputs["status"]
+    assert "welcome" in outputs["status"] and "delivered" in outputs["status"]

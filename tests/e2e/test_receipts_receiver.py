@@ -59,6 +59,21 @@ def v2(code: str, status: str, tracking_id: str = "xxxxxxxxxxxx") -> bytes:
     }).encode()
 
 
+# https://www.skycore.com/help/opt-in-status-postback-v1/, "Mobile Unsubscribe": a number opted out.
+XML_UNSUBSCRIBED = b"""<?xml version='1.0'?>
+<POSTBACK>
+    <ORIGIN>SUB</ORIGIN>
+    <CODE>N302</CODE>
+    <MOBILE>16502424956</MOBILE>
+    <CAMPAIGNREF>1478</CAMPAIGNREF>
+    <TIMESTAMP>2014-07-02T14:32:23-04</TIMESTAMP>
+    <SHORTCODE>123456</SHORTCODE>
+    <CAMPAIGNTITLE>My Campaign Name</CAMPAIGNTITLE>
+    <BRANDNAME>My Brand Name</BRANDNAME>
+    <SOURCE>API</SOURCE>
+</POSTBACK>"""
+
+
 ENTITY_BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
@@ -376,3 +391,20 @@ def test_receipts_serve_runs_the_receiver_under_uvicorn_until_stopped(
     assert all(token not in out + err for token in TOKENS.values())
     with Ledger.read(ledger) as view:
         assert view.states_for("code", ["+10000000000"])["+10000000000"].delivery == "delivered"
+
+
+def test_skycores_unsubscribe_postback_puts_the_number_on_the_ledgers_opt_out_list(receiver: Receiver) -> None:
+    states, receipts = receiver.snapshot()
+    for _ in range(2):  # a provider's retry is the same opt-out
+        answer = receiver.post("skyxml", XML_UNSUBSCRIBED, headers={"content-type": "text/xml"})
+        assert (answer.status_code, answer.json()) == (200, {"recorded": "opted-out"})
+    with Ledger.read(receiver.location) as view:
+        assert [(n, s) for n, _, s in view.opt_outs()] == [("+16502424956", "provider STOP, skyxml")]
+    assert receiver.snapshot() == (states, receipts)  # no delivery changed, no receipt kept
+
+    # the subscribe postback of the same page (N301) is no opt-out: kept as unreadable
+    subscribed = XML_UNSUBSCRIBED.replace(b"N302", b"N301").replace(b"16502424956", b"16501112222")
+    answer = receiver.post("skyxml", subscribed, headers={"content-type": "text/xml"})
+    assert (answer.status_code, answer.json()) == (200, {"recorded": "unreadable"})
+    with Ledger.read(receiver.location) as view:
+        assert [n for n, _, _ in view.opt_outs()] == ["+16502424956"]

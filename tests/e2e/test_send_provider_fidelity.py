@@ -159,3 +159,27 @@ def test_skycore_numbers_keep_the_examples_plus_unless_the_account_asks_for_digi
     shown = run_cli(["providers", "show", "skycore"]).stdout
     assert "000_8c4a62cb9c375efd.txt" in shown and "https://www.skycore.com/help/messaging-api-v2-intro/" in shown
     assert "number_format" in shown
+
+
+def test_not_sent_deliveries_are_sent_on_the_next_run_without_retry_rejected(project: Project, sandbox: Sandbox) -> None:
+    """Issue 15: a delivery recorded `not-sent` never reached the provider's processing (a 503 or 429 that
+    outlasted the attempts, a refused connection): nothing can be duplicated, so the next plain run sends it,
+    and `plan` counts it to send. A definitive rejection still waits for `--retry-rejected`."""
+    spec = project.provider_spec("skycore", to=["+447400123456", "+447911123456"])
+    sandbox.add_fault("status_503", "skycore", times=2, retry_after=0.01)
+    sandbox.accounts.rejections["447911123456"] = "E628"
+
+    first = run_cli(["send", str(spec), "--format", "json", "--max-attempts", "1"])
+
+    assert first.code == 1, first.stdout + first.stderr
+    assert [r["error_code"] for r in first.json()["requests"]] == ["not-sent", "not-sent"]
+    plan = run_cli(["plan", str(spec), "--format", "json"])
+    assert plan.json()["totals"]["recipients"] == 2, plan.stdout
+
+    second = run_cli(["send", str(spec), "--format", "json"])
+
+    rows = {tuple(r["recipients"]): (r["status"], r["error_code"]) for r in second.json()["requests"]}
+    assert rows == {("+447400123456",): ("accepted", None), ("+447911123456",): ("rejected", "E628")}
+    assert received(sandbox, "skycore") == 4
+    third = run_cli(["send", str(spec), "--format", "json"])
+    assert third.json()["summary"]["skipped"] == 2 and received(sandbox, "skycore") == 4  # E628 is definitive

@@ -350,7 +350,7 @@ def test_a_text_too_long_for_every_recipient_is_one_error_at_the_text(in_tmp: Pa
     assert code == 1
     assert out.splitlines() == [
         "a.sms.yaml:6:11: error[WHATCOUNTS-TEXT-LENGTH] message 'long': the text for every recipient has 170 characters; "
-        "WhatCounts accepts at most 160 and does not concatenate",
+        "WhatCounts accepts at most 160",
         "problems found: checked 1 file and smsspec.yaml, 1 message: 1 error, 0 warnings",
     ]
 
@@ -367,7 +367,7 @@ def test_a_text_too_long_for_one_recipient_names_the_recipient_and_points_at_bot
     assert code == 1
     assert out.splitlines()[:-1] == [
         "a.sms.yaml:10:9: error[WHATCOUNTS-TEXT-LENGTH] message 'per': the text for +447400123457 has 177 characters; "
-        "WhatCounts accepts at most 160 and does not concatenate (the text is on line 6)",
+        "WhatCounts accepts at most 160 (the text is on line 6)",
     ]
 
 

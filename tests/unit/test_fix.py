@@ -441,7 +441,7 @@ def test_surrounding_content_is_kept_byte_for_byte(
     body = (
         f"{lines(0)}version: 1\naccount: skycore{trailing[0]}\n{lines(1)}messages:\n"
         f"  - id: generated{trailing[1]}\n{lines(2)}"
-        f"    tags: {tags!r}\n"
+        f"    vars: {{labels: {tags!r}}}\n"
         f"    from: 00000{trailing[2]}\n{lines(3)}"
         f'    text: "{LONG}"{trailing[3]}\n{lines(4)}'
         f"    to:\n      - +447400123456\n{lines(5)}"

@@ -17,9 +17,10 @@ CONFIG = """\
 version: 1
 accounts:
   main:
-    provider: inwise
+    provider: sendmachine
     credentials:
-      api_key: ${FIX_INWISE_KEY}
+      username: ${FIX_USER}
+      api_key: ${FIX_KEY}
 """
 # With a curly apostrophe or an en dash in `note`, this text needs 2 UCS-2 segments; with
 # their look-alikes, 1 GSM-7 segment.

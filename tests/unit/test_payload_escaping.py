@@ -45,6 +45,8 @@ POOL = sorted({
     phonenumbers.format_number(phonenumbers.example_number_for_type(r, phonenumbers.PhoneNumberType.MOBILE), phonenumbers.PhoneNumberFormat.E164)
     for r in REGIONS
 })
+# inwise's page shows only Israeli numbers, and smsspec refuses others for it (INWISE-NUMBER-COUNTRY).
+ISRAELI = ["+972502345678", "+972541111111", "+972583200000"]
 SOURCES = ["{{ t }}", "{{ t|string }}", "{% if true %}{{ t }}{% endif %}"]
 NASTY = "<a href=\"x\">&amp; ]]> ' = # % + ? & ; / \\ \r\n\r\t \x85\u2028\u2029 \u200f\u202e😀 é 漢字 {{ 7*7 }} %s {0} \x7f"
 # What XML 1.0 cannot carry: C0 controls other than tab, LF and CR, and U+FFFE/U+FFFF.
@@ -209,6 +211,7 @@ any_text = st.text(st.characters(codec="utf-8"), max_size=200)
 texts = st.one_of(any_text, st.sampled_from([NASTY, "]]>", "&amp;", "a=b&c=d#e", "%41+%2B", "\r", "\r\n", "x\u202ey", "😀" * 3]),
                   st.lists(st.sampled_from([*NASTY, "]]>", "&#13;", "<![CDATA[", "-->", "\\u0000", "\x00", "\x1b"]), max_size=30).map("".join))
 numbers = st.lists(st.sampled_from(POOL), min_size=1, max_size=3, unique=True)
+israeli_numbers = st.lists(st.sampled_from(ISRAELI), min_size=1, max_size=3, unique=True)
 secret_chars = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
 secrets = st.text(secret_chars, min_size=1, max_size=40)
 digits = st.from_regex(r"[0-9]{3,15}", fullmatch=True)
@@ -218,7 +221,7 @@ maybe = st.booleans()
 @st.composite
 def samples(draw: st.DrawFn, provider: str) -> Sample:
     text = draw(texts)
-    sample = Sample(provider, text, draw(numbers), draw(st.sampled_from(SOURCES)))
+    sample = Sample(provider, text, draw(israeli_numbers if provider == "inwise" else numbers), draw(st.sampled_from(SOURCES)))
     fields, options = sample.fields, sample.options
     if provider in ("skycore", "skycore-xml"):
         plus = "+" if provider == "skycore" and draw(maybe) else ""
@@ -287,7 +290,8 @@ HOSTILE_CREDENTIALS = {"api_key": "k&<>\"'=#%+?/;]]>", "username": "u&<>\"'=#%+?
 
 
 def fixed(provider: str, text: str, **extra: Any) -> Sample:
-    sample = Sample(provider, text, [POOL[0], POOL[1]], "{{ t }}")
+    pool = ISRAELI if provider == "inwise" else POOL
+    sample = Sample(provider, text, [pool[0], pool[1]], "{{ t }}")
     if provider in ("skycore", "skycore-xml", "whatcounts"):
         sample.fields["from"] = "60856"
     if provider in ("skycore", "skycore-xml", "sendmachine"):

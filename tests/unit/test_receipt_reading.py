@@ -97,3 +97,24 @@ def test_a_status_answer_is_read_for_the_provider_id_asked_about() -> None:
 def test_a_form_body_is_read_by_its_keys() -> None:
     reading = {"format": "form", "provider_id": "id", "status": [{"fields": ["state"], "map": {"ok": "delivered"}}]}
     assert read_notice(reading, b"id=42&state=OK") == Notice("42", "delivered", "OK", None)
+
+
+@pytest.mark.parametrize("provider_id", ["skycore", "skycore-xml", "inwise", "sendmachine", "whatcounts"])
+def test_providers_show_says_what_each_provider_documents_about_opt_outs(provider_id: str) -> None:
+    out = CliRunner().invoke(main, ["providers", "show", provider_id])
+    section = " ".join(out.stdout.split("Delivery receipts\n", 1)[1].split("\n\n", 1)[0].split())
+    if provider_id == "skycore-xml":
+        assert "N302" in section and "opt-in-status-postback-v1" in out.stdout
+    else:
+        assert "opted out (STOP)" in section and "document" in section
+
+
+def test_only_a_documented_opt_out_notification_reads_as_one() -> None:
+    reading = {"format": "xml", "provider_id": "TRACKINGID", "status": [{"fields": ["CODE"], "map": {"N202": "delivered"}}],
+               "opt_out": {"when": {"ORIGIN": "SUB", "CODE": "N302"}, "number": "MOBILE", "number_prefix": "+"}}
+    body = b"<POSTBACK><ORIGIN>SUB</ORIGIN><CODE>N302</CODE><MOBILE>%s</MOBILE></POSTBACK>"
+    assert read_notice(reading, body % b"16502424956") == Notice(None, None, opted_out="+16502424956")
+    assert read_notice(reading, body % b"+16502424956").opted_out == "+16502424956"
+    assert read_notice(reading, body % b"12").problem == "an opt-out notification whose number is not a phone number"
+    other = read_notice(reading, body.replace(b"SUB", b"SMS_MT") % b"16502424956")
+    assert other.opted_out is None and other.state is None

@@ -81,7 +81,7 @@ def reference(checked: CheckedMessage, credentials: Mapping[str, str] | None = N
         out.append(RenderedRequest(
             file=checked.spec.path, message_id=message.id, account=account.name, provider=provider.id,
             method=provider.request.method, url=url, headers=headers, body=body, recipients=numbers,
-            texts=tuple(checked.texts[i] for i in group), segments=sum(encoding.analyze(checked.texts[i]).segments for i in group),
+            texts=tuple(checked.texts[i] for i in group), segments=sum(encoding.analyze(checked.texts[i] + provider.appended(options)).segments for i in group),
         ))
     return out
 

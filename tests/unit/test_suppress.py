@@ -73,15 +73,14 @@ def test_on_the_first_line_of_a_message_it_covers_the_whole_message(tmp_path: Pa
 
 
 def test_a_whole_message_suppression_covers_what_the_message_inherits(tmp_path: Path) -> None:
-    # inwise has no sender field: the `from` in defaults is reported once per message, at the defaults line.
+    # Skycore cuts masks after 11 characters: the mask in defaults is reported once per message, at the defaults line.
     path = project(tmp_path, spec_with(
-        '  - id: a  # smsspec: disable=PROVIDER-UNSUPPORTED-FIELD -- the sender is kept for the next provider\n'
+        '  - id: a  # smsspec: disable=SKYCORE-MASK-LENGTH -- the mask is cut on purpose\n'
         '    text: Hi\n    to: ["+447400123456"]\n'
         '  - id: b\n    text: Hi\n    to: ["+447400123456"]\n',
-        account="inwise",
-    ))
+    ).replace('  from: "60856"\n', '  from: "60856"\n  sender_mask: Dunder Mifflin\n'))
     result = check_paths([str(path)])
-    assert [(d.location.line, d.rule, d.message_id) for d in result.diagnostics] == [(4, "PROVIDER-UNSUPPORTED-FIELD", "b")]
+    assert [(d.location.line, d.rule, d.message_id) for d in result.diagnostics] == [(5, "SKYCORE-MASK-LENGTH", "b")]
 
 
 def test_a_suppression_needs_a_reason(tmp_path: Path) -> None:
@@ -124,9 +123,8 @@ def test_text_that_looks_like_a_suppression_is_not_one(tmp_path: Path) -> None:
     path = project(tmp_path, spec_with(
         f'  - id: a\n'
         f'    text: "{LOOKALIKE} # smsspec: disable=TEXT-GSM-LOOKALIKE -- in quotes"\n'
-        f'    tags:\n'
-        f'      - |\n'
-        f'        # smsspec: disable=PHONE-INVALID -- in a block\n'
+        f'    campaign: |\n'
+        f'      # smsspec: disable=PHONE-INVALID -- in a block\n'
         f'    to: ["+447400123456"]\n'
     ))
     assert found(check_paths([str(path)])) == [(7, "TEXT-GSM-LOOKALIKE")]
@@ -136,7 +134,7 @@ def test_suppressing_an_error_lets_the_message_be_rendered(tmp_path: Path) -> No
     path = project(tmp_path, spec_with(
         '  - id: a\n    text: Hi\n    max_segments: 1\n'
         '    campaign: spring  # smsspec: disable=PROVIDER-UNSUPPORTED-FIELD -- kept for the fallback provider\n'
-        '    to: ["+447400123456"]\n',
+        '    to: ["+972502345678"]\n',
         account="inwise",
     ).replace('defaults:\n  from: "60856"\n', ""))
     result = check_paths([str(path)])
@@ -214,7 +212,7 @@ def test_rules_section_sets_a_rules_severity_or_turns_it_off(
 def test_rules_section_can_make_an_error_a_warning_and_render_the_message(tmp_path: Path) -> None:
     path = project(
         tmp_path,
-        spec_with('  - id: a\n    text: Hi\n    to: ["+447400123456"]\n', account="inwise"),
+        spec_with('  - id: a\n    text: Hi\n    campaign: c\n    to: ["+972502345678"]\n', account="inwise"),
         CONFIG + "rules:\n  PROVIDER-UNSUPPORTED-FIELD: warning\n",
     )
     result = check_paths([str(path)])

@@ -176,9 +176,11 @@ def _spec(account: str, provider: Provider) -> str:
     if _requires_sender(provider):
         examples = (provider.schema.get("properties", {}).get("from") or {}).get("examples") or [EXAMPLE_SENDER]
         lines.append(f"    from: {json.dumps(str(examples[0]))}   # your sender: quote it, YAML reads 00123 as a number")
+    # A provider that takes numbers of some countries only names an example under recipient_countries.
+    numbers = (provider.schema.get("properties", {}).get("recipient_countries") or {}).get("examples") or [EXAMPLE_NUMBER]
     lines += [
         "    to:",
-        f'      - number: "{EXAMPLE_NUMBER}"   # E.164, quoted',
+        f'      - number: "{numbers[0]}"   # E.164, quoted',
         "        vars: {name: Ann}",
     ]
     return "\n".join(lines) + "\n"

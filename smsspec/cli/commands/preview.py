@@ -9,7 +9,9 @@ import click
 from smsspec.cli.checks import exit_code_for, run_checks, summary_of
 from smsspec.cli.options import CONTEXT, EXIT_OK, config_option, echo, fail, paths_argument, styler
 from smsspec.report.diagnostics import text_report
+from smsspec.review.optouts import opt_out_lists
 from smsspec.review.preview import render_preview
+from smsspec.terminal import printable
 
 
 @click.command(context_settings=CONTEXT)
@@ -41,7 +43,10 @@ def preview(paths: tuple[str, ...], config_path: str | None, output: str) -> Non
         sys.exit(code)
     shown = {c.message.id for c in result.checked}
     failing = sorted({d.message_id for d in result.diagnostics if d.is_error and d.message_id} - shown)
-    page = render_preview(result.checked, failing)
+    with opt_out_lists(result.checked) as lists:
+        page = render_preview(result.checked, failing, lists)
+    if lists.note:
+        echo(printable(f"note: {lists.note}"), err=True)
     if output == "-":
         if sys.stdout.isatty():
             fail("-o -: the page is HTML for a browser; redirect it to a file or write it with -o FILE")

@@ -18,6 +18,7 @@ from smsspec.cli.options import (
 )
 from smsspec.cli.selection import select_messages
 from smsspec.render.output import env_markers
+from smsspec.render.requests import not_applied_notes
 from smsspec.render.spread import formatted
 from smsspec.report.diagnostics import text_report
 from smsspec.validate.cores import jobs
@@ -33,6 +34,7 @@ from smsspec.validate.cores import jobs
     "--env-refs", is_flag=True,
     help='With --format curl: credentials as "$VARIABLE" from smsspec.yaml, so the command runs as is (the value is never printed).',
 )
+@click.option("-v", "--verbose", is_flag=True, help="Also say, on stderr, which defaults each message's provider cannot carry (not applied).")
 def render(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -40,6 +42,7 @@ def render(
     account_names: tuple[str, ...],
     fmt: str,
     env_refs: bool,
+    verbose: bool,
 ) -> None:
     """Show the exact requests each provider would receive (a dry run; secrets shown as ***).
 
@@ -60,6 +63,9 @@ def render(
     if result.warnings:
         echo(text_report(summary_of(result), styler(sys.stderr)), err=True)
     selected = select_messages(result, message_ids, account_names)
+    if verbose:
+        for line in not_applied_notes(selected):
+            echo(line, err=True)
     credentials = (lambda checked: env_markers(checked.account)) if env_refs else None
     for chunk in formatted(selected, "curl-env" if env_refs else fmt, jobs(), credentials):
         if not echo(chunk, nl=False):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from smsspec.send.ledger.records import DeliveryState, DeliveryStatus
+from smsspec.send.ledger.records import NOT_SENT_CODE, DeliveryState, DeliveryStatus
 
 
 class Decision(str, Enum):
@@ -26,7 +26,8 @@ def decide(
 ) -> Decision:
     """What to do with a delivery, given its last recorded state.
 
-    UNKNOWN is skipped by default because the provider may have delivered it:
+    A not-sent rejection is sent again: the provider never took it. UNKNOWN is skipped by
+    default because the provider may have delivered it:
     re-sending risks a duplicate, which is worse than a miss. A delivery
     claimed by a run that is still alive is never sent by another.
     """
@@ -41,7 +42,10 @@ def decide(
         return Decision.SEND if resend_changed else Decision.SKIP_CHANGED_AFTER_ACCEPT
     if status in (DeliveryStatus.UNKNOWN, DeliveryStatus.PENDING):
         return Decision.SEND if retry_unknown else Decision.SKIP_UNKNOWN
-    # REJECTED: a definitive refusal of content that has since changed is worth a new try.
+    # REJECTED: a request the provider never took (not-sent) is simply sent again; a definitive
+    # refusal of content that has since changed is worth a new try.
+    if previous.error_code == NOT_SENT_CODE:
+        return Decision.SEND
     if previous.definitive and previous.content_hash != content_hash:
         return Decision.SEND
     if retry_rejected:

@@ -43,6 +43,12 @@ class DeliveryKey:
     recipient: str
 
 
+# The error code of a delivery whose request the provider did not take: a refused connection, or a
+# throttling answer (429, 503, a retried error code) that outlasted the attempts. It never reached the
+# provider's processing, so sending it again cannot duplicate it.
+NOT_SENT_CODE = "not-sent"
+
+
 @dataclass(frozen=True)
 class DeliveryState:
     """Latest known state of a delivery.

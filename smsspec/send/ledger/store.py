@@ -644,10 +644,12 @@ class Ledger(AbstractContextManager["Ledger"]):
 
     def add_opt_outs(self, numbers: Iterable[str], source: str) -> int:
         """Put ``numbers`` (E.164) on the opt-out list; how many were not on it. Durable on return:
-        no delivery to them is claimed from then on, by this run or any other."""
+        no delivery to them is claimed from then on, by this run or any other. Also on a
+        ledger opened with :meth:`attach` (the receiver records a provider's STOP)."""
         wanted = sorted(set(numbers))
         with self._mutex:
-            self._check_usable()
+            if not (self.writable and self.run_id is None and not self._closed and self._failure is None):
+                self._check_usable()  # an attached ledger (writable, no run of its own) may add too
             source = check_opt_text(source, "source") or ""
             at = now()
             with self._writing(), self._transaction() as db:
