@@ -83,6 +83,7 @@ class Spec:
     path: str  # display path
     messages: tuple[Message, ...]
     source: SourceMap
+    unchecked: int = 0  # messages left out: their shape errors stop further checks
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ def run_checks(paths: Iterable[str], config_path: str | None, *, report_only: bo
 
 
 def summary_of(result: CheckResult) -> Summary:
-    return Summary(result.files, result.messages, result.diagnostics)
+    return Summary(result.files, result.messages, result.diagnostics,
+                   configs=len(result.config_files), unchecked=result.unchecked)
 
 
 def exit_code_for(result: CheckResult, strict: bool) -> int:

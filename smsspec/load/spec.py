@@ -33,7 +33,7 @@ def spec_from(document: YamlDocument, path: str, display: str, shape: list[Diagn
         if diagnostic.rule not in _HARMLESS:
             repair.note(diagnostic.extra.get("path", ()), diagnostic.extra.get("intended"))
     if repair.whole_file:
-        return Spec(display, (), document.source)
+        return Spec(display, (), document.source, len(data["messages"]))
     defaults = repair.mapping(data.get("defaults"), ("defaults",))
     file_account = data.get("account") if isinstance(data.get("account"), str) else None
     spec_dir = Path(path).resolve().parent
@@ -42,7 +42,7 @@ def spec_from(document: YamlDocument, path: str, display: str, shape: list[Diagn
         where: PathKey = ("messages", index)
         if isinstance(raw, Mapping) and where not in repair.skipped:
             messages.append(_message(repair.mapping(raw, where), where, defaults, file_account, spec_dir))
-    return Spec(display, tuple(messages), document.source)
+    return Spec(display, tuple(messages), document.source, len(data["messages"]) - len(messages))
 
 
 class _Repair:

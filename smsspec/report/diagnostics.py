@@ -31,6 +31,8 @@ class Summary:
     messages: int
     diagnostics: list[Diagnostic]
     totals: bool = True  # end with the one-line count (text and github formats)
+    configs: int = 0  # smsspec.yaml files read
+    unchecked: int = 0  # of ``messages``, those whose shape errors stop further checks
 
     @property
     def errors(self) -> int:
@@ -50,7 +52,12 @@ def plain(text: str, role: str) -> str:
 
 def totals_line(summary: Summary, style: Style = plain) -> str:
     counts = f"{summary.errors} error{'s' if summary.errors != 1 else ''}, {summary.warnings} warning{'s' if summary.warnings != 1 else ''}"
-    checked = f"{summary.files} file{'s' if summary.files != 1 else ''}, {summary.messages} message{'s' if summary.messages != 1 else ''}"
+    checked = f"{summary.files} file{'s' if summary.files != 1 else ''}"
+    if summary.configs:
+        checked += " and smsspec.yaml" if summary.configs == 1 else f" and {summary.configs} smsspec.yaml files"
+    checked += f", {summary.messages} message{'s' if summary.messages != 1 else ''}"
+    if summary.unchecked:
+        checked += f" ({summary.unchecked} not checked further: shape errors)"
     outcome = style("ok", "ok") if not summary.errors else style("problems found", "error")
     return f"{outcome}: checked {checked}: {counts}"
 
@@ -82,7 +89,9 @@ def json_report(summary: Summary, style: Style = plain) -> str:
     return json.dumps(
         {
             "files": summary.files,
+            "config_files": summary.configs,
             "messages": summary.messages,
+            "messages_not_checked": summary.unchecked,
             "errors": summary.errors,
             "warnings": summary.warnings,
             "diagnostics": [diagnostic_json(d) for d in summary.diagnostics],

@@ -14,7 +14,7 @@ from typing import Any
 from smsspec.model import CheckedMessage
 from smsspec.render.requests import render_requests
 from smsspec.report.markdown import code, table, text
-from smsspec.send.plan import QUIET_HOURS, Plan
+from smsspec.send.plan import QUIET_HOURS, LateMessage, Plan
 from smsspec.sms.encoding import analyze
 
 NEVER = "never"
@@ -53,6 +53,7 @@ class SegmentSpread:
 class PlanSummary:
     accounts: tuple[AccountPlan, ...]
     spreads: tuple[SegmentSpread, ...]
+    late: tuple[LateMessage, ...] = ()
 
     @property
     def segments(self) -> int:
@@ -115,7 +116,7 @@ def summarise(checked: Sequence[CheckedMessage], plan: Plan) -> PlanSummary:
             accounts[skipped.key.account].held[skipped.due or NEVER] += 1
         else:
             accounts[skipped.key.account].skipped[skipped.reason] += 1
-    return PlanSummary(tuple(accounts.values()), tuple(spreads(checked)))
+    return PlanSummary(tuple(accounts.values()), tuple(spreads(checked)), plan.late)
 
 
 def spreads(checked: Iterable[CheckedMessage]) -> Iterable[SegmentSpread]:
@@ -165,6 +166,8 @@ def to_json(summary: PlanSummary, failures: Sequence[str]) -> dict[str, Any]:
         "totals": {"requests": summary.requests, "recipients": summary.recipients, "segments": summary.segments,
                    "cost": summary.cost_by_currency()},
         "gates": {"passed": not failures, "failures": list(failures)},
+        "late": [{"message": m.message_id, "account": m.account, "send_at": m.send_at, "sent": m.sent, "note": m.words}
+                 for m in summary.late],
     }
 
 
@@ -181,6 +184,7 @@ def to_text(summary: PlanSummary, failures: Sequence[str]) -> str:
     for s in summary.spreads:
         lines.append(f"note: message {s.message_id!r} ({s.account}) needs {s.best} to {s.worst} segments per recipient; "
                      f"the worst case is {s.worst_recipient}, whose variables make the text longer")
+    lines += [f"note: message {m.message_id!r} ({m.account}): {m.words}" for m in summary.late]
     costs = ", ".join(f"{v:g} {k}".strip() for k, v in summary.cost_by_currency().items())
     lines.append(f"total: {summary.requests} requests, {summary.recipients} recipients, {summary.segments} segments"
                  + (f", cost {costs}" if costs else ""))
@@ -218,6 +222,9 @@ def to_markdown(summary: PlanSummary, failures: Sequence[str]) -> str:
         lines.append("")
         lines += [f"- {code(s.message_id)} ({code(s.account)}) needs {s.best} to {s.worst} segments per recipient; "
                   f"the worst case is {code(s.worst_recipient)}" for s in summary.spreads]
+    if summary.late:
+        lines.append("")
+        lines += [f"- {code(m.message_id)} ({code(m.account)}): {text(m.words)}" for m in summary.late]
     if failures:
         lines.append("")
         lines += [f"- **gate failed:** {text(f)}" for f in failures]

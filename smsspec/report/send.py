@@ -19,9 +19,11 @@ from smsspec.send.ledger import DeliveryKey, DeliveryStatus
 from smsspec.send.ledger.records import NOT_SENT_CODE
 from smsspec.send.plan import (
     IN_PROGRESS,
+    LATE,
     OPTED_OUT,
     QUIET_HOURS,
     SCHEDULED,
+    LateMessage,
     Outgoing,
     Plan,
     SkippedDelivery,
@@ -45,6 +47,7 @@ _SKIP_WORDS = {
     "accepted-through-another-account": "already accepted through another account",
     OPTED_OUT: "opted out",
     QUIET_HOURS: "held for quiet hours",
+    LATE: "late",
 }
 
 
@@ -97,6 +100,19 @@ def result_row(result: RequestResult, redactor: Redactor) -> dict[str, Any]:
         ],
     )
     return row
+
+
+def late_row(item: LateMessage) -> dict[str, Any]:
+    return {"file": item.file, "message": item.message_id, "account": item.account,
+            "send_at": item.send_at, "sent": item.sent, "note": item.words}
+
+
+def late_lines(late: tuple[LateMessage, ...]) -> list[str]:
+    """One line per late message: its send_at had passed, and what the run did."""
+    return [
+        f"  {printable_path(m.file)}  {printable(m.message_id)}  ({printable(m.account)}): {printable(m.words)}"
+        for m in late
+    ]
 
 
 def skipped_row(item: SkippedDelivery) -> dict[str, Any]:
@@ -221,6 +237,7 @@ class SendReport:
             "summary": self.counts(),
             "requests": requests,
             "skipped": [skipped_row(s) for s in self.skipped],
+            "late": [late_row(m) for m in self.plan.late],
         }
 
     # ------------------------------------------------------------------ text
@@ -233,6 +250,8 @@ class SendReport:
         else:
             lines += self._summary_lines(style)
             lines += self._failure_lines(style, command)
+        if self.plan.late:
+            lines += ["", style("late (send_at already past):", "warning"), *late_lines(self.plan.late)]
         lines += self._skipped_lines(style, command)
         lines += list(self.notes)
         return "\n".join(lines)
@@ -334,6 +353,8 @@ class SendReport:
             elif item.reason == QUIET_HOURS:
                 until = f"until {item.due}" if item.due else "with no time allowed in all its zones in the next days"
                 line += f": held {printable(until)} ({printable(str(item.note))})"
+            elif item.reason == LATE:
+                line += f": {printable(str(item.note))}"
             elif item.reason == IN_PROGRESS and previous is not None:
                 line += f": claimed by another run at {printable(previous.at)}"
             elif previous is not None and item.reason != "changed-after-accept":
@@ -350,6 +371,7 @@ class SendReport:
             "changed-after-accept": "Already delivered with the earlier content; to send the"
             f" new content as well: {command} --resend-changed",
             QUIET_HOURS: f"Not sent, not an error: run {command} again once the window opens.",
+            LATE: "Not sent, not an error (--late skip): change send_at, or send with --late send.",
         }
         roles = {"unknown-earlier": "error", "rejected-earlier": "error"}
         lines: list[str] = []

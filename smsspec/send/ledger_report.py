@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from smsspec.send.ledger import DeliveryState, LedgerView
+from smsspec.send.transport import GAVE_UP
 from smsspec.terminal import printable
 
 Style = Callable[[str, str], str]
@@ -89,7 +90,7 @@ def ledger_text(rows: list[dict[str, Any]], style: Style = _plain) -> str:
         said = " ".join(_shown(row[k]) for k in ("error_code", "error_text") if row[k])
         if said:
             detail.append(said)
-        if row["attempts"] and row["attempts"] > 1:
+        if row["attempts"] and row["attempts"] > 1 and GAVE_UP not in said:  # said once
             detail.append(f"{row['attempts']} attempts")
         if row.get("delivery"):
             said = " ".join(_shown(row[k]) for k in ("delivery_code", "delivery_reason") if row[k])

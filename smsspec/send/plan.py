@@ -11,6 +11,9 @@ message restricted to them); deliveries to skip are listed with the reason.
 
 A message whose ``send_at`` is still ahead goes out now only when its
 provider schedules natively; otherwise it is held and reported as scheduled.
+A message whose ``send_at`` is already past is late: ``Policy.late`` sends it
+now (without ``send_at``, so no provider is handed a past time) or skips it;
+either way the plan lists it (:class:`LateMessage`).
 
 Numbers on an opt-out list (the files named in smsspec.yaml, the ledger's own
 table) are skipped as opted out; recipients inside quiet hours at the moment
@@ -47,6 +50,8 @@ IN_PROGRESS = "in-progress-elsewhere"
 OTHER_ACCOUNT = "accepted-through-another-account"
 OPTED_OUT = "opted-out"
 QUIET_HOURS = "quiet-hours"
+LATE = "late"
+LATE_CHOICES = ("send", "skip")
 SKIP_REASONS = {
     Decision.SKIP_ACCEPTED: "already-accepted",
     Decision.SKIP_UNKNOWN: "unknown-earlier",
@@ -62,6 +67,7 @@ class Policy:
     retry_rejected: bool = False
     retry_unknown: bool = False
     resend_changed: bool = False
+    late: str = "send"  # a send_at already past: "send" it now, or "skip" it (see LATE_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,21 @@ class SkippedDelivery:
     def counts_as_failure(self) -> bool:
         """Left rejected or unknown by an earlier run: the run cannot end with exit 0."""
         return self.reason in FAILED_BEFORE
+
+
+@dataclass(frozen=True)
+class LateMessage:
+    """A message whose ``send_at`` had passed when the run planned it, and what the run did."""
+
+    file: str
+    message_id: str
+    account: str
+    send_at: str
+    sent: bool  # sent now (without send_at); False: skipped as late
+
+    @property
+    def words(self) -> str:
+        return f"send_at {self.send_at} is past: " + ("sent now" if self.sent else "skipped, late")
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,7 @@ class Outgoing:
 class Plan:
     outgoing: tuple[Outgoing, ...]
     skipped: tuple[SkippedDelivery, ...]
+    late: tuple[LateMessage, ...] = ()
 
     @property
     def recipients(self) -> int:
@@ -174,6 +196,19 @@ def held_until(checked: CheckedMessage, now: datetime) -> datetime | None:
     return moment if moment is not None and moment > now else None
 
 
+def late_send_at(checked: CheckedMessage, now: datetime) -> str | None:
+    """The message's ``send_at`` as written, when it is already past at ``now``."""
+    value = checked.message.get("send_at")
+    moment = parse_send_at(value) if isinstance(value, str) else None
+    return value if moment is not None and moment < now else None
+
+
+def _without_send_at(item: CheckedMessage) -> CheckedMessage:
+    """``item`` as sent now: a provider that schedules natively must not get a past time."""
+    fields = {name: value for name, value in item.message.fields.items() if name != "send_at"}
+    return replace(item, message=replace(item.message, fields=fields))
+
+
 def make_plan(
     checked: Iterable[CheckedMessage],
     ledger: LedgerView,
@@ -193,9 +228,12 @@ def make_plan(
     # The ledger is asked about all deliveries at once: a few round trips, not two per message.
     states = ledger.states_of((item.message.id, number) for item in items for number in item.numbers)
     on_list = ledger.opted_out(number for item in items for number in item.numbers)
+    late: list[LateMessage] = []
     for item in items:
         account, message = item.account, item.message
         due = held_until(item, now)
+        late_at = late_send_at(item, now)
+        held_late = 0
         hashed = _hasher(item)
         chosen: list[int] = []
         hashes: list[str] = []
@@ -232,6 +270,10 @@ def make_plan(
                 skipped.append(
                     SkippedDelivery(item.spec.path, key, item.provider.id, SCHEDULED, previous, when)
                 )
+            elif late_at is not None and policy.late == "skip":
+                held_late += 1
+                note = f"send_at {late_at} is past"
+                skipped.append(SkippedDelivery(item.spec.path, key, item.provider.id, LATE, previous, None, note))
             elif quiet is not None and (hold := _held(quiet, number, item, key, previous)) is not None:
                 skipped.append(hold)
             else:
@@ -239,9 +281,12 @@ def make_plan(
                 hashes.append(digest)
                 if previous is not None:
                     expected[number] = previous.request_id
+        if late_at is not None and (chosen or held_late):
+            late.append(LateMessage(item.spec.path, message.id, account.name, late_at, bool(chosen)))
         if chosen:
-            outgoing += _requests(item, chosen, hashes, expected, endpoint_for)
-    return Plan(tuple(outgoing), tuple(skipped))
+            sent = _without_send_at(item) if late_at is not None else item
+            outgoing += _requests(sent, chosen, hashes, expected, endpoint_for)
+    return Plan(tuple(outgoing), tuple(skipped), tuple(late))
 
 
 def _opted_out(item: CheckedMessage, on_list: set[str]) -> frozenset[str] | set[str]:

@@ -49,6 +49,8 @@ from smsspec.send.responses import Answer, RetryOn
 if TYPE_CHECKING:
     from smsspec.model import RenderedRequest
 
+GAVE_UP = "gave up after"  # the text of a request that ran out of attempts names their number
+
 MAX_BODY = 1024 * 1024
 
 
@@ -236,7 +238,7 @@ class Transport:
                     return Exchange(attempt, answer, Failure(FailureKind.NOT_SENT, text))
                 delay = wait if wait is not None else policy.backoff(attempt)
             if attempt >= policy.max_attempts:
-                text = f"{reason}; gave up after {attempt} attempt{'s' if attempt > 1 else ''}"
+                text = f"{reason}; {GAVE_UP} {attempt} attempt{'s' if attempt > 1 else ''}"
                 return Exchange(attempt, last_answer, Failure(FailureKind.NOT_SENT, text))
             if self.stop.wait(delay):
                 return self._stopped(attempt, last_answer, reason)

@@ -59,7 +59,9 @@ SeenIds = dict[tuple[str, str], tuple[str, SourceMap, PathKey]]
 @dataclass
 class CheckResult:
     files: int = 0
-    messages: int = 0
+    messages: int = 0  # including those not checked further (``unchecked``)
+    unchecked: int = 0  # messages whose shape errors stop further checks
+    config_files: set[str] = field(default_factory=set)  # every smsspec.yaml read (absolute paths)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     checked: list[CheckedMessage] = field(default_factory=list)
     configs: dict[str, Config] = field(default_factory=dict)
@@ -191,6 +193,7 @@ class ConfigCache:
         if path is None:
             return None, None
         key = Path(os.path.abspath(path))
+        result.config_files.add(str(key))
         if key not in self.loaded:
             config, diagnostics = load_config(path, display_path(path))
             self.loaded[key] = config
@@ -232,7 +235,8 @@ def check_paths(
         result.diagnostics += apply_rule_settings(diagnostics, settings)
         if spec is None:
             continue
-        result.messages += len(spec.messages)
+        result.messages += len(spec.messages) + spec.unchecked
+        result.unchecked += spec.unchecked
         if found_at is None:
             result.diagnostics.append(error("CONFIG-NOT-FOUND", f"no {CONFIG_NAME} in {spec_path.parent} or any folder above it; create one, or pass --config", Location(display, 1, 1)))
             continue

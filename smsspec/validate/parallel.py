@@ -56,6 +56,8 @@ class _Part:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     configs: list[tuple[str, str]] = field(default_factory=list)  # (absolute path, as shown), in order of first use
     ids: list[tuple[str, str]] = field(default_factory=list)  # (project root, message id)
+    unchecked: int = 0
+    config_files: set[str] = field(default_factory=set)
 
 
 @contextmanager
@@ -75,7 +77,7 @@ def _check_part(paths: Sequence[str], config_path: str | None) -> _Part:
     with _fewer_collections():
         result = check_paths(list(paths), config_path, seen_ids=ids)
     configs = [(key, config.path) for key, config in result.configs.items()]
-    return _Part(result.files, result.messages, result.diagnostics, configs, list(ids))
+    return _Part(result.files, result.messages, result.diagnostics, configs, list(ids), result.unchecked, result.config_files)
 
 
 def _parts(files: Sequence[str], workers: int) -> list[list[str]]:
@@ -147,6 +149,8 @@ def _joined(parts: Sequence[_Part], config_path: str | None) -> CheckResult:
     for part, config_diagnostics in zip(parts, _config_diagnostics(parts, config_path), strict=True):
         result.files += part.files
         result.messages += part.messages
+        result.unchecked += part.unchecked
+        result.config_files |= part.config_files
         result.diagnostics += [d for d in part.diagnostics if not _in_config(d, explicit)] + config_diagnostics
         for path, shown in part.configs:
             if path not in result.configs:

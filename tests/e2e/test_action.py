@@ -109,7 +109,7 @@ def test_validate_plan_and_diff_run_through_the_action_and_fill_the_job_summary(
 
     validated = runner.run_step(command, {"command": "validate", "paths": "messages"})
     assert validated.returncode == 0, validated.stderr
-    assert validated.stdout.strip().startswith("ok: checked 1 file, 3 messages")
+    assert validated.stdout.strip().startswith("ok: checked 1 file and smsspec.yaml, 3 messages")
     assert runner.summary.read_text(encoding="utf-8").startswith("### smsspec validate: ok")
 
     (repo / "messages" / "orders.sms.yaml").write_text(SPEC.replace("We will miss you.", "Come back soon!"), encoding="utf-8")

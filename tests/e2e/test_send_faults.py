@@ -60,6 +60,17 @@ def test_throttling_that_outlasts_the_attempts_is_recorded_as_not_sent(project: 
     assert (state.status, state.definitive) == (DeliveryStatus.REJECTED, False)
 
 
+def test_the_ledger_says_the_attempts_a_request_gave_up_after_once(project: Project, sandbox: Sandbox) -> None:
+    spec = project.provider_spec("skycore")
+    sandbox.add_fault("status_503", "skycore", times=2, retry_after=0.05)
+    assert run_cli(["send", str(spec), *FAST, "--max-attempts", "2"]).code == 1
+
+    shown = run_cli(["ledger", "show", "--ledger", str(project.ledger)])
+
+    [line] = [line for line in shown.stdout.splitlines() if "HTTP 503" in line]
+    assert line.count("attempts") == 1 and "gave up after 2 attempts" in line, line
+
+
 def test_a_retry_after_beyond_the_cap_stops_at_once(project: Project, sandbox: Sandbox) -> None:
     spec = project.provider_spec("skycore")
     sandbox.add_fault("status_429", "skycore", retry_after=3600)

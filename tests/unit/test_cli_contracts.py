@@ -52,7 +52,7 @@ def test_json_format_is_one_object_with_the_documented_keys() -> None:
     code, out, _ = run("validate", INVALID, "--format", "json")
     assert code == 1
     report = json.loads(out)
-    assert set(report) == {"files", "messages", "errors", "warnings", "diagnostics"}
+    assert set(report) == {"files", "config_files", "messages", "messages_not_checked", "errors", "warnings", "diagnostics"}
     assert report["errors"] == sum(1 for d in report["diagnostics"] if d["severity"] == "error")
     for diagnostic in report["diagnostics"]:
         assert set(diagnostic) == {"file", "line", "column", "severity", "rule", "message", "message_id"}

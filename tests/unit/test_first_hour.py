@@ -66,7 +66,7 @@ def test_vars_that_yaml_changes_are_named_with_what_was_written_and_what_yaml_ma
     assert any("`to[0].vars.c` is written 0x1F" in line and "the number 31" in line for line in lines)
     # A number or boolean that reads back as written is what the user meant.
     assert not any("`vars.n`" in line or "`vars.flag`" in line for line in lines)
-    assert lines[-1].startswith("problems found: checked 1 file, 2 messages: 6 errors")
+    assert lines[-1].startswith("problems found: checked 1 file and smsspec.yaml, 2 messages: 6 errors")
 
 
 def test_render_of_changed_vars_is_refused(in_tmp: Path) -> None:
@@ -118,7 +118,7 @@ def test_a_spec_named_on_the_command_line_is_checked_whatever_its_name(in_tmp: P
     project(in_tmp, {"shop.yaml": SHOP})
     code, out, _ = run("validate", "shop.yaml")
     assert code == 0, out
-    assert out.startswith("ok: checked 1 file, 1 message")
+    assert out.startswith("ok: checked 1 file and smsspec.yaml, 1 message")
 
 
 def test_json_names_the_message_of_every_shape_problem(in_tmp: Path) -> None:
@@ -135,6 +135,19 @@ def test_json_names_the_message_of_every_shape_problem(in_tmp: Path) -> None:
     assert code == 1
     found = {d["rule"]: d["message_id"] for d in json.loads(out)["diagnostics"]}
     assert found == {"SPEC-VALUE": "welcome", "YAML-NUMBER-AS-STRING": "welcome", "SPEC-UNKNOWN-FIELD": "welcome"}
+
+
+def test_the_summary_counts_smsspec_yaml_and_the_messages_shape_errors_stopped(in_tmp: Path) -> None:
+    good = '  - id: fine\n    text: "Hi"\n    to: ["+447400123456"]\n'
+    broken = '  - id: broken\n    to: ["+447400123456"]\n  - "not a message"\n'
+    project(in_tmp, {"a.sms.yaml": spec(good), "b.sms.yaml": spec(broken)})
+    code, out, _ = run("validate", ".")
+    assert code == 1
+    assert out.splitlines()[-1].startswith(
+        "problems found: checked 2 files and smsspec.yaml, 3 messages (2 not checked further: shape errors):")
+    _, out, _ = run("validate", ".", "--format", "json")
+    counted = json.loads(out)
+    assert (counted["files"], counted["config_files"], counted["messages"], counted["messages_not_checked"]) == (2, 1, 3, 2)
 
 
 def test_curly_quotes_used_as_yaml_quotes_are_an_error_and_fix_makes_them_straight(in_tmp: Path) -> None:
@@ -215,7 +228,7 @@ def test_a_send_at_in_the_past_is_a_warning_saying_send_would_send_it_at_once(in
     assert out.splitlines() == [
         "a.sms.yaml:6:14: warning[SPEC-SEND-AT-PAST] message 'old': send_at 2001-05-01T10:00:00+02:00 is in the past, "
         "so `send` would send it at once; change the time, or remove `send_at` to send it now",
-        "ok: checked 1 file, 2 messages: 0 errors, 1 warning",
+        "ok: checked 1 file and smsspec.yaml, 2 messages: 0 errors, 1 warning",
     ]
     code, _, _ = run("validate", "a.sms.yaml", "--strict")
     assert code == 1
@@ -310,7 +323,7 @@ def test_an_unknown_provider_is_one_problem_not_one_per_message(in_tmp: Path) ->
     assert lines[:-1] == [
         "smsspec.yaml:18:15: error[CONFIG-UNKNOWN-PROVIDER] account 'skycore-xml-demo': unknown provider 'skycore_xml'; did you mean 'skycore-xml'?"
     ]
-    assert lines[-1] == "problems found: checked 1 file, 3 messages: 1 error, 0 warnings"
+    assert lines[-1] == "problems found: checked 1 file and smsspec.yaml, 3 messages: 1 error, 0 warnings"
 
 
 def test_every_missing_credential_is_reported_in_one_run(in_tmp: Path) -> None:
@@ -338,7 +351,7 @@ def test_a_text_too_long_for_every_recipient_is_one_error_at_the_text(in_tmp: Pa
     assert out.splitlines() == [
         "a.sms.yaml:6:11: error[WHATCOUNTS-TEXT-LENGTH] message 'long': the text for every recipient has 170 characters; "
         "WhatCounts accepts at most 160",
-        "problems found: checked 1 file, 1 message: 1 error, 0 warnings",
+        "problems found: checked 1 file and smsspec.yaml, 1 message: 1 error, 0 warnings",
     ]
 
 
@@ -469,5 +482,5 @@ def test_a_yaml_with_messages_beside_real_specs_is_named_as_not_checked(in_tmp: 
     assert out.splitlines() == [
         "shop.yaml:1:1: warning[SPEC-FILE-NAME] shop.yaml has a top-level `messages:` but is not named *.sms.yaml, "
         "so it was not checked; rename it to shop.sms.yaml",
-        "ok: checked 1 file, 1 message: 0 errors, 1 warning",
+        "ok: checked 1 file and smsspec.yaml, 1 message: 0 errors, 1 warning",
     ]

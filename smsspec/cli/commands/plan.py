@@ -22,7 +22,7 @@ from smsspec.cli.step_summary import append_step_summary
 from smsspec.errors import UsageError
 from smsspec.report.plan import gate_failures, summarise, to_json, to_markdown, to_text
 from smsspec.send.ledger import LedgerError
-from smsspec.send.plan import Policy, make_plan
+from smsspec.send.plan import LATE_CHOICES, Policy, make_plan
 from smsspec.send.service import ledger_location, now, open_ledger
 from smsspec.terminal import printable, printable_lines
 
@@ -41,6 +41,7 @@ from smsspec.terminal import printable, printable_lines
 @click.option("--retry-rejected", is_flag=True, help="Plan as `send --retry-rejected` would.")
 @click.option("--retry-unknown", is_flag=True, help="Plan as `send --retry-unknown` would.")
 @click.option("--resend-changed", is_flag=True, help="Plan as `send --resend-changed` would.")
+@click.option("--late", type=click.Choice(LATE_CHOICES), default="send", show_default=True, help="Plan as `send --late` would.")
 def plan(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -54,6 +55,7 @@ def plan(
     retry_rejected: bool,
     retry_unknown: bool,
     resend_changed: bool,
+    late: str,
 ) -> None:
     """Show what `send` would do: requests, recipients, segments and cost per account.
 
@@ -82,7 +84,7 @@ def plan(
         ledger.close()
         fail(str(exc))
     try:
-        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed), moment)
+        planned = make_plan(selected, ledger, Policy(retry_rejected, retry_unknown, resend_changed, late), moment)
     except LedgerError as exc:
         echo(f"smsspec: cannot read the ledger: {printable(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)

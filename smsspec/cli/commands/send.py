@@ -44,7 +44,7 @@ from smsspec.sandbox.session import PLACEHOLDER_URL, WAIT_SECONDS, SandboxRun, s
 from smsspec.send.deadline import STOP_GRACE_SECONDS
 from smsspec.send.ledger import Ledger, LedgerError
 from smsspec.send.ledger.choice import LedgerChoice
-from smsspec.send.plan import Plan, Policy, make_plan
+from smsspec.send.plan import LATE_CHOICES, Plan, Policy, make_plan
 from smsspec.send.ratelimit import parse_rate
 from smsspec.send.redact import Redactor
 from smsspec.send.runner import RequestResult
@@ -81,6 +81,8 @@ from smsspec.terminal import printable, printable_lines
 @click.option("--retry-rejected", is_flag=True, help="Send again deliveries an earlier run left rejected.")
 @click.option("--retry-unknown", is_flag=True, help="Send again deliveries an earlier run left unknown (may duplicate).")
 @click.option("--resend-changed", is_flag=True, help="Send again accepted deliveries whose content changed since.")
+@click.option("--late", type=click.Choice(LATE_CHOICES), default="send", show_default=True,
+              help="A message whose send_at is past: send it now (without send_at), or skip it (not an error).")
 @click.option("--connect-timeout", type=click.FloatRange(0, min_open=True), default=5.0, show_default=True, metavar="S")
 @click.option("--read-timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True, metavar="S", help="Longest wait for the next bytes of an answer.")
 @click.option("--request-deadline", type=click.FloatRange(0, min_open=True), default=None, metavar="S", help="Longest one request may take in all, however slowly its answer comes; then it is unknown.  [default: connect timeout + 2 x read timeout]")
@@ -112,6 +114,7 @@ def send(
     retry_rejected: bool,
     retry_unknown: bool,
     resend_changed: bool,
+    late: str,
     connect_timeout: float,
     read_timeout: float,
     request_deadline: float | None,
@@ -172,7 +175,7 @@ def send(
             f"--sandbox-receipts shapes a sandbox started for this run; the running sandbox at {printable(target)}"
             " sends the receipts it was started with (`smsspec sandbox --receipts-url ... --receipts ...`)"
         )
-    policy = Policy(retry_rejected, retry_unknown, resend_changed)
+    policy = Policy(retry_rejected, retry_unknown, resend_changed, late)
     again = ["smsspec", "send", *paths] + (["--config", config_path] if config_path else [])
     again += ["--sandbox-url", sandbox_url] if sandbox_url else ["--sandbox"] if use_sandbox else []
     again += ["--ledger", ledger_file.location.shown()] if ledger_path else []

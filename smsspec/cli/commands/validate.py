@@ -65,7 +65,8 @@ def validate(paths: tuple[str, ...], config_path: str | None, fmt: str | None, o
     diagnostics = result.diagnostics
     if quiet:
         diagnostics = [d for d in diagnostics if d.is_error or strict]
-    summary = Summary(result.files, result.messages, diagnostics, totals=not quiet)
+    summary = Summary(result.files, result.messages, diagnostics, totals=not quiet,
+                      configs=len(result.config_files), unchecked=result.unchecked)
     append_step_summary(markdown_report(summary))
     report = REPORTERS[fmt or default_format()](summary, styler(output) if output is not None else styler())
     if report or output is not None or not quiet:
