@@ -72,6 +72,7 @@ accounts:
     provider: inwise
     endpoint: {base}/transactional/SMS/send
     allow_insecure_http: true
+    settings: {{batch_size: 1}}   # one request per recipient, as the send benchmark counts them
     credentials:
       api_key: ${{INWISE_API_KEY}}
   whatcounts-demo:
