@@ -209,6 +209,8 @@ _HASHES = re.compile(r"#([A-Za-z_][A-Za-z0-9_]*)#")
 def check_placeholders(message: Message, locate: Locate) -> list[Diagnostic]:
     """`{name}` and `#name#` in a text look like variables but are sent as written."""
     plain = _JINJA.sub(" ", message.text)
+    if "{" not in plain and "#" not in plain:
+        return []  # the common case; locating would compose the whole file's node tree
     where = locate(message.origins.get("text", message.path))
     found = [
         warning("TEXT-PLACEHOLDER", f"message {message.id!r}: `{m.group()}` is sent as written; a variable takes two braces: `{{{{ {m.group(1)} }}}}`",

@@ -8,7 +8,7 @@ the file tells what the user meant, and the diagnostic says to quote it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -99,7 +99,7 @@ def changed_text_values(data: Any, source: SourceMap) -> list[Diagnostic]:
     differently in a text: ``012345`` is 5349 and ``yes`` shows as True. A number or
     boolean that reads back as written (``3``, ``true``) is what the user meant."""
     found: list[Diagnostic] = []
-    for path, value in _variables(data):
+    for path, value in _variables(data, _not_text):
         if isinstance(value, bool):
             raw = source.raw_scalar(path)
             if raw is None or raw.lower() == str(value).lower():
@@ -130,8 +130,8 @@ def curly_quoted_values(data: Any, source: SourceMap) -> list[Diagnostic]:
     """Plain values written between typographic quotes (`text: “Hi”`): YAML quotes only
     with ' and ", so the curly ones are part of the value and would be sent."""
     found: list[Diagnostic] = []
-    for path, value in _fields(data):
-        if not (isinstance(value, str) and len(value) >= 2 and value[0] in _OPENING and value[-1] in _CLOSING):
+    for path, value in _fields(data, _curly):
+        if not _curly(value):
             continue
         if source.raw_scalar(path) is None:
             continue  # quoted with ' or ": the curly quotes are the user's choice
@@ -147,8 +147,17 @@ def curly_quoted_values(data: Any, source: SourceMap) -> list[Diagnostic]:
     return found
 
 
-def _fields(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """The scalar fields of defaults and messages, and every variable."""
+def _curly(value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 2 and value[0] in _OPENING and value[-1] in _CLOSING
+
+
+def _not_text(value: Any) -> bool:
+    return not isinstance(value, str)
+
+
+def _fields(data: Any, wanted: Callable[[Any], bool]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """The scalar fields of defaults and messages, and every variable (of the variables, only
+    ``wanted`` ones: a path is built only for those, which matters with 100,000 recipients)."""
     if not isinstance(data, Mapping):
         return
     owners: list[tuple[tuple[str | int, ...], Any]] = [(("defaults",), data.get("defaults"))]
@@ -159,11 +168,11 @@ def _fields(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
             for name, value in owner.items():
                 if not isinstance(value, (Mapping, list)):
                     yield (*path, name), value
-    yield from _variables(data)
+    yield from _variables(data, wanted)
 
 
-def _variables(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """Every scalar under a ``vars`` mapping of the spec: defaults, messages, recipients."""
+def _variables(data: Any, wanted: Callable[[Any], bool]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every ``wanted`` scalar under a ``vars`` mapping of the spec: defaults, messages, recipients."""
     if not isinstance(data, Mapping):
         return
     owners: list[tuple[tuple[str | int, ...], Any]] = [(("defaults",), data.get("defaults"))]
@@ -175,18 +184,22 @@ def _variables(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
             owners.append((("messages", index, "to", number), recipient))
     for path, owner in owners:
         if isinstance(owner, Mapping) and isinstance(owner.get("vars"), Mapping):
-            yield from _scalars(owner["vars"], (*path, "vars"))
+            yield from _scalars(owner["vars"], (*path, "vars"), wanted)
 
 
-def _scalars(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _scalars(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _scalars(item, (*path, index))
-    else:
-        yield path, value
+def _scalars(
+    value: Any, path: tuple[str | int, ...], wanted: Callable[[Any], bool]
+) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else None
+    if items is None:
+        if wanted(value):
+            yield path, value
+        return
+    for key, item in items:
+        if isinstance(item, (Mapping, list)):
+            yield from _scalars(item, (*path, key), wanted)
+        elif wanted(item):
+            yield (*path, key), item
 
 
 def _message_id(data: Any, path: Sequence[str | int]) -> str | None:
