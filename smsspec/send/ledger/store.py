@@ -38,7 +38,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from types import TracebackType
@@ -184,49 +184,53 @@ class Ledger(AbstractContextManager["Ledger"]):
         cls, location: str | os.PathLike[str] | Location, project: str = DEFAULT_PROJECT
     ) -> Ledger:
         """Open for a run: migrate, register the run, settle runs that died."""
-        store = cls._store_for(parse_location(_as_text(location)), project, writable=True)
-        try:
-            store._connect()
-            store._migrate()
-            store._start_run()
-        except BaseException:
-            store._disconnect()
-            raise
-        return store
+        return cls._opened(location, project, writable=True, prepare=Ledger._prepare_run)
 
     @classmethod
     def read(
         cls, location: str | os.PathLike[str] | Location, project: str = DEFAULT_PROJECT
     ) -> Ledger:
         """Open read-only. A ledger that does not exist yet reads as empty."""
-        store = cls._store_for(parse_location(_as_text(location)), project, writable=False)
-        try:
-            store._connect()
-            version = store._version()
-            if version is None:
-                store._exists = False
-            elif version > SCHEMA_VERSION:
-                raise LedgerError(store._newer(version))
-            elif version < 2:
-                store._columns = _STATE_COLUMNS_V1
-        except BaseException:
-            store._disconnect()
-            raise
-        return store
+        return cls._opened(location, project, writable=False, prepare=Ledger._prepare_read)
 
     @classmethod
     def attach(
         cls, location: str | os.PathLike[str] | Location, project: str = DEFAULT_PROJECT
     ) -> Ledger:
         """Open to record receipts (the receiver, ``status --refresh``): migrate, start no run."""
-        store = cls._store_for(parse_location(_as_text(location)), project, writable=True)
+        return cls._opened(location, project, writable=True, prepare=Ledger._migrate)
+
+    @classmethod
+    def _opened(
+        cls,
+        location: str | os.PathLike[str] | Location,
+        project: str,
+        *,
+        writable: bool,
+        prepare: Callable[[Ledger], None],
+    ) -> Ledger:
+        """Connect and ``prepare``; a failure on the way leaves no connection open."""
+        store = cls._store_for(parse_location(_as_text(location)), project, writable=writable)
         try:
             store._connect()
-            store._migrate()
+            prepare(store)
         except BaseException:
             store._disconnect()
             raise
         return store
+
+    def _prepare_run(self) -> None:
+        self._migrate()
+        self._start_run()
+
+    def _prepare_read(self) -> None:
+        version = self._version()
+        if version is None:
+            self._exists = False
+        elif version > SCHEMA_VERSION:
+            raise LedgerError(self._newer(version))
+        elif version < 2:
+            self._columns = _STATE_COLUMNS_V1
 
     @staticmethod
     def _store_for(location: Location, project: str, *, writable: bool) -> Ledger:
